@@ -1,0 +1,76 @@
+"""Configuration: defaults, overridden by the environment, then by create_app(config)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+#: Environment variables read at start-up (see docs/operations.md).
+ENV_SETTINGS = (
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "CODE_HASH_KEY",
+    "PUBLIC_BASE_URL",
+    "EVALPLATFORM_PLUGINS",
+    "SESSION_COOKIE_SECURE",
+    "MAX_CONTENT_LENGTH",
+)
+
+
+class Defaults:
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    WTF_CSRF_TIME_LIMIT = None  # a slow respondent must not lose the ballot
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    #: Base URL printed into QR codes on slips; falls back to the request's host.
+    PUBLIC_BASE_URL = None
+    #: Comma-separated plugin names to load; None loads every installed plugin.
+    EVALPLATFORM_PLUGINS = None
+    #: Largest batch of codes one request may issue.
+    CODES_MAX_BATCH = 20000
+    JSON_SORT_KEYS = False
+
+
+def _instance_secret(instance: Path, name: str) -> str:
+    """Read a secret kept in the instance folder, creating it on first use."""
+    path = instance / name
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value)
+    return value
+
+
+def _as_bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load(app, overrides: dict | None) -> None:
+    """Fill app.config from defaults, the environment and explicit overrides."""
+    app.config.from_object(Defaults)
+    env = {k: os.environ[k] for k in ENV_SETTINGS if os.environ.get(k)}
+    if "SESSION_COOKIE_SECURE" in env:
+        env["SESSION_COOKIE_SECURE"] = _as_bool(env["SESSION_COOKIE_SECURE"])
+    if "MAX_CONTENT_LENGTH" in env:
+        env["MAX_CONTENT_LENGTH"] = int(env["MAX_CONTENT_LENGTH"])
+    app.config.update(env)
+    app.config.update(overrides or {})
+
+    instance = Path(app.instance_path)
+    app.config.setdefault("DATABASE_URL", f"sqlite:///{instance / 'evalplatform.db'}")
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance, "secret-key")
+    if not app.config.get("CODE_HASH_KEY"):
+        app.config["CODE_HASH_KEY"] = _instance_secret(instance, "code-hash-key")
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        instance.mkdir(parents=True, exist_ok=True)

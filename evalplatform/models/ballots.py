@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import BigInteger, ForeignKey, SmallInteger, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+
+class Ballot(db.Model):
+    """A submitted ballot. Its id is random and it stores the day, never the time.
+
+    Nothing here (or anywhere) refers to the access code that was used.
+    """
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), index=True
+    )
+    rater_group_id: Mapped[int] = mapped_column(ForeignKey("rater_group.id", ondelete="CASCADE"))
+    submitted_on: Mapped[date]
+
+    answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan",
+                                                 passive_deletes=True)
+    comments: Mapped[list[Comment]] = relationship(cascade="all, delete-orphan",
+                                                   passive_deletes=True)
+
+
+class Answer(db.Model):
+    """One cell of the grading matrix: the option a ballot chose for (unit, item)."""
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    ballot_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("ballot.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    option: Mapped[int] = mapped_column(SmallInteger)
+
+
+class Comment(db.Model):
+    """Free text left on a ballot, about one unit or (unit_id None) the campaign."""
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    ballot_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("ballot.id", ondelete="CASCADE"), index=True
+    )
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)

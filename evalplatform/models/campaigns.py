@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..util import utcnow
+from .units import Unit
+
+STATUSES = {"draft": "草稿", "open": "进行中", "closed": "已结束"}
+PHASES = {
+    "mobilise": "动员部署",
+    "inspect": "组织推进·查摆问题",
+    "rectify": "自查自纠",
+    "appraise": "评议考核",
+}
+
+
+class Campaign(db.Model):
+    """An appraisal campaign (评议活动): units, rater groups, a questionnaire and codes."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    issuer: Mapped[str] = mapped_column(String(100), default="")
+    doc_number: Mapped[str] = mapped_column(String(60), default="")
+    period_start: Mapped[date | None]
+    period_end: Mapped[date | None]
+    phase: Mapped[str] = mapped_column(String(16), default="appraise")
+    status: Mapped[str] = mapped_column(String(10), default="draft", index=True)
+    min_group_size: Mapped[int] = mapped_column(default=5)
+    comments_enabled: Mapped[bool] = mapped_column(default=True)
+    intro: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    opened_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    groups: Mapped[list[RaterGroup]] = relationship(
+        back_populates="campaign", cascade="all, delete-orphan", order_by="RaterGroup.position"
+    )
+    items: Mapped[list[Item]] = relationship(
+        back_populates="campaign", cascade="all, delete-orphan", order_by="Item.position"
+    )
+    campaign_units: Mapped[list[CampaignUnit]] = relationship(
+        back_populates="campaign", cascade="all, delete-orphan"
+    )
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+    @property
+    def phase_label(self) -> str:
+        return PHASES.get(self.phase, self.phase)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == "draft"
+
+    @property
+    def units(self) -> list[Unit]:
+        """The appraised units in display order."""
+        return sorted((cu.unit for cu in self.campaign_units), key=lambda u: (u.position, u.id))
+
+
+class CampaignUnit(db.Model):
+    """A unit appraised in a campaign."""
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(
+        ForeignKey("unit.id", ondelete="RESTRICT"), primary_key=True
+    )
+
+    campaign: Mapped[Campaign] = relationship(back_populates="campaign_units")
+    unit: Mapped[Unit] = relationship(lazy="joined")
+
+
+class RaterGroup(db.Model):
+    """A rater group (评议主体) with its weight in the composite score."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(60))
+    weight: Mapped[float] = mapped_column(default=1.0)
+    position: Mapped[int] = mapped_column(default=0)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="groups")
+
+
+class Item(db.Model):
+    """A question asked about every unit (one row of the grading matrix).
+
+    ``options`` is the answer scale, in display order: a list of
+    ``{"label": str, "score": number | None, "abstain": bool}``; an abstaining option
+    (不了解) counts towards response, never towards the score.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    label: Mapped[str] = mapped_column(String(100))
+    options: Mapped[list] = mapped_column(JSON)
+    required: Mapped[bool] = mapped_column(default=True)
+    #: The scheme that contributed this item; None for items the admin built.
+    scheme: Mapped[str | None] = mapped_column(String(64))
+
+    campaign: Mapped[Campaign] = relationship(back_populates="items")

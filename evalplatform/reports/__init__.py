@@ -1,0 +1,1 @@
+"""Documents the platform produces: PDFs (WeasyPrint), charts, spreadsheets."""

@@ -1,0 +1,77 @@
+"""HTML to PDF with WeasyPrint, fetching nothing but the app's own static files.
+
+A document may contain text typed by users (titles, unit names, comments). The URL
+fetcher makes sure that such text can never make the renderer read a server file
+(``file:///etc/passwd``) or reach another host: only ``data:`` URLs and files inside
+``static/`` are served to it.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from functools import cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from .. import ROOT
+
+log = logging.getLogger(__name__)
+STATIC = (ROOT / "static").resolve()
+BASE_URL = STATIC.as_uri() + "/"
+
+
+@cache
+def _weasyprint():
+    """Import WeasyPrint once per process (the import alone takes most of a second)."""
+    import weasyprint
+    from weasyprint.text import ffi
+
+    if getattr(ffi, "harfbuzz_subset", None) is None:
+        log.warning(
+            "libharfbuzz-subset0 is missing: every CJK PDF will take seconds instead of "
+            "a fraction of one. Install it (apt-get install libharfbuzz-subset0)."
+        )
+    return weasyprint
+
+
+@cache
+def _fetcher_class():
+    weasyprint = _weasyprint()
+    from weasyprint.urls import URLFetcherResponse
+
+    class StaticOnlyFetcher(weasyprint.urls.URLFetcher):
+        """Serves data: URLs and files under static/; refuses everything else."""
+
+        def __init__(self):
+            super().__init__(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
+
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            path = static_path(url)
+            if path is None:
+                log.warning("PDF renderer refused to fetch %s", url[:200])
+                raise ValueError(f"refused: {url[:200]}")
+            media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": media_type})
+
+    return StaticOnlyFetcher
+
+
+def static_path(url: str) -> Path | None:
+    """The file under static/ a file: URL names, or None if it names anything else."""
+    parts = urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        return None
+    path = Path(unquote(parts.path)).resolve()
+    if not path.is_relative_to(STATIC) or not path.is_file():
+        return None
+    return path
+
+
+def render_pdf(html: str) -> bytes:
+    """Render an HTML document (relative links resolve inside static/) to PDF bytes."""
+    weasyprint = _weasyprint()
+    document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher_class()())
+    return document.write_pdf()

@@ -1,0 +1,181 @@
+"""The respondent's ballot: the questionnaire as shown, parsing, validation, storage."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import insert
+
+from ..extensions import db
+from ..models import Answer, Ballot, Campaign, Comment
+from ..util import today
+from . import ServiceError
+from .codes import spend_code
+
+COMMENT_MAX = 500
+GENERAL = "general"
+
+
+@dataclass(frozen=True)
+class Option:
+    index: int
+    label: str
+    score: float | None
+    abstain: bool
+
+
+@dataclass(frozen=True)
+class QItem:
+    id: int
+    label: str
+    options: tuple[Option, ...]
+    required: bool
+
+
+@dataclass(frozen=True)
+class QUnit:
+    id: int
+    name: str
+    category: str
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """Everything needed to show and check a campaign's ballot, detached from the session."""
+
+    campaign_id: int
+    title: str
+    intro: str
+    comments_enabled: bool
+    units: tuple[QUnit, ...]
+    items: tuple[QItem, ...]
+
+    @property
+    def categories(self) -> list[tuple[str, list[QUnit]]]:
+        """Units grouped by category, categories in order of first appearance."""
+        groups: dict[str, list[QUnit]] = {}
+        for unit in self.units:
+            groups.setdefault(unit.category, []).append(unit)
+        return list(groups.items())
+
+    @property
+    def cells(self) -> int:
+        return len(self.units) * len(self.items)
+
+
+def answer_field(unit_id: int, item_id: int) -> str:
+    return f"a-{unit_id}-{item_id}"
+
+
+def comment_field(unit_id: int | None) -> str:
+    return f"c-{GENERAL if unit_id is None else unit_id}"
+
+
+def questionnaire(campaign: Campaign) -> Questionnaire:
+    """The campaign's ballot as respondents see it."""
+    return Questionnaire(
+        campaign_id=campaign.id,
+        title=campaign.title,
+        intro=campaign.intro,
+        comments_enabled=campaign.comments_enabled,
+        units=tuple(QUnit(u.id, u.name, u.category) for u in campaign.units),
+        items=tuple(
+            QItem(
+                item.id,
+                item.label,
+                tuple(Option(i, o["label"], o.get("score"), bool(o.get("abstain")))
+                      for i, o in enumerate(item.options)),
+                item.required,
+            )
+            for item in campaign.items
+        ),
+    )
+
+
+@dataclass
+class BallotInput:
+    """A parsed ballot: answers by (unit_id, item_id) and comments by unit (None: general)."""
+
+    answers: dict[tuple[int, int], int] = field(default_factory=dict)
+    comments: dict[int | None, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+def parse_ballot(q: Questionnaire, form) -> BallotInput:
+    """Read a submitted form (any mapping of field name to string) into a BallotInput.
+
+    Every required cell must hold one valid option; errors are keyed by field name.
+    """
+    result = BallotInput()
+    for unit in q.units:
+        for item in q.items:
+            name = answer_field(unit.id, item.id)
+            values = form.getlist(name) if hasattr(form, "getlist") else [form.get(name)]
+            values = [v for v in values if v not in (None, "")]
+            if not values:
+                if item.required:
+                    result.errors[name] = f"请为“{unit.name}”选择“{item.label}”的评价。"
+                continue
+            if len(values) > 1:
+                result.errors[name] = f"“{unit.name}”的“{item.label}”只能选择一项。"
+                continue
+            value = values[0]
+            if not value.isdigit() or int(value) >= len(item.options):
+                result.errors[name] = f"“{unit.name}”的“{item.label}”选项无效，请重新选择。"
+                continue
+            result.answers[(unit.id, item.id)] = int(value)
+    if q.comments_enabled:
+        for unit_id in [None, *(u.id for u in q.units)]:
+            name = comment_field(unit_id)
+            text = (form.get(name) or "").strip()
+            if len(text) > COMMENT_MAX:
+                result.errors[name] = f"意见建议不超过 {COMMENT_MAX} 字（现有 {len(text)} 字）。"
+            elif text:
+                result.comments[unit_id] = text
+    return result
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the respondent is shown after submitting. Identifies nothing."""
+
+    campaign_title: str
+    submitted_on: date
+    units_rated: int
+
+
+def _random_id() -> int:
+    return secrets.randbits(63) or 1
+
+
+def submit_ballot(code_hash: bytes, q: Questionnaire, ballot: BallotInput) -> Receipt:
+    """Spend the code and store the ballot in the current transaction.
+
+    Raises CodeRefused when the code cannot be used (then nothing is stored), ServiceError
+    for a ballot that does not validate. The caller commits.
+    """
+    if not ballot.valid:
+        raise ServiceError("评议表填写不完整，请检查标记的项目。")
+    access = spend_code(code_hash)
+    if access.campaign_id != q.campaign_id:
+        raise ServiceError("访问码与评议表不匹配，请重新输入访问码。")
+    row = Ballot(id=_random_id(), campaign_id=q.campaign_id,
+                 rater_group_id=access.rater_group_id, submitted_on=today())
+    db.session.add(row)
+    db.session.flush()
+    if ballot.answers:
+        db.session.execute(
+            insert(Answer),
+            [{"ballot_id": row.id, "unit_id": unit_id, "item_id": item_id, "option": option}
+             for (unit_id, item_id), option in ballot.answers.items()],
+        )
+    for unit_id, text in ballot.comments.items():
+        db.session.add(Comment(id=_random_id(), ballot_id=row.id, unit_id=unit_id, text=text))
+    units_rated = len({unit_id for unit_id, _ in ballot.answers})
+    return Receipt(q.title, row.submitted_on, units_rated)

@@ -1,0 +1,197 @@
+"""Campaigns: settings, appraised units, rater groups, questionnaire, opening and closing."""
+
+from __future__ import annotations
+
+import copy
+
+from sqlalchemy import delete, func, select
+
+from ..extensions import db
+from ..models import Ballot, Campaign, CampaignUnit, Item, RaterGroup, Unit
+from ..util import utcnow
+from . import ServiceError, audit
+from .questionnaires import SCALES, TEMPLATES
+
+SETTINGS = ("title", "issuer", "doc_number", "period_start", "period_end", "phase",
+            "min_group_size", "comments_enabled", "intro")
+#: Settings that change who is asked what, or how it is counted: fixed once open.
+LOCKED_WHEN_OPEN = ("min_group_size", "comments_enabled")
+
+
+def create_campaign(user, **settings) -> Campaign:
+    campaign = Campaign()
+    _apply_settings(campaign, settings)
+    db.session.add(campaign)
+    db.session.flush()
+    audit(user, "campaign.create", f"campaign:{campaign.id}", title=campaign.title)
+    return campaign
+
+
+def update_campaign(campaign: Campaign, user, **settings) -> None:
+    if not campaign.is_draft:
+        for key in LOCKED_WHEN_OPEN:
+            if key in settings and settings[key] != getattr(campaign, key):
+                raise ServiceError("评议活动已开始，不能再修改最小分组人数和意见栏设置。", field=key)
+    _apply_settings(campaign, settings)
+    audit(user, "campaign.update", f"campaign:{campaign.id}")
+
+
+def _apply_settings(campaign: Campaign, settings: dict) -> None:
+    for key, value in settings.items():
+        if key not in SETTINGS:
+            raise ValueError(f"unknown campaign setting {key!r}")
+        setattr(campaign, key, value)
+    if not (campaign.title or "").strip():
+        raise ServiceError("请填写评议活动名称。", field="title")
+    if campaign.period_start and campaign.period_end and \
+            campaign.period_end < campaign.period_start:
+        raise ServiceError("结束日期不能早于开始日期。", field="period_end")
+    if campaign.min_group_size is not None and campaign.min_group_size < 1:
+        raise ServiceError("最小分组人数至少为 1。", field="min_group_size")
+
+
+def _require_draft(campaign: Campaign) -> None:
+    if not campaign.is_draft:
+        raise ServiceError("评议活动已开始，被评单位、评议主体和评议表已锁定，不能再修改。")
+
+
+def delete_campaign(campaign: Campaign, user) -> None:
+    _require_draft(campaign)
+    if db.session.scalar(select(func.count()).where(Ballot.campaign_id == campaign.id)):
+        raise ServiceError("该评议活动已有评议票，不能删除。")
+    audit(user, "campaign.delete", f"campaign:{campaign.id}", title=campaign.title)
+    db.session.delete(campaign)
+
+
+# -- units ---------------------------------------------------------------------------------
+
+def set_units(campaign: Campaign, unit_ids: list[int], user) -> None:
+    """Make exactly these units the appraised ones."""
+    _require_draft(campaign)
+    wanted = set(unit_ids)
+    found = set(db.session.scalars(select(Unit.id).where(Unit.id.in_(wanted))))
+    if found != wanted:
+        raise ServiceError("所选单位不存在，请刷新页面后重试。")
+    db.session.execute(delete(CampaignUnit).where(CampaignUnit.campaign_id == campaign.id))
+    db.session.add_all(CampaignUnit(campaign_id=campaign.id, unit_id=uid) for uid in wanted)
+    db.session.flush()
+    db.session.expire(campaign, ["campaign_units"])
+    audit(user, "campaign.units", f"campaign:{campaign.id}", count=len(wanted))
+
+
+# -- rater groups --------------------------------------------------------------------------
+
+def add_group(campaign: Campaign, name: str, weight: float, user) -> RaterGroup:
+    _require_draft(campaign)
+    name = name.strip()
+    _check_group(campaign, name, weight, None)
+    group = RaterGroup(name=name, weight=weight,
+                       position=max((g.position for g in campaign.groups), default=0) + 1)
+    campaign.groups.append(group)
+    db.session.flush()
+    audit(user, "group.add", f"campaign:{campaign.id}", name=name, weight=weight)
+    return group
+
+
+def update_group(group: RaterGroup, name: str, weight: float, user) -> None:
+    _require_draft(group.campaign)
+    name = name.strip()
+    _check_group(group.campaign, name, weight, group.id)
+    group.name, group.weight = name, weight
+    audit(user, "group.update", f"campaign:{group.campaign_id}", name=name, weight=weight)
+
+
+def delete_group(group: RaterGroup, user) -> None:
+    _require_draft(group.campaign)
+    from ..models import AccessCode
+
+    if db.session.scalar(select(func.count()).where(AccessCode.rater_group_id == group.id)):
+        raise ServiceError(f"评议主体“{group.name}”已发放访问码，不能删除。")
+    audit(user, "group.delete", f"campaign:{group.campaign_id}", name=group.name)
+    group.campaign.groups.remove(group)
+
+
+def _check_group(campaign: Campaign, name: str, weight: float, own_id: int | None) -> None:
+    if not name:
+        raise ServiceError("请填写评议主体名称。", field="name")
+    if any(g.name == name and g.id != own_id for g in campaign.groups):
+        raise ServiceError(f"评议主体“{name}”已存在。", field="name")
+    if weight is None or weight < 0:
+        raise ServiceError("权重不能为负数。", field="weight")
+
+
+# -- questionnaire -------------------------------------------------------------------------
+
+def apply_template(campaign: Campaign, key: str, user) -> None:
+    """Replace the campaign's admin-built items with those of a template."""
+    _require_draft(campaign)
+    template = TEMPLATES.get(key)
+    if template is None:
+        raise ServiceError("未找到该评议表模板。", field="template")
+    for item in [i for i in campaign.items if i.scheme is None]:
+        campaign.items.remove(item)
+    for label, scale in template.items:
+        _append_item(campaign, label, scale, True)
+    audit(user, "questionnaire.template", f"campaign:{campaign.id}", template=key)
+
+
+def add_item(campaign: Campaign, label: str, scale: str, required: bool, user) -> Item:
+    _require_draft(campaign)
+    label = label.strip()
+    if not label:
+        raise ServiceError("请填写评价项目名称。", field="label")
+    if any(i.label == label for i in campaign.items):
+        raise ServiceError(f"评价项目“{label}”已存在。", field="label")
+    if scale not in SCALES:
+        raise ServiceError("请选择评价档次。", field="scale")
+    item = _append_item(campaign, label, scale, required)
+    audit(user, "questionnaire.add_item", f"campaign:{campaign.id}", label=label)
+    return item
+
+
+def _append_item(campaign: Campaign, label: str, scale: str, required: bool) -> Item:
+    item = Item(label=label, options=copy.deepcopy(SCALES[scale][1]), required=required,
+                position=max((i.position for i in campaign.items), default=0) + 1)
+    campaign.items.append(item)
+    return item
+
+
+def delete_item(item: Item, user) -> None:
+    _require_draft(item.campaign)
+    audit(user, "questionnaire.delete_item", f"campaign:{item.campaign_id}", label=item.label)
+    item.campaign.items.remove(item)
+
+
+# -- life cycle ----------------------------------------------------------------------------
+
+def open_problems(campaign: Campaign) -> list[str]:
+    """What still stops a draft campaign from opening (empty when it can open)."""
+    problems = []
+    if not campaign.campaign_units:
+        problems.append("尚未选择被评单位。")
+    if not campaign.groups:
+        problems.append("尚未设置评议主体。")
+    elif sum(g.weight for g in campaign.groups) <= 0:
+        problems.append("评议主体权重之和必须大于 0。")
+    if not campaign.items:
+        problems.append("评议表还没有评价项目。")
+    return problems
+
+
+def open_campaign(campaign: Campaign, user) -> None:
+    if campaign.status != "draft":
+        raise ServiceError("只有草稿状态的评议活动可以开始。")
+    problems = open_problems(campaign)
+    if problems:
+        raise ServiceError("评议活动还不能开始：" + "".join(problems))
+    campaign.status = "open"
+    campaign.opened_at = utcnow()
+    audit(user, "campaign.open", f"campaign:{campaign.id}")
+
+
+def close_campaign(campaign: Campaign, user) -> None:
+    if campaign.status != "open":
+        raise ServiceError("只有进行中的评议活动可以结束。")
+    campaign.status = "closed"
+    campaign.closed_at = utcnow()
+    audit(user, "campaign.close", f"campaign:{campaign.id}")

@@ -1,0 +1,217 @@
+"""One-time access codes: generate, hash, issue in batches, redeem, count.
+
+A code is 12 symbols of Crockford's base32 (60 random bits) shown as ``K7QM-2XRP-9TWD``.
+Only ``HMAC-SHA256(CODE_HASH_KEY, code)`` is stored; the plaintext exists once, in the
+download made when the batch is issued.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, insert, select, update
+
+from ..extensions import db
+from ..models import AccessCode, Campaign, CodeBatch, RaterGroup
+from ..models.codes import CODE_NEW, CODE_USED, CODE_VOID
+from ..util import utcnow
+from . import ServiceError, audit
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
+CODE_LENGTH = 12
+CODE_BITS = CODE_LENGTH * 5
+# What people mistype for what they meant (Crockford's decoding rules).
+_CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_INSERT_CHUNK = 5000
+
+
+def generate_code() -> str:
+    """A fresh random code, grouped for reading: ``XXXX-XXXX-XXXX``."""
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    return format_code(raw)
+
+
+def format_code(raw: str) -> str:
+    return "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
+
+
+def normalize_code(text: str) -> str | None:
+    """The canonical 12-symbol form of what someone typed, or None if it cannot be a code.
+
+    Case, spaces and dashes are ignored; O, I and L are read as 0, 1 and 1.
+    """
+    cleaned = "".join(ch for ch in text.upper() if ch.isalnum()).translate(_CONFUSABLE)
+    if len(cleaned) != CODE_LENGTH or any(ch not in ALPHABET for ch in cleaned):
+        return None
+    return cleaned
+
+
+def hash_code(code: str) -> bytes:
+    """The keyed hash under which a (normalized or formatted) code is stored."""
+    canonical = normalize_code(code)
+    if canonical is None:
+        raise ValueError("not a code")
+    key = current_app.config["CODE_HASH_KEY"].encode()
+    return hmac.new(key, canonical.encode(), hashlib.sha256).digest()
+
+
+def issue_codes(campaign: Campaign, group: RaterGroup, count: int, user) -> tuple[CodeBatch,
+                                                                                  list[str]]:
+    """Create a batch of ``count`` new codes for one rater group; return the plaintexts."""
+    limit = current_app.config["CODES_MAX_BATCH"]
+    if group.campaign_id != campaign.id:
+        raise ServiceError("评议主体不属于该评议活动。", field="rater_group")
+    if not 1 <= count <= limit:
+        raise ServiceError(f"每批可发放 1 至 {limit} 个访问码。", field="count")
+    if campaign.status == "closed":
+        raise ServiceError("评议活动已结束，不能再发放访问码。")
+    batch = CodeBatch(campaign_id=campaign.id, rater_group_id=group.id, count=count,
+                      created_by=getattr(user, "id", None))
+    db.session.add(batch)
+    db.session.flush()
+    codes = _unique_codes(count)
+    rows = [
+        {"campaign_id": campaign.id, "rater_group_id": group.id, "batch_id": batch.id,
+         "code_hash": hash_code(code), "status": CODE_NEW}
+        for code in codes
+    ]
+    for start in range(0, len(rows), _INSERT_CHUNK):
+        db.session.execute(insert(AccessCode), rows[start : start + _INSERT_CHUNK])
+    audit(user, "codes.issue", f"campaign:{campaign.id}", group=group.name, count=count,
+          batch=batch.id)
+    return batch, codes
+
+
+def _unique_codes(count: int) -> list[str]:
+    codes: set[str] = set()
+    while len(codes) < count:
+        codes.add(generate_code())
+    return sorted(codes, key=lambda _: secrets.randbits(32))
+
+
+def revoke_batch(batch: CodeBatch, user) -> int:
+    """Void the unused codes of a batch (e.g. a lost download); return how many."""
+    if batch.revoked_at is not None:
+        raise ServiceError("该批访问码已作废。")
+    result = db.session.execute(
+        update(AccessCode)
+        .where(AccessCode.batch_id == batch.id, AccessCode.status == CODE_NEW)
+        .values(status=CODE_VOID)
+    )
+    batch.revoked_at = utcnow()
+    audit(user, "codes.revoke", f"campaign:{batch.campaign_id}", batch=batch.id,
+          voided=result.rowcount)
+    return result.rowcount
+
+
+# -- respondents ---------------------------------------------------------------------------
+
+REFUSALS = {
+    "malformed": "访问码格式不正确。访问码由 12 位字母和数字组成，例如 K7QM-2XRP-9TWD，请核对后重新输入。",
+    "unknown": "未找到该访问码，请核对后重新输入。如仍有问题，请联系发放访问码的工作人员。",
+    "used": "该访问码已经提交过评议。每个访问码只能使用一次，感谢您的参与。",
+    "void": "该访问码已作废，请联系发放访问码的工作人员。",
+    "draft": "该评议活动尚未开始，请在活动开始后再使用访问码。",
+    "closed": "该评议活动已经结束，感谢您的关注。",
+}
+
+
+class CodeRefused(ServiceError):
+    """A code that cannot be used now; ``reason`` is a key of REFUSALS."""
+
+    def __init__(self, reason: str):
+        super().__init__(REFUSALS[reason])
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class CodeAccess:
+    """What a valid code gives access to. Deliberately carries no code id."""
+
+    code_hash: bytes
+    campaign_id: int
+    rater_group_id: int
+
+
+def check_code(text: str) -> CodeAccess:
+    """Look a typed code up and say whether it can be used to vote now."""
+    canonical = normalize_code(text)
+    if canonical is None:
+        raise CodeRefused("malformed")
+    return check_code_hash(hash_code(canonical))
+
+
+def check_code_hash(code_hash: bytes) -> CodeAccess:
+    """Like check_code, for a code already hashed (kept in the respondent's session)."""
+    row = db.session.execute(
+        select(AccessCode.campaign_id, AccessCode.rater_group_id, AccessCode.status,
+               Campaign.status)
+        .join(Campaign, Campaign.id == AccessCode.campaign_id)
+        .where(AccessCode.code_hash == code_hash)
+    ).first()
+    if row is None:
+        raise CodeRefused("unknown")
+    campaign_id, group_id, code_status, campaign_status = row
+    if code_status == CODE_USED:
+        raise CodeRefused("used")
+    if code_status == CODE_VOID:
+        raise CodeRefused("void")
+    if campaign_status != "open":
+        raise CodeRefused(campaign_status)
+    return CodeAccess(code_hash, campaign_id, group_id)
+
+
+def spend_code(code_hash: bytes) -> CodeAccess:
+    """Mark a code used, atomically; raise CodeRefused if it cannot be used.
+
+    One conditional UPDATE decides: of any number of concurrent calls with one code,
+    exactly one succeeds. Call inside the transaction that stores the ballot.
+    """
+    open_campaigns = select(Campaign.id).where(Campaign.status == "open")
+    row = db.session.execute(
+        update(AccessCode)
+        .where(AccessCode.code_hash == code_hash, AccessCode.status == CODE_NEW,
+               AccessCode.campaign_id.in_(open_campaigns))
+        .values(status=CODE_USED)
+        .returning(AccessCode.campaign_id, AccessCode.rater_group_id)
+    ).first()
+    if row is None:
+        check_code_hash(code_hash)  # raises with the precise reason
+        raise CodeRefused("used")  # it was spent between the two statements
+    return CodeAccess(code_hash, row[0], row[1])
+
+
+# -- participation -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GroupParticipation:
+    group_id: int
+    name: str
+    issued: int
+    used: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.used / self.issued if self.issued else None
+
+
+def participation(campaign: Campaign) -> list[GroupParticipation]:
+    """Codes issued and used per rater group (never per code), in group order."""
+    counts = db.session.execute(
+        select(AccessCode.rater_group_id, AccessCode.status, func.count())
+        .where(AccessCode.campaign_id == campaign.id)
+        .group_by(AccessCode.rater_group_id, AccessCode.status)
+    ).all()
+    tally: dict[int, dict[str, int]] = {}
+    for group_id, status, n in counts:
+        tally.setdefault(group_id, {})[status] = n
+    result = []
+    for group in campaign.groups:
+        c = tally.get(group.id, {})
+        used = c.get(CODE_USED, 0)
+        result.append(GroupParticipation(group.id, group.name, used + c.get(CODE_NEW, 0), used))
+    return result

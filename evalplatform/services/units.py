@@ -1,0 +1,210 @@
+"""Appraised units (被评单位): edit one, or import many from an Excel or CSV sheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from zipfile import BadZipFile
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import CampaignUnit, Unit
+from . import ServiceError, audit
+
+NAME_MAX, CATEGORY_MAX = 100, 50
+#: Accepted column headings (case-insensitive) for each field.
+HEADINGS = {
+    "name": ("名称", "单位名称", "被评单位", "单位", "name", "unit"),
+    "category": ("序列", "类别", "分类", "category"),
+    "position": ("排序", "序号", "顺序", "position", "order"),
+}
+IMPORT_MAX_ROWS = 5000
+
+
+def save_unit(unit: Unit | None, name: str, category: str, position: int | None, user) -> Unit:
+    """Create a unit (unit None) or change one; names are unique."""
+    name, category = (name or "").strip(), (category or "").strip()
+    _check(name, category)
+    clash = db.session.scalar(select(Unit).where(Unit.name == name))
+    if clash is not None and clash is not unit:
+        raise ServiceError(f"单位“{name}”已存在。", field="name")
+    if unit is None:
+        if position is None:
+            position = (db.session.scalar(select(func.max(Unit.position))) or 0) + 1
+        unit = Unit(name=name, category=category, position=position)
+        db.session.add(unit)
+        action = "unit.create"
+    else:
+        unit.name, unit.category = name, category
+        if position is not None:
+            unit.position = position
+        action = "unit.update"
+    db.session.flush()
+    audit(user, action, f"unit:{unit.id}", name=name, category=category)
+    return unit
+
+
+def set_unit_active(unit: Unit, active: bool, user) -> None:
+    unit.active = active
+    audit(user, "unit.activate" if active else "unit.deactivate", f"unit:{unit.id}")
+
+
+def delete_unit(unit: Unit, user) -> None:
+    if db.session.scalar(select(func.count()).where(CampaignUnit.unit_id == unit.id)):
+        raise ServiceError(f"单位“{unit.name}”已参加评议活动，不能删除，可以停用。")
+    audit(user, "unit.delete", f"unit:{unit.id}", name=unit.name)
+    db.session.delete(unit)
+
+
+def _check(name: str, category: str) -> None:
+    if not name:
+        raise ServiceError("请填写单位名称。", field="name")
+    if len(name) > NAME_MAX:
+        raise ServiceError(f"单位名称不超过 {NAME_MAX} 字。", field="name")
+    if not category:
+        raise ServiceError("请填写序列（如综合管理类、执法监管类、服务窗口类）。", field="category")
+    if len(category) > CATEGORY_MAX:
+        raise ServiceError(f"序列名称不超过 {CATEGORY_MAX} 字。", field="category")
+
+
+# -- import --------------------------------------------------------------------------------
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    #: (sheet row number, message); when not empty nothing was imported.
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def import_units(filename: str, data: bytes, user) -> ImportReport:
+    """Create or update units from a sheet with columns 名称, 序列 and optionally 排序.
+
+    All or nothing: if any row is wrong, the report lists every wrong row and no unit is
+    changed. Rows match existing units by name.
+    """
+    rows = read_sheet(filename, data)
+    report = ImportReport()
+    if not rows:
+        raise ServiceError("表格中没有数据。")
+    header, body = rows[0], rows[1:]
+    columns = _columns(header)
+    if len(body) > IMPORT_MAX_ROWS:
+        raise ServiceError(f"一次最多导入 {IMPORT_MAX_ROWS} 行。")
+    parsed: dict[str, tuple[str, int | None]] = {}
+    first_row: dict[str, int] = {}
+    for number, row in enumerate(body, start=2):
+        cells = {key: _cell(row, index) for key, index in columns.items()}
+        if not any(cells.values()):
+            continue  # blank line
+        name, category = cells["name"], cells["category"]
+        try:
+            _check(name, category)
+        except ServiceError as error:
+            report.errors.append((number, error.message))
+            continue
+        position = None
+        if cells.get("position"):
+            try:
+                position = int(float(cells["position"]))
+            except ValueError:
+                report.errors.append((number, f"排序“{cells['position']}”不是数字。"))
+                continue
+        if name in parsed:
+            report.errors.append((number, f"单位“{name}”与第 {first_row[name]} 行重复。"))
+            continue
+        parsed[name] = (category, position)
+        first_row[name] = number
+    if report.errors:
+        return report
+    if not parsed:
+        raise ServiceError("表格中没有数据。")
+    existing = {u.name: u for u in db.session.scalars(select(Unit).where(
+        Unit.name.in_(parsed)))}
+    next_position = (db.session.scalar(select(func.max(Unit.position))) or 0) + 1
+    for name, (category, position) in parsed.items():
+        unit = existing.get(name)
+        if unit is None:
+            db.session.add(Unit(name=name, category=category,
+                                position=position if position is not None else next_position))
+            next_position += 1
+            report.created += 1
+        else:
+            unit.category, unit.active = category, True
+            if position is not None:
+                unit.position = position
+            report.updated += 1
+    audit(user, "unit.import", filename[:200], created=report.created, updated=report.updated)
+    return report
+
+
+def _columns(header: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, heading in enumerate(header):
+        text = (heading or "").strip().lower()
+        for key, names in HEADINGS.items():
+            if text in names and key not in found:
+                found[key] = index
+    missing = [HEADINGS[k][0] for k in ("name", "category") if k not in found]
+    if missing:
+        raise ServiceError(
+            "第 1 行应为表头，须包含“名称”和“序列”两列（可选“排序”）；未找到："
+            + "、".join(missing) + "。"
+        )
+    return found
+
+
+def _cell(row: list, index: int) -> str:
+    if index >= len(row) or row[index] is None:
+        return ""
+    value = row[index]
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def read_sheet(filename: str, data: bytes) -> list[list]:
+    """The rows of an .xlsx or .csv file (UTF-8 with or without BOM, or GBK/GB18030)."""
+    lower = (filename or "").lower()
+    if lower.endswith(".xlsx"):
+        return _read_xlsx(data)
+    if lower.endswith(".csv") or lower.endswith(".txt"):
+        return _read_csv(data)
+    if lower.endswith(".xls"):
+        raise ServiceError("不支持旧版 .xls 格式，请在 Excel 中另存为 .xlsx 或 .csv 后上传。")
+    raise ServiceError("请上传 .xlsx 或 .csv 格式的表格。")
+
+
+def _read_xlsx(data: bytes) -> list[list]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (BadZipFile, KeyError, ValueError, OSError) as error:
+        raise ServiceError("无法读取该 Excel 文件，请确认文件未损坏且为 .xlsx 格式。") from error
+    try:
+        sheet = workbook.worksheets[0]
+        return [list(row) for _, row in zip(range(IMPORT_MAX_ROWS + 2),
+                                            sheet.iter_rows(values_only=True), strict=False)]
+    finally:
+        workbook.close()
+
+
+def _read_csv(data: bytes) -> list[list]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ServiceError("无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV。")
+    if "\x00" in text:
+        raise ServiceError("文件内容不是文本表格，请上传 .xlsx 或 .csv 文件。")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;，")
+    except csv.Error:
+        dialect = csv.excel
+    return list(csv.reader(io.StringIO(text), dialect))

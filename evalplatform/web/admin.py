@@ -1,0 +1,444 @@
+"""Admin console (管理员): units, campaigns, rater groups, questionnaire, codes, users."""
+
+from __future__ import annotations
+
+import io
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, send_file, url_for)
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import AuditEvent, Campaign, CodeBatch, Item, RaterGroup, Unit, User
+from ..reports.slips import codes_zip
+from ..services import ServiceError
+from ..services import campaigns as campaign_service
+from ..services import codes as code_service
+from ..services import units as unit_service
+from ..services import users as user_service
+from ..services.ballots import questionnaire
+from ..services.questionnaires import TEMPLATES
+from .common import get_or_404, report_error, require_role, submitted
+from .forms import (ActionForm, CampaignForm, GroupForm, ImportForm, IssueCodesForm, ItemForm,
+                    PasswordResetForm, TemplateForm, UnitForm, UserEditForm, UserForm)
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.before_request(require_role("admin"))
+
+
+def _done(message: str, endpoint: str, **values):
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for(endpoint, **values), 303)
+
+
+# -- dashboard -----------------------------------------------------------------------------
+
+@bp.get("/")
+def dashboard():
+    campaigns = db.session.scalars(select(Campaign).order_by(Campaign.id.desc())).all()
+    progress = {c.id: code_service.participation(c) for c in campaigns}
+    return render_template("admin/dashboard.html", campaigns=campaigns, progress=progress)
+
+
+# -- units ---------------------------------------------------------------------------------
+
+@bp.route("/units", methods=["GET", "POST"])
+def units():
+    form = UnitForm()
+    if form.validate_on_submit():
+        try:
+            unit_service.save_unit(None, form.name.data, form.category.data,
+                                   form.position.data, current_user)
+            return _done(f"已添加单位“{form.name.data.strip()}”。", "admin.units")
+        except ServiceError as error:
+            db.session.rollback()
+            report_error(error, form)
+    all_units = db.session.scalars(select(Unit).order_by(Unit.position, Unit.id)).all()
+    categories = sorted({u.category for u in all_units})
+    return render_template("admin/units.html", form=form, units=all_units,
+                           categories=categories, import_form=ImportForm(), action=ActionForm())
+
+
+@bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
+def unit_edit(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    form = UnitForm(obj=unit)
+    if form.validate_on_submit():
+        try:
+            unit_service.save_unit(unit, form.name.data, form.category.data, form.position.data,
+                                   current_user)
+            return _done("单位已保存。", "admin.units")
+        except ServiceError as error:
+            db.session.rollback()
+            report_error(error, form)
+    return render_template("admin/unit_edit.html", form=form, unit=unit, action=ActionForm())
+
+
+@bp.post("/units/<int:unit_id>/active")
+def unit_toggle(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    if ActionForm().validate_on_submit():
+        unit_service.set_unit_active(unit, not unit.active, current_user)
+        return _done(f"单位“{unit.name}”已{'启用' if unit.active else '停用'}。", "admin.units")
+    return redirect(url_for("admin.units"), 303)
+
+
+@bp.post("/units/<int:unit_id>/delete")
+def unit_delete(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    if ActionForm().validate_on_submit():
+        try:
+            unit_service.delete_unit(unit, current_user)
+            return _done(f"单位“{unit.name}”已删除。", "admin.units")
+        except ServiceError as error:
+            db.session.rollback()
+            report_error(error)
+    return redirect(url_for("admin.units"), 303)
+
+
+@bp.route("/units/import", methods=["GET", "POST"])
+def units_import():
+    form = ImportForm()
+    report = None
+    status = 200
+    if form.validate_on_submit():
+        upload = form.sheet.data
+        try:
+            report = unit_service.import_units(upload.filename or "", upload.read(), current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            report_error(error, form)
+            form.sheet.errors = [*form.sheet.errors]
+            status = 422
+        else:
+            if report.errors:
+                db.session.rollback()
+                status = 422
+            else:
+                return _done(f"导入完成：新增 {report.created} 个单位，更新 {report.updated} 个。",
+                             "admin.units")
+    elif form.errors:
+        status = 422
+    return render_template("admin/units_import.html", form=form, report=report), status
+
+
+@bp.get("/units/template.csv")
+def units_template():
+    body = "\ufeff名称,序列,排序\n办公室,综合管理类,1\n建设工程质量监督站,执法监管类,2\n"
+    return Response(body.encode("utf-8"), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=units-template.csv"})
+
+
+# -- campaigns -----------------------------------------------------------------------------
+
+def _campaign_settings(form: CampaignForm) -> dict:
+    return {name: (field.data.strip() if isinstance(field.data, str) and name != "intro"
+                   else field.data)
+            for name, field in form._fields.items()
+            if name in campaign_service.SETTINGS}
+
+
+@bp.route("/campaigns/new", methods=["GET", "POST"])
+def campaign_new():
+    form = CampaignForm()
+    if form.validate_on_submit():
+        try:
+            campaign = campaign_service.create_campaign(current_user, **_campaign_settings(form))
+            return _done("评议活动已创建。下一步：选择被评单位。", "admin.campaign_units",
+                         campaign_id=campaign.id)
+        except ServiceError as error:
+            db.session.rollback()
+            report_error(error, form)
+    return render_template("admin/campaign_form.html", form=form, campaign=None)
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+def campaign(campaign_id: int):
+    c = get_or_404(Campaign, campaign_id)
+    return render_template("admin/campaign.html", campaign=c, action=ActionForm(),
+                           problems=campaign_service.open_problems(c),
+                           progress=code_service.participation(c))
+
+
+@bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+def campaign_edit(campaign_id: int):
+    c = get_or_404(Campaign, campaign_id)
+    form = CampaignForm(obj=c)
+    if form.validate_on_submit():
+        try:
+            campaign_service.update_campaign(c, current_user, **_campaign_settings(form))
+            return _done("设置已保存。", "admin.campaign", campaign_id=c.id)
+        except ServiceError as error:
+            db.session.rollback()
+            report_error(error, form)
+    return render_template("admin/campaign_form.html", form=form, campaign=c)
+
+
+def _lifecycle(campaign_id: int, operation, message: str):
+    c = get_or_404(Campaign, campaign_id)
+    if ActionForm().validate_on_submit():
+        try:
+            operation(c, current_user)
+            return _done(message, "admin.campaign", campaign_id=c.id)
+        except ServiceError as error:
+            db.session.rollback()
+            report_error(error)
+    return redirect(url_for("admin.campaign", campaign_id=c.id), 303)
+
+
+@bp.post("/campaigns/<int:campaign_id>/open")
+def campaign_open(campaign_id: int):
+    return _lifecycle(campaign_id, campaign_service.open_campaign, "评议活动已开始，访问码即可使用。")
+
+
+@bp.post("/campaigns/<int:campaign_id>/close")
+def campaign_close(campaign_id: int):
+    return _lifecycle(campaign_id, campaign_service.close_campaign, "评议活动已结束，不再接受评议。")
+
+
+@bp.post("/campaigns/<int:campaign_id>/delete")
+def campaign_delete(campaign_id: int):
+    c = get_or_404(Campaign, campaign_id)
+    if ActionForm().validate_on_submit():
+        try:
+            campaign_service.delete_campaign(c, current_user)
+            return _done("评议活动已删除。", "admin.dashboard")
+        except ServiceError as error:
+            db.session.rollback()
+            report_error(error)
+    return redirect(url_for("admin.campaign", campaign_id=campaign_id), 303)
+
+
+@bp.route("/campaigns/<int:campaign_id>/units", methods=["GET", "POST"])
+def campaign_units(campaign_id: int):
+    c = get_or_404(Campaign, campaign_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            ids = [int(v) for v in request.form.getlist("unit") if v.isdigit()]
+            campaign_service.set_units(c, ids, current_user)
+            return _done(f"已选择 {len(ids)} 个被评单位。", "admin.campaign_units", campaign_id=c.id)
+        except ServiceError as error:
+            db.session.rollback()
+            report_error(error)
+    all_units = db.session.scalars(select(Unit).order_by(Unit.position, Unit.id)).all()
+    chosen = {cu.unit_id for cu in c.campaign_units}
+    if not chosen and c.is_draft and request.method == "GET":
+        chosen = {u.id for u in all_units if u.active}
+        preselected = True
+    else:
+        preselected = False
+    by_category: dict[str, list[Unit]] = {}
+    for unit in all_units:
+        if unit.active or unit.id in chosen:
+            by_category.setdefault(unit.category, []).append(unit)
+    return render_template("admin/campaign_units.html", campaign=c, form=form,
+                           by_category=by_category, chosen=chosen, preselected=preselected)
+
+
+@bp.route("/campaigns/<int:campaign_id>/groups", methods=["GET", "POST"])
+def campaign_groups(campaign_id: int):
+    c = get_or_404(Campaign, campaign_id)
+    form = GroupForm()
+    if form.validate_on_submit():
+        try:
+            campaign_service.add_group(c, form.name.data, form.weight.data, current_user)
+            return _done(f"已添加评议主体“{form.name.data.strip()}”。", "admin.campaign_groups",
+                         campaign_id=c.id)
+        except ServiceError as error:
+            db.session.rollback()
+            report_error(error, form)
+    total = sum(g.weight for g in c.groups)
+    return render_template("admin/campaign_groups.html", campaign=c, form=form, total=total,
+                           action=ActionForm())
+
+
+@bp.post("/campaigns/<int:campaign_id>/groups/<int:group_id>")
+def campaign_group_update(campaign_id: int, group_id: int):
+    group = _group(campaign_id, group_id)
+    form = GroupForm()
+    if form.validate_on_submit():
+        try:
+            campaign_service.update_group(group, form.name.data, form.weight.data, current_user)
+            return _done("评议主体已保存。", "admin.campaign_groups", campaign_id=campaign_id)
+        except ServiceError as error:
+            db.session.rollback()
+            report_error(error)
+    else:
+        for errors in form.errors.values():
+            flash("；".join(errors), "error")
+    return redirect(url_for("admin.campaign_groups", campaign_id=campaign_id), 303)
+
+
+@bp.post("/campaigns/<int:campaign_id>/groups/<int:group_id>/delete")
+def campaign_group_delete(campaign_id: int, group_id: int):
+    group = _group(campaign_id, group_id)
+    if ActionForm().validate_on_submit():
+        try:
+            campaign_service.delete_group(group, current_user)
+            return _done("评议主体已删除。", "admin.campaign_groups", campaign_id=campaign_id)
+        except ServiceError as error:
+            db.session.rollback()
+            report_error(error)
+    return redirect(url_for("admin.campaign_groups", campaign_id=campaign_id), 303)
+
+
+def _group(campaign_id: int, group_id: int) -> RaterGroup:
+    group = get_or_404(RaterGroup, group_id)
+    if group.campaign_id != campaign_id:
+        abort(404)
+    return group
+
+
+@bp.route("/campaigns/<int:campaign_id>/questionnaire", methods=["GET", "POST"])
+def campaign_questionnaire(campaign_id: int):
+    c = get_or_404(Campaign, campaign_id)
+    template_form = TemplateForm(prefix="t")
+    item_form = ItemForm(prefix="i")
+    try:
+        if submitted(template_form) and template_form.validate_on_submit():
+            campaign_service.apply_template(c, template_form.template.data, current_user)
+            return _done("已按模板生成评议表。", "admin.campaign_questionnaire", campaign_id=c.id)
+        if submitted(item_form) and item_form.validate_on_submit():
+            campaign_service.add_item(c, item_form.label.data, item_form.scale.data,
+                                      item_form.required.data, current_user)
+            return _done("已添加评价项目。", "admin.campaign_questionnaire", campaign_id=c.id)
+    except ServiceError as error:
+        db.session.rollback()
+        report_error(error, item_form)
+    return render_template("admin/campaign_questionnaire.html", campaign=c,
+                           template_form=template_form, item_form=item_form,
+                           templates=TEMPLATES, action=ActionForm())
+
+
+@bp.post("/campaigns/<int:campaign_id>/items/<int:item_id>/delete")
+def campaign_item_delete(campaign_id: int, item_id: int):
+    item = get_or_404(Item, item_id)
+    if item.campaign_id != campaign_id:
+        return redirect(url_for("admin.campaign_questionnaire", campaign_id=campaign_id), 303)
+    if ActionForm().validate_on_submit():
+        try:
+            campaign_service.delete_item(item, current_user)
+            return _done("评价项目已删除。", "admin.campaign_questionnaire",
+                         campaign_id=campaign_id)
+        except ServiceError as error:
+            db.session.rollback()
+            report_error(error)
+    return redirect(url_for("admin.campaign_questionnaire", campaign_id=campaign_id), 303)
+
+
+@bp.get("/campaigns/<int:campaign_id>/preview")
+def campaign_preview(campaign_id: int):
+    c = get_or_404(Campaign, campaign_id)
+    return render_template("respondent/survey.html", q=questionnaire(c), campaign=c,
+                           group=None, ballot=None, preview=True)
+
+
+# -- codes ---------------------------------------------------------------------------------
+
+def _base_url() -> str:
+    return current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+
+
+@bp.route("/campaigns/<int:campaign_id>/codes", methods=["GET", "POST"])
+def campaign_codes(campaign_id: int):
+    c = get_or_404(Campaign, campaign_id)
+    form = IssueCodesForm()
+    form.rater_group.choices = [(g.id, g.name) for g in c.groups]
+    if form.validate_on_submit():
+        group = next((g for g in c.groups if g.id == form.rater_group.data), None)
+        try:
+            if group is None:
+                raise ServiceError("请选择评议主体。", field="rater_group")
+            batch, plaintext = code_service.issue_codes(c, group, form.count.data, current_user)
+            stem = f"codes-campaign{c.id}-batch{batch.id}"
+            archive = codes_zip(c, group.name, plaintext, _base_url(),
+                                with_slips=form.slips.data, stem=stem)
+            db.session.commit()
+        except ServiceError as error:
+            db.session.rollback()
+            report_error(error, form)
+        else:
+            return send_file(io.BytesIO(archive), mimetype="application/zip",
+                             as_attachment=True, download_name=f"{stem}.zip")
+    batches = db.session.execute(
+        select(CodeBatch, User.username)
+        .outerjoin(User, User.id == CodeBatch.created_by)
+        .where(CodeBatch.campaign_id == c.id).order_by(CodeBatch.id.desc())
+    ).all()
+    return render_template("admin/campaign_codes.html", campaign=c, form=form, batches=batches,
+                           progress=code_service.participation(c), action=ActionForm(),
+                           base_url=_base_url())
+
+
+@bp.post("/campaigns/<int:campaign_id>/codes/<int:batch_id>/revoke")
+def campaign_codes_revoke(campaign_id: int, batch_id: int):
+    batch = get_or_404(CodeBatch, batch_id)
+    if batch.campaign_id != campaign_id:
+        return redirect(url_for("admin.campaign_codes", campaign_id=campaign_id), 303)
+    if ActionForm().validate_on_submit():
+        try:
+            n = code_service.revoke_batch(batch, current_user)
+            return _done(f"已作废该批未使用的 {n} 个访问码。", "admin.campaign_codes",
+                         campaign_id=campaign_id)
+        except ServiceError as error:
+            db.session.rollback()
+            report_error(error)
+    return redirect(url_for("admin.campaign_codes", campaign_id=campaign_id), 303)
+
+
+# -- users and audit -----------------------------------------------------------------------
+
+@bp.route("/users", methods=["GET", "POST"])
+def users():
+    form = UserForm()
+    if form.validate_on_submit():
+        try:
+            user_service.create_user(form.username.data, form.role.data, form.password.data,
+                                     current_user, display_name=form.display_name.data or "")
+            return _done(f"已创建账号“{form.username.data.strip()}”。", "admin.users")
+        except ServiceError as error:
+            db.session.rollback()
+            report_error(error, form)
+    accounts = db.session.scalars(select(User).order_by(User.username)).all()
+    return render_template("admin/users.html", form=form, users=accounts)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user_edit(user_id: int):
+    user = get_or_404(User, user_id)
+    form = UserEditForm(obj=user, prefix="u")
+    reset = PasswordResetForm(prefix="p")
+    token = None
+    try:
+        if submitted(form) and form.validate_on_submit():
+            user_service.update_user(user, form.role.data, form.active.data,
+                                     form.display_name.data or "", current_user)
+            return _done("账号已保存。", "admin.users")
+        if submitted(reset) and reset.validate_on_submit():
+            user_service.set_password(user, reset.password.data, current_user)
+            return _done("密码已重置。", "admin.users")
+        if request.method == "POST" and request.form.get("action") == "token" and \
+                ActionForm().validate_on_submit():
+            token = user_service.create_token(user, current_user)
+            db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        report_error(error, form)
+    return render_template("admin/user_edit.html", user=user, form=form, reset=reset,
+                           token=token, action=ActionForm())
+
+
+@bp.get("/audit")
+def audit_log():
+    page = max(request.args.get("page", 1, type=int), 1)
+    per_page = 100
+    rows = db.session.execute(
+        select(AuditEvent, User.username).outerjoin(User, User.id == AuditEvent.user_id)
+        .order_by(AuditEvent.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    total = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    return render_template("admin/audit.html", rows=rows, page=page,
+                           pages=max((total + per_page - 1) // per_page, 1))

@@ -1,0 +1,90 @@
+"""JSON API under /api/v1, bearer-token authenticated, described by /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request, url_for
+from sqlalchemy import select
+
+from ..extensions import csrf, db
+from ..models import Campaign
+from ..services.users import user_for_token
+from .evaluator import participation_payload
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # no cookies: every request carries its bearer token
+
+PUBLIC = {"api.openapi"}
+
+
+def _error(status: int, message: str):
+    response = jsonify(error=message)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="evalplatform"'
+    return response
+
+
+@bp.before_request
+def _authenticate():
+    if request.endpoint in PUBLIC:
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    user = user_for_token(token.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        return _error(401, "missing or invalid bearer token")
+    g.api_user = user
+    return None
+
+
+@bp.errorhandler(404)
+def _not_found(_error):
+    return _error(404, "not found")
+
+
+@bp.errorhandler(405)
+def _not_allowed(_error):
+    return _error(405, "method not allowed")
+
+
+def _campaign(campaign_id: int) -> Campaign | None:
+    return db.session.get(Campaign, campaign_id)
+
+
+@bp.get("/campaigns")
+def campaigns():
+    rows = db.session.scalars(select(Campaign).order_by(Campaign.id)).all()
+    return jsonify([{"id": c.id, "title": c.title, "status": c.status} for c in rows])
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+def campaign(campaign_id: int):
+    c = _campaign(campaign_id)
+    if c is None:
+        return _error(404, "no such campaign")
+    return jsonify({
+        "id": c.id, "title": c.title, "status": c.status, "issuer": c.issuer,
+        "doc_number": c.doc_number, "phase": c.phase,
+        "period_start": c.period_start.isoformat() if c.period_start else None,
+        "period_end": c.period_end.isoformat() if c.period_end else None,
+        "min_group_size": c.min_group_size,
+        "units": [{"id": u.id, "name": u.name, "category": u.category} for u in c.units],
+        "rater_groups": [{"id": grp.id, "name": grp.name, "weight": grp.weight}
+                         for grp in c.groups],
+    })
+
+
+@bp.get("/campaigns/<int:campaign_id>/participation")
+def participation(campaign_id: int):
+    c = _campaign(campaign_id)
+    if c is None:
+        return _error(404, "no such campaign")
+    payload = participation_payload(c)
+    return jsonify({"groups": payload["groups"]})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    from .openapi import spec
+
+    return jsonify(spec(url_for("api.campaigns", _external=False).rsplit("/", 1)[0]))

@@ -1,0 +1,76 @@
+"""Staff log-in, log-out and password change."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import db
+from ..services import ServiceError, audit
+from ..services.users import authenticate, set_password
+from .common import report_error
+from .forms import LoginForm, PasswordChangeForm
+
+bp = Blueprint("auth", __name__)
+
+
+def home_for(user) -> str:
+    return url_for("admin.dashboard" if user.role == "admin" else "evaluator.dashboard")
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths are followed after log-in."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        user = authenticate(form.username.data, form.password.data)
+        if user is not None:
+            session.clear()  # no respondent state or fixation carried into a staff session
+            login_user(user)
+            audit(user, "auth.login", f"user:{user.id}")
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")) or home_for(user))
+        form.password.errors = ["用户名或密码错误，或账号已停用。"]
+        status = 401
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    flash("您已安全退出。", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        if authenticate(current_user.username, form.current.data) is None:
+            form.current.errors = ["当前密码不正确。"]
+        else:
+            try:
+                set_password(current_user, form.password.data, current_user)
+                db.session.commit()
+                flash("密码已修改。", "success")
+                return redirect(home_for(current_user))
+            except ServiceError as error:
+                report_error(error, form)
+    return render_template("auth/password.html", form=form)

@@ -1,0 +1,45 @@
+"""Helpers shared by the blueprints."""
+
+from __future__ import annotations
+
+from flask import abort, flash, request
+from flask_login import current_user
+
+from ..extensions import db
+from ..services import ServiceError
+
+
+def require_role(*roles: str):
+    """A before_request hook admitting only logged-in staff with one of these roles."""
+    from ..extensions import login_manager
+
+    def check():
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if current_user.role not in roles:
+            abort(403)
+        return None
+
+    return check
+
+
+def get_or_404(model, ident):
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def report_error(error: ServiceError, form=None) -> None:
+    """Show a refused operation's message on its form field, or as a flash message."""
+    field = getattr(form, error.field, None) if (form is not None and error.field) else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "error")
+
+
+def submitted(form) -> bool:
+    """Whether this (prefixed) form is the one posted, when a page holds several."""
+    prefix = form._prefix
+    return request.method == "POST" and any(key.startswith(prefix) for key in request.form)

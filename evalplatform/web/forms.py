@@ -1,0 +1,126 @@
+"""WTForms for the staff pages and the respondent's code entry. CSRF comes with FlaskForm."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    FloatField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
+
+from ..models.campaigns import PHASES
+from ..models.users import ROLE_LABELS
+from ..services.questionnaires import SCALES, TEMPLATES
+
+REQUIRED = "此项必填。"
+
+
+class ActionForm(FlaskForm):
+    """A bare form for POST buttons (open, close, delete …): CSRF only."""
+
+
+class CodeForm(FlaskForm):
+    code = StringField("访问码", validators=[DataRequired("请输入访问码。"), Length(max=40)],
+                       render_kw={"autocomplete": "off", "autocapitalize": "characters",
+                                  "spellcheck": "false", "placeholder": "例如 K7QM-2XRP-9TWD"})
+
+
+class LoginForm(FlaskForm):
+    username = StringField("用户名", validators=[DataRequired(REQUIRED), Length(max=64)],
+                           render_kw={"autocomplete": "username"})
+    password = PasswordField("密码", validators=[DataRequired(REQUIRED), Length(max=200)],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField("当前密码", validators=[DataRequired(REQUIRED), Length(max=200)])
+    password = PasswordField("新密码", validators=[DataRequired(REQUIRED), Length(min=10, max=200,
+                             message="新密码为 10–200 位。")])
+    confirm = PasswordField("确认新密码", validators=[EqualTo("password", "两次输入的密码不一致。")])
+
+
+class UnitForm(FlaskForm):
+    name = StringField("单位名称", validators=[DataRequired(REQUIRED), Length(max=100)])
+    category = StringField("序列", validators=[DataRequired(REQUIRED), Length(max=50)],
+                           render_kw={"list": "categories", "placeholder": "如 综合管理类"})
+    position = IntegerField("排序", validators=[Optional()])
+
+
+class ImportForm(FlaskForm):
+    sheet = FileField("表格文件（.xlsx 或 .csv）", validators=[FileRequired("请选择要上传的文件。")])
+
+
+class CampaignForm(FlaskForm):
+    title = StringField("评议活动名称", validators=[DataRequired(REQUIRED), Length(max=200)])
+    issuer = StringField("主办单位", validators=[Length(max=100)],
+                         render_kw={"placeholder": "如 中共××市委机关工委"})
+    doc_number = StringField("文号", validators=[Length(max=60)],
+                             render_kw={"placeholder": "如 〔2026〕10号"})
+    period_start = DateField("开始日期", validators=[Optional()])
+    period_end = DateField("结束日期", validators=[Optional()])
+    phase = SelectField("阶段", choices=list(PHASES.items()))
+    min_group_size = IntegerField(
+        "最小分组人数", default=5,
+        validators=[InputRequired(REQUIRED), NumberRange(1, 1000, "请输入 1–1000 之间的整数。")],
+        description="有效票少于此数的评议主体不显示结果，以保护评议人匿名。")
+    comments_enabled = BooleanField("允许填写意见建议", default=True)
+    intro = TextAreaField("评议说明", validators=[Length(max=2000)],
+                          description="显示在评议表开头，如评议目的、填写要求。")
+
+
+class GroupForm(FlaskForm):
+    name = StringField("评议主体", validators=[DataRequired(REQUIRED), Length(max=60)],
+                       render_kw={"placeholder": "如 服务对象"})
+    weight = FloatField("权重", default=1.0,
+                        validators=[InputRequired(REQUIRED), NumberRange(0, 1000, "权重为 0–1000。")])
+
+
+class TemplateForm(FlaskForm):
+    template = SelectField("评议表模板", choices=[(k, t.title) for k, t in TEMPLATES.items()])
+
+
+class ItemForm(FlaskForm):
+    label = StringField("评价项目", validators=[DataRequired(REQUIRED), Length(max=100)])
+    scale = SelectField("评价档次", choices=[(k, s[0]) for k, s in SCALES.items()])
+    required = BooleanField("必答", default=True)
+
+
+class IssueCodesForm(FlaskForm):
+    rater_group = SelectField("评议主体", coerce=int, validators=[InputRequired("请选择评议主体。")])
+    count = IntegerField("数量", default=50, validators=[
+        InputRequired(REQUIRED), NumberRange(1, 20000, "每批可发放 1–20000 个访问码。")])
+    slips = BooleanField("同时生成可裁切的二维码纸条（PDF）", default=True)
+
+
+class UserForm(FlaskForm):
+    username = StringField("用户名", validators=[DataRequired(REQUIRED), Length(max=64)])
+    display_name = StringField("姓名", validators=[Length(max=100)])
+    role = SelectField("角色", choices=list(ROLE_LABELS.items()))
+    password = PasswordField("初始密码", validators=[DataRequired(REQUIRED), Length(min=10, max=200,
+                             message="密码为 10–200 位。")])
+
+
+class UserEditForm(FlaskForm):
+    display_name = StringField("姓名", validators=[Length(max=100)])
+    role = SelectField("角色", choices=list(ROLE_LABELS.items()))
+    active = BooleanField("启用")
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField("新密码", validators=[DataRequired(REQUIRED), Length(min=10, max=200,
+                             message="密码为 10–200 位。")])

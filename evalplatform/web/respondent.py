@@ -1,0 +1,99 @@
+"""The respondent's pages: enter a code, fill the ballot, see the receipt.
+
+The code appears in a URL only on the first request (``/s/<code>``, what QR codes point
+to); it is then kept, hashed, in the session and the browser is sent to ``/survey``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+
+from ..extensions import db
+from ..models import Campaign, RaterGroup
+from ..services.ballots import parse_ballot, questionnaire, submit_ballot
+from ..services.codes import CodeRefused, check_code, check_code_hash
+from .forms import CodeForm
+
+bp = Blueprint("respondent", __name__)
+
+REFUSAL_STATUS = {"malformed": 404, "unknown": 404, "used": 410, "void": 410,
+                  "draft": 403, "closed": 403}
+
+
+def _refused(error: CodeRefused):
+    session.pop("code", None)
+    return render_template("respondent/refused.html", error=error), REFUSAL_STATUS[error.reason]
+
+
+def _start(access):
+    session["code"] = access.code_hash.hex()
+    session.pop("receipt", None)
+    return redirect(url_for("respondent.survey"), 303)
+
+
+@bp.route("/", methods=["GET", "POST"])
+def index():
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            return _start(check_code(form.code.data))
+        except CodeRefused as error:
+            form.code.errors = [error.message]
+            status = REFUSAL_STATUS[error.reason]
+    elif form.errors:
+        status = 400
+    return render_template("respondent/index.html", form=form), status
+
+
+@bp.get("/s/<code>")
+def enter(code: str):
+    try:
+        return _start(check_code(code))
+    except CodeRefused as error:
+        return _refused(error)
+
+
+@bp.route("/survey", methods=["GET", "POST"])
+def survey():
+    stored = session.get("code")
+    if not stored:
+        if "receipt" in session:
+            return redirect(url_for("respondent.done"), 303)
+        return redirect(url_for("respondent.index"), 303)
+    try:
+        access = check_code_hash(bytes.fromhex(stored))
+    except (CodeRefused, ValueError) as error:
+        return _refused(error if isinstance(error, CodeRefused) else CodeRefused("unknown"))
+    campaign = db.session.get(Campaign, access.campaign_id)
+    group = db.session.get(RaterGroup, access.rater_group_id)
+    q = questionnaire(campaign)
+    ballot, status = None, 200
+    if request.method == "POST":
+        ballot = parse_ballot(q, request.form)
+        if ballot.valid:
+            try:
+                receipt = submit_ballot(access.code_hash, q, ballot)
+                db.session.commit()
+            except CodeRefused as error:
+                db.session.rollback()
+                return _refused(error)
+            session.pop("code", None)
+            session["receipt"] = {"title": receipt.campaign_title,
+                                  "date": receipt.submitted_on.isoformat(),
+                                  "units": receipt.units_rated}
+            return redirect(url_for("respondent.done"), 303)
+        status = 422
+    return render_template("respondent/survey.html", q=q, group=group, campaign=campaign,
+                           ballot=ballot), status
+
+
+@bp.get("/done")
+def done():
+    receipt = session.get("receipt")
+    if not receipt:
+        return redirect(url_for("respondent.index"), 303)
+    return render_template("respondent/done.html", receipt=receipt,
+                           submitted_on=date.fromisoformat(receipt["date"]))
