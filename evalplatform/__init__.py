@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask, request
@@ -18,7 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: configuration, database, blueprints, CLI."""
     app = Flask(
         __name__,
-        instance_path=str(ROOT / "instance"),
+        instance_path=os.environ.get("EVALPLATFORM_INSTANCE") or str(ROOT / "instance"),
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),

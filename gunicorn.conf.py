@@ -1,0 +1,21 @@
+"""Gunicorn settings for evalplatform (``gunicorn -c gunicorn.conf.py wsgi:app``).
+
+Every setting can be overridden from the environment, e.g. ``GUNICORN_WORKERS=8``.
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:5000")
+workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = "gthread"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 20
+# Each worker builds its own app and database connections after the fork: no
+# connection opened in the master is ever shared by two processes.
+preload_app = False
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+errorlog = "-"
+logger_class = "evalplatform.accesslog.AnonymousAccessLogger"
+access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms'
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

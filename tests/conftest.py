@@ -1,0 +1,198 @@
+"""Fixtures: an app on a real database (SQLite file, or PostgreSQL with TEST_DATABASE_URL),
+migrated once per session and emptied after every test."""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from flask.testing import FlaskClient
+
+from evalplatform import create_app
+from evalplatform.database import set_write_intent
+from evalplatform.extensions import db
+from evalplatform.services import campaigns, codes, units, users
+
+ADMIN_PASSWORD = "admin-password-123"
+EVALUATOR_PASSWORD = "evaluator-password-123"
+CSRF_RE = re.compile(r'name="(?P<name>[\w-]*csrf_token)" type="hidden" value="(?P<value>[^"]+)"'
+                     r'|name="(?P<name2>[\w-]*csrf_token)" value="(?P<value2>[^"]+)"')
+
+
+def _database_url(tmp: Path) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp / 'test.db'}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:  # start from an empty schema
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def instance_dir(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("instance")
+    os.environ["EVALPLATFORM_INSTANCE"] = str(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def database_url(instance_dir) -> str:
+    return _database_url(instance_dir)
+
+
+@pytest.fixture(scope="session")
+def app_config(database_url) -> dict:
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+        "CODE_HASH_KEY": "test-code-key",
+        "PUBLIC_BASE_URL": "https://pingyi.example.gov.cn",
+    }
+
+
+class Client(FlaskClient):
+    """A test client whose requests run as they would in a server.
+
+    Each request gets its own app context (so its own ``g`` and database session) in a
+    copied contextvars context, instead of reusing the test body's. The test's own
+    transaction is ended around every request: before, so the request sees the test's
+    setup; after, so the test's next query sees what the request stored.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        try:
+            return contextvars.copy_context().run(self._open_isolated, *args, **kwargs)
+        finally:
+            db.session.commit()
+
+    def _open_isolated(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def _app(app_config):
+    app = create_app(app_config)
+    app.test_client_class = Client
+    with app.app_context():
+        upgrade()  # the real migrations, not create_all
+    return app
+
+
+@pytest.fixture
+def app(_app):
+    with _app.app_context():
+        # The test body only reads between requests: never hold SQLite's write lock.
+        set_write_intent(False)
+        yield _app
+        set_write_intent(True)
+        db.session.rollback()
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_token(html: str, prefix: str = "") -> str:
+    """The CSRF token of the form with this prefix in a rendered page."""
+    for match in CSRF_RE.finditer(html):
+        name = match["name"] or match["name2"]
+        if name == f"{prefix}csrf_token":
+            return match["value"] or match["value2"]
+    raise AssertionError(f"no {prefix}csrf_token in page")
+
+
+def post_form(client, page_url: str, data: dict, *, url: str | None = None, prefix: str = "",
+              **kwargs):
+    """GET a page, then POST `data` with the page's CSRF token (as a browser would)."""
+    page = client.get(page_url)
+    assert page.status_code == 200, (page_url, page.status_code)
+    payload = {f"{prefix}csrf_token": csrf_token(page.get_data(as_text=True), prefix), **data}
+    return client.post(url or page_url, data=payload, **kwargs)
+
+
+def login(client, username: str, password: str):
+    return post_form(client, "/login", {"username": username, "password": password})
+
+
+@pytest.fixture
+def admin_user(app):
+    user = users.create_user("admin", "admin", ADMIN_PASSWORD, display_name="管理员")
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def evaluator_user(app):
+    user = users.create_user("pingyi", "evaluator", EVALUATOR_PASSWORD)
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def admin_client(app, admin_user):
+    client = app.test_client()
+    assert login(client, "admin", ADMIN_PASSWORD).status_code == 302
+    return client
+
+
+@pytest.fixture
+def evaluator_client(app, evaluator_user):
+    client = app.test_client()
+    assert login(client, "pingyi", EVALUATOR_PASSWORD).status_code == 302
+    return client
+
+
+UNITS = [("办公室", "综合管理类"), ("政策法规科", "综合管理类"),
+         ("建设工程质量监督站", "执法监管类"), ("行政审批服务窗口", "服务窗口类")]
+
+
+def build_campaign(*, status: str = "open", template: str = "satisfaction",
+                   groups=(("服务对象", 0.6), ("机关干部", 0.4)), codes_per_group: int = 5,
+                   unit_rows=UNITS, title: str = "2026年度机关作风建设满意度测评"):
+    """A campaign with units, groups, a questionnaire and codes; returns (campaign, codes)
+    where codes maps group name to its plaintext codes."""
+    unit_objs = []
+    for name, category in unit_rows:
+        from evalplatform.models import Unit
+        from sqlalchemy import select
+
+        unit = db.session.scalar(select(Unit).where(Unit.name == name))
+        unit_objs.append(unit or units.save_unit(None, name, category, None, None))
+    campaign = campaigns.create_campaign(None, title=title, issuer="中共某市委机关工委",
+                                         doc_number="〔2026〕10号", min_group_size=5)
+    campaigns.set_units(campaign, [u.id for u in unit_objs], None)
+    group_objs = [campaigns.add_group(campaign, name, weight, None) for name, weight in groups]
+    campaigns.apply_template(campaign, template, None)
+    db.session.flush()
+    if status in ("open", "closed"):
+        campaigns.open_campaign(campaign, None)
+    plaintext = {}
+    for group in group_objs:
+        _, issued = codes.issue_codes(campaign, group, codes_per_group, None)
+        plaintext[group.name] = issued
+    if status == "closed":
+        campaigns.close_campaign(campaign, None)
+    db.session.commit()
+    return campaign, plaintext
+
+
+@pytest.fixture
+def campaign(app):
+    return build_campaign()
