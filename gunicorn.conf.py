@@ -19,3 +19,8 @@ errorlog = "-"
 logger_class = "evalplatform.accesslog.AnonymousAccessLogger"
 access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Gunicorn's runtime control socket (gunicornc) is off unless a path is given.
+_control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET")
+control_socket_disable = not _control_socket
+if _control_socket:
+    control_socket = _control_socket

@@ -87,7 +87,9 @@ def _app(app_config):
     app.test_client_class = Client
     with app.app_context():
         upgrade()  # the real migrations, not create_all
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture
@@ -196,3 +198,13 @@ def build_campaign(*, status: str = "open", template: str = "satisfaction",
 @pytest.fixture
 def campaign(app):
     return build_campaign()
+
+
+@pytest.fixture(scope="session")
+def live_server(_app, app_config, instance_dir):
+    """gunicorn with 4 workers on the test database, for the whole session."""
+    from tests.live_server import LiveServer
+
+    server = LiveServer(app_config, instance_dir)
+    yield server
+    server.stop()

@@ -14,6 +14,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     EqualTo,
@@ -28,6 +29,11 @@ from ..models.users import ROLE_LABELS
 from ..services.questionnaires import SCALES, TEMPLATES
 
 REQUIRED = "此项必填。"
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class ActionForm(FlaskForm):
@@ -73,7 +79,7 @@ class CampaignForm(FlaskForm):
                              render_kw={"placeholder": "如 〔2026〕10号"})
     period_start = DateField("开始日期", validators=[Optional()])
     period_end = DateField("结束日期", validators=[Optional()])
-    phase = SelectField("阶段", choices=list(PHASES.items()))
+    phase = SelectField("阶段", choices=choices(PHASES.items()))
     min_group_size = IntegerField(
         "最小分组人数", default=5,
         validators=[InputRequired(REQUIRED), NumberRange(1, 1000, "请输入 1–1000 之间的整数。")],
@@ -91,12 +97,12 @@ class GroupForm(FlaskForm):
 
 
 class TemplateForm(FlaskForm):
-    template = SelectField("评议表模板", choices=[(k, t.title) for k, t in TEMPLATES.items()])
+    template = SelectField("评议表模板", choices=choices((k, t.title) for k, t in TEMPLATES.items()))
 
 
 class ItemForm(FlaskForm):
     label = StringField("评价项目", validators=[DataRequired(REQUIRED), Length(max=100)])
-    scale = SelectField("评价档次", choices=[(k, s[0]) for k, s in SCALES.items()])
+    scale = SelectField("评价档次", choices=choices((k, s[0]) for k, s in SCALES.items()))
     required = BooleanField("必答", default=True)
 
 
@@ -110,14 +116,14 @@ class IssueCodesForm(FlaskForm):
 class UserForm(FlaskForm):
     username = StringField("用户名", validators=[DataRequired(REQUIRED), Length(max=64)])
     display_name = StringField("姓名", validators=[Length(max=100)])
-    role = SelectField("角色", choices=list(ROLE_LABELS.items()))
+    role = SelectField("角色", choices=choices(ROLE_LABELS.items()))
     password = PasswordField("初始密码", validators=[DataRequired(REQUIRED), Length(min=10, max=200,
                              message="密码为 10–200 位。")])
 
 
 class UserEditForm(FlaskForm):
     display_name = StringField("姓名", validators=[Length(max=100)])
-    role = SelectField("角色", choices=list(ROLE_LABELS.items()))
+    role = SelectField("角色", choices=choices(ROLE_LABELS.items()))
     active = BooleanField("启用")
 
 
