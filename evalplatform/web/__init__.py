@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 
@@ -10,6 +10,8 @@ from ..extensions import db
 from ..models import User
 from . import admin, api, auth, evaluator, respondent
 
+API_ERRORS = {403: "forbidden", 404: "not found", 405: "method not allowed",
+              413: "request too large", 500: "internal error"}
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
@@ -67,7 +69,9 @@ def register_web(app: Flask) -> None:
 
 
 def _error_page(code: int, title: str, message: str):
-    def handler(_error):
+    def handler(error):
+        if request.path.startswith("/api/"):
+            return jsonify(error=API_ERRORS.get(code, "error")), code
         return render_template("error.html", title=title, message=message), code
 
     return handler

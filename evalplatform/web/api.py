@@ -37,16 +37,6 @@ def _authenticate():
     return None
 
 
-@bp.errorhandler(404)
-def _not_found(_error):
-    return _error(404, "not found")
-
-
-@bp.errorhandler(405)
-def _not_allowed(_error):
-    return _error(405, "method not allowed")
-
-
 def _campaign(campaign_id: int) -> Campaign | None:
     return db.session.get(Campaign, campaign_id)
 

@@ -1,0 +1,58 @@
+"""The command-line interface of DESIGN.md."""
+
+from __future__ import annotations
+
+import csv
+
+from sqlalchemy import func, select
+
+from evalplatform.extensions import db
+from evalplatform.models import Ballot, Campaign, User
+
+
+def test_users_create_and_token_give_api_access(app, client):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "zhang", "--role", "evaluator",
+                                 "--password", "a-long-password"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.username == "zhang"))
+    assert user.role == "evaluator" and "a-long-password" not in user.password_hash
+    result = runner.invoke(args=["users", "token", "zhang"])
+    token = result.output.strip()
+    assert result.exit_code == 0 and token.startswith("ep_")
+    response = client.get("/api/v1/campaigns", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+
+
+def test_users_create_refuses_bad_input_with_a_message(app):
+    runner = app.test_cli_runner()
+    short = runner.invoke(args=["users", "create", "li", "--role", "admin", "--password", "x"])
+    assert short.exit_code != 0 and "密码至少" in short.output
+    runner.invoke(args=["users", "create", "li", "--role", "admin", "--password", "long-enough-1"])
+    again = runner.invoke(args=["users", "create", "li", "--role", "admin",
+                                "--password", "long-enough-1"])
+    assert again.exit_code != 0 and "已存在" in again.output
+    missing = runner.invoke(args=["users", "token", "nobody"])
+    assert missing.exit_code != 0 and "no user named" in missing.output
+
+
+def test_demo_load_builds_a_usable_campaign(app, client, instance_dir):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    campaign = db.session.scalar(select(Campaign))
+    assert campaign.status == "open" and len(campaign.units) == 12
+    assert {u.category for u in campaign.units} == {"综合管理类", "执法监管类", "服务窗口类"}
+    assert [g.name for g in campaign.groups] == ["服务对象", "企业代表", "基层单位", "机关干部"]
+    labels = [o["label"] for o in campaign.items[0].options]
+    assert labels == ["满意", "比较满意", "基本满意", "不太满意", "不满意", "不了解"]
+    assert db.session.scalar(select(func.count()).select_from(Ballot)) == 74
+    with open(instance_dir / "demo-codes.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == ["rater_group", "code"] and len(rows) == 76
+    assert client.get(f"/s/{rows[0]['code']}").status_code == 303
+    assert (instance_dir / "demo-accounts.txt").stat().st_mode & 0o077 == 0
+    # --if-empty leaves an existing installation alone
+    again = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert "nothing loaded" in again.output
+    assert db.session.scalar(select(func.count()).select_from(Campaign)) == 1

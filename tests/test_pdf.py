@@ -1,0 +1,53 @@
+"""PDF rendering: readable Chinese, and nothing fetched from outside static/."""
+
+from __future__ import annotations
+
+import subprocess
+
+from evalplatform.reports.pdf import render_pdf, static_path
+from evalplatform.reports.slips import slips_pdf
+
+
+def pdf_text(pdf: bytes, tmp_path) -> str:
+    path = tmp_path / "out.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def test_slips_carry_title_group_code_and_link(app, tmp_path):
+    from types import SimpleNamespace
+
+    campaign = SimpleNamespace(title="2026年度市住房和城乡建设局机关作风建设满意度测评")
+    codes = ["K7QM-2XRP-9TWD", "0000-1111-2222", "ZZZZ-YYYY-XXXX"]
+    with app.test_request_context():
+        text = pdf_text(slips_pdf(campaign, "服务对象", codes, "https://pingyi.example.gov.cn"),
+                        tmp_path)
+    for code in codes:
+        assert code in text
+    flat = "".join(text.split())  # titles wrap inside the slip
+    assert flat.count("评议主体：服务对象") == 3
+    assert flat.count("2026年度市住房和城乡建设局机关作风建设满意度测评") == 3
+    assert "手机扫码参与评议" in flat and "pingyi.example.gov.cn" in flat
+
+
+def test_user_text_cannot_make_the_renderer_read_files_or_hosts(app, tmp_path, caplog):
+    html = ('<html><body><p>标题</p><img src="file:///etc/passwd">'
+            '<img src="http://192.0.2.1/x.png"><link rel="stylesheet" href="file:///etc/hosts">'
+            '<a rel="attachment" href="file:///etc/passwd">附件</a></body></html>')
+    pdf = render_pdf(html)
+    assert b"root:x:0:0" not in pdf
+    assert "标题" in pdf_text(pdf, tmp_path)
+    refused = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert any("file:///etc/passwd" in m for m in refused)
+    assert any("192.0.2.1" in m for m in refused)
+
+
+def test_static_path_allows_only_files_inside_static():
+    from evalplatform.reports.pdf import STATIC
+
+    assert static_path((STATIC / "pdf.css").as_uri()) == STATIC / "pdf.css"
+    assert static_path((STATIC / ".." / "setup.cfg").resolve().as_uri()) is None
+    assert static_path(STATIC.as_uri() + "/../setup.cfg") is None
+    assert static_path("file:///etc/passwd") is None
+    assert static_path("http://example.com/pdf.css") is None
