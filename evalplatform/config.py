@@ -15,6 +15,7 @@ ENV_SETTINGS = (
     "EVALPLATFORM_PLUGINS",
     "SESSION_COOKIE_SECURE",
     "MAX_CONTENT_LENGTH",
+    "TIMEZONE",
 )
 
 
@@ -35,6 +36,8 @@ class Defaults:
     #: Largest batch of codes one request may issue.
     CODES_MAX_BATCH = 20000
     JSON_SORT_KEYS = False
+    #: Time zone in which staff pages show times (stored times are UTC).
+    TIMEZONE = "Asia/Shanghai"
 
 
 def _instance_secret(instance: Path, name: str) -> str:

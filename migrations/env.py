@@ -1,9 +1,8 @@
 import logging
 from logging.config import fileConfig
 
-from flask import current_app
-
 from alembic import context
+from flask import current_app
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -111,6 +110,10 @@ def run_migrations_online():
                 if problems:
                     raise RuntimeError(f"foreign key violations after migration: {problems}")
         if sqlite:
+            # The pooled connection goes back to the application: foreign keys on again
+            # (a PRAGMA inside an open transaction is silently ignored, so end it first).
+            if connection.in_transaction():
+                connection.commit()
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 

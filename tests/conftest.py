@@ -9,10 +9,9 @@ import re
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
-
-from flask.testing import FlaskClient
 
 from evalplatform import create_app
 from evalplatform.database import set_write_intent
@@ -172,8 +171,9 @@ def build_campaign(*, status: str = "open", template: str = "satisfaction",
     where codes maps group name to its plaintext codes."""
     unit_objs = []
     for name, category in unit_rows:
-        from evalplatform.models import Unit
         from sqlalchemy import select
+
+        from evalplatform.models import Unit
 
         unit = db.session.scalar(select(Unit).where(Unit.name == name))
         unit_objs.append(unit or units.save_unit(None, name, category, None, None))

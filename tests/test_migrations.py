@@ -25,3 +25,12 @@ def test_downgrade_to_nothing_and_back(app):
         upgrade()
     assert {"ballot", "access_code", "campaign", "unit"} <= set(
         inspect(db.engine).get_table_names())
+
+
+def test_foreign_keys_are_enforced_after_migrating(app):
+    from sqlalchemy import text
+
+    if db.engine.dialect.name != "sqlite":
+        return
+    with db.engine.connect() as conn:  # the pooled connection the migration used
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1

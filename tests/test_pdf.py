@@ -11,7 +11,7 @@ from evalplatform.reports.slips import slips_pdf
 def pdf_text(pdf: bytes, tmp_path) -> str:
     path = tmp_path / "out.pdf"
     path.write_bytes(pdf)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+    return subprocess.run(["pdftotext", "-raw", str(path), "-"], check=True,
                           capture_output=True, text=True).stdout
 
 

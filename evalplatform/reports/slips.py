@@ -11,7 +11,12 @@ import segno
 from flask import render_template
 from markupsafe import Markup
 
+from ..services import ServiceError
 from .pdf import render_pdf
+
+#: Most slips one download may hold: a slip takes about 30 ms to render, so 1000 take
+#: about 30 s, inside the request timeout. Larger batches are downloaded as CSV only.
+MAX_SLIPS = 1000
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,13 @@ class Slip:
 
 def code_url(base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}/s/{code}"
+
+
+def check_slip_count(count: int) -> None:
+    """Refuse, before any code is issued, a slip sheet too large to render in a request."""
+    if count > MAX_SLIPS:
+        raise ServiceError(f"二维码纸条每批最多 {MAX_SLIPS} 张。请分批发放，"
+                           "或不勾选纸条、只下载访问码清单（CSV）。", field="slips")
 
 
 def slips_pdf(campaign, group_name: str, codes: list[str], base_url: str) -> bytes:

@@ -7,7 +7,7 @@ import copy
 from sqlalchemy import delete, func, select
 
 from ..extensions import db
-from ..models import Ballot, Campaign, CampaignUnit, Item, RaterGroup, Unit
+from ..models import AccessCode, Ballot, Campaign, CampaignUnit, CodeBatch, Item, RaterGroup, Unit
 from ..util import utcnow
 from . import ServiceError, audit
 from .questionnaires import SCALES, TEMPLATES
@@ -60,6 +60,10 @@ def delete_campaign(campaign: Campaign, user) -> None:
     if db.session.scalar(select(func.count()).where(Ballot.campaign_id == campaign.id)):
         raise ServiceError("该评议活动已有评议票，不能删除。")
     audit(user, "campaign.delete", f"campaign:{campaign.id}", title=campaign.title)
+    # Codes and batches have no ORM relationship to the campaign: delete them here rather
+    # than trust ON DELETE CASCADE, which SQLite applies only with foreign_keys=ON.
+    db.session.execute(delete(AccessCode).where(AccessCode.campaign_id == campaign.id))
+    db.session.execute(delete(CodeBatch).where(CodeBatch.campaign_id == campaign.id))
     db.session.delete(campaign)
 
 
@@ -103,8 +107,6 @@ def update_group(group: RaterGroup, name: str, weight: float, user) -> None:
 
 def delete_group(group: RaterGroup, user) -> None:
     _require_draft(group.campaign)
-    from ..models import AccessCode
-
     if db.session.scalar(select(func.count()).where(AccessCode.rater_group_id == group.id)):
         raise ServiceError(f"评议主体“{group.name}”已发放访问码，不能删除。")
     audit(user, "group.delete", f"campaign:{group.campaign_id}", name=group.name)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from dataclasses import dataclass, field
-from zipfile import BadZipFile
 
 from sqlalchemy import func, select
 
@@ -14,6 +14,7 @@ from ..models import CampaignUnit, Unit
 from . import ServiceError, audit
 
 NAME_MAX, CATEGORY_MAX = 100, 50
+POSITION_MAX = 999_999
 #: Accepted column headings (case-insensitive) for each field.
 HEADINGS = {
     "name": ("名称", "单位名称", "被评单位", "单位", "name", "unit"),
@@ -21,12 +22,14 @@ HEADINGS = {
     "position": ("排序", "序号", "顺序", "position", "order"),
 }
 IMPORT_MAX_ROWS = 5000
+log = logging.getLogger(__name__)
 
 
 def save_unit(unit: Unit | None, name: str, category: str, position: int | None, user) -> Unit:
     """Create a unit (unit None) or change one; names are unique."""
     name, category = (name or "").strip(), (category or "").strip()
     _check(name, category)
+    _check_position(position)
     clash = db.session.scalar(select(Unit).where(Unit.name == name))
     if clash is not None and clash is not unit:
         raise ServiceError(f"单位“{name}”已存在。", field="name")
@@ -56,6 +59,24 @@ def delete_unit(unit: Unit, user) -> None:
         raise ServiceError(f"单位“{unit.name}”已参加评议活动，不能删除，可以停用。")
     audit(user, "unit.delete", f"unit:{unit.id}", name=unit.name)
     db.session.delete(unit)
+
+
+def _check_position(position: int | None) -> None:
+    if position is not None and not 0 <= position <= POSITION_MAX:
+        raise ServiceError(f"排序应为 0 至 {POSITION_MAX} 之间的整数。", field="position")
+
+
+def _parse_position(text: str) -> int:
+    """The 排序 cell as an integer (Excel stores 3 as 3.0); ServiceError if it is not one."""
+    try:
+        number = float(text)
+    except ValueError:
+        raise ServiceError(f"排序“{text}”不是数字。") from None
+    if not number.is_integer():  # also inf and nan
+        raise ServiceError(f"排序“{text}”不是整数。")
+    position = int(number)
+    _check_position(position)
+    return position
 
 
 def _check(name: str, category: str) -> None:
@@ -108,9 +129,9 @@ def import_units(filename: str, data: bytes, user) -> ImportReport:
         position = None
         if cells.get("position"):
             try:
-                position = int(float(cells["position"]))
-            except ValueError:
-                report.errors.append((number, f"排序“{cells['position']}”不是数字。"))
+                position = _parse_position(cells["position"])
+            except ServiceError as error:
+                report.errors.append((number, error.message))
                 continue
         if name in parsed:
             report.errors.append((number, f"单位“{name}”与第 {first_row[name]} 行重复。"))
@@ -140,10 +161,10 @@ def import_units(filename: str, data: bytes, user) -> ImportReport:
     return report
 
 
-def _columns(header: list[str]) -> dict[str, int]:
+def _columns(header: list) -> dict[str, int]:
     found: dict[str, int] = {}
-    for index, heading in enumerate(header):
-        text = (heading or "").strip().lower()
+    for index in range(len(header)):
+        text = _cell(header, index).lower()  # headings may be numbers or empty
         for key, names in HEADINGS.items():
             if text in names and key not in found:
                 found[key] = index
@@ -180,20 +201,33 @@ def read_sheet(filename: str, data: bytes) -> list[list]:
 def _read_xlsx(data: bytes) -> list[list]:
     from openpyxl import load_workbook
 
+    unreadable = "无法读取该 Excel 文件，请确认文件未损坏且为 .xlsx 格式。"
+    # An upload can be anything: whatever openpyxl fails with (BadZipFile, KeyError, XML
+    # parse errors …) means the same to the admin.
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (BadZipFile, KeyError, ValueError, OSError) as error:
-        raise ServiceError("无法读取该 Excel 文件，请确认文件未损坏且为 .xlsx 格式。") from error
+    except Exception as error:
+        log.info("unreadable .xlsx upload: %r", error)
+        raise ServiceError(unreadable) from error
     try:
+        # read-only workbooks parse the sheet lazily: a broken sheet fails while iterating
         sheet = workbook.worksheets[0]
+        # read-only mode trusts the sheet's recorded size, which some programs write wrong
+        # (e.g. "A1"): read every row and column that is actually there
+        sheet.reset_dimensions()
         return [list(row) for _, row in zip(range(IMPORT_MAX_ROWS + 2),
                                             sheet.iter_rows(values_only=True), strict=False)]
+    except Exception as error:
+        log.info("unreadable .xlsx upload: %r", error)
+        raise ServiceError(unreadable) from error
     finally:
         workbook.close()
 
 
 def _read_csv(data: bytes) -> list[list]:
-    for encoding in ("utf-8-sig", "gb18030"):
+    # Excel's "Unicode text" is UTF-16 with a BOM; otherwise UTF-8 (BOM or not) or GBK
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    for encoding in ("utf-16",) if utf16 else ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
             break

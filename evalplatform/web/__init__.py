@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
@@ -31,6 +34,13 @@ def register_web(app: Flask) -> None:
 
     for module in (respondent, auth, admin, evaluator, api):
         app.register_blueprint(module.bp)
+
+    zone = ZoneInfo(app.config["TIMEZONE"])
+
+    @app.template_filter("local")
+    def _local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        """A stored UTC time shown in the configured time zone (Beijing time by default)."""
+        return value.replace(tzinfo=UTC).astimezone(zone).strftime(fmt) if value else ""
 
     @app.get("/healthz")
     def healthz():

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import io
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
-                   request, send_file, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from ..database import set_write_intent, write_intent
 from ..extensions import db
 from ..models import AuditEvent, Campaign, CodeBatch, Item, RaterGroup, Unit, User
-from ..reports.slips import codes_zip
+from ..reports.slips import check_slip_count, codes_zip
 from ..services import ServiceError
 from ..services import campaigns as campaign_service
 from ..services import codes as code_service
@@ -20,11 +31,33 @@ from ..services import users as user_service
 from ..services.ballots import questionnaire
 from ..services.questionnaires import TEMPLATES
 from .common import get_or_404, report_error, require_role, submitted
-from .forms import (ActionForm, CampaignForm, GroupForm, ImportForm, IssueCodesForm, ItemForm,
-                    PasswordResetForm, TemplateForm, UnitForm, UserEditForm, UserForm)
+from .forms import (
+    ActionForm,
+    CampaignForm,
+    GroupForm,
+    ImportForm,
+    IssueCodesForm,
+    ItemForm,
+    PasswordResetForm,
+    TemplateForm,
+    UnitForm,
+    UserEditForm,
+    UserForm,
+    choices,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(require_role("admin"))
+
+
+def _page_form(cls, prefix: str, **kwargs):
+    """One of several forms on a page. It reads the request only when it is the form that
+    was posted; the others show their current values, not an empty submission (an
+    unticked 启用 box would otherwise disable the account on the next save)."""
+    posted = request.method == "POST" and any(key.startswith(f"{prefix}-")
+                                              for key in request.form)
+    return cls(prefix=prefix, **kwargs) if posted else cls(prefix=prefix, formdata=None,
+                                                            **kwargs)
 
 
 def _done(message: str, endpoint: str, **values):
@@ -109,8 +142,7 @@ def units_import():
             report = unit_service.import_units(upload.filename or "", upload.read(), current_user)
         except ServiceError as error:
             db.session.rollback()
-            report_error(error, form)
-            form.sheet.errors = [*form.sheet.errors]
+            form.sheet.errors = [*form.sheet.errors, error.message]
             status = 422
         else:
             if report.errors:
@@ -295,8 +327,8 @@ def _group(campaign_id: int, group_id: int) -> RaterGroup:
 @bp.route("/campaigns/<int:campaign_id>/questionnaire", methods=["GET", "POST"])
 def campaign_questionnaire(campaign_id: int):
     c = get_or_404(Campaign, campaign_id)
-    template_form = TemplateForm(prefix="t")
-    item_form = ItemForm(prefix="i")
+    template_form = _page_form(TemplateForm, "t")
+    item_form = _page_form(ItemForm, "i")
     try:
         if submitted(template_form) and template_form.validate_on_submit():
             campaign_service.apply_template(c, template_form.template.data, current_user)
@@ -307,7 +339,7 @@ def campaign_questionnaire(campaign_id: int):
             return _done("已添加评价项目。", "admin.campaign_questionnaire", campaign_id=c.id)
     except ServiceError as error:
         db.session.rollback()
-        report_error(error, item_form)
+        report_error(error, template_form if submitted(template_form) else item_form)
     return render_template("admin/campaign_questionnaire.html", campaign=c,
                            template_form=template_form, item_form=item_form,
                            templates=TEMPLATES, action=ActionForm())
@@ -346,23 +378,21 @@ def _base_url() -> str:
 def campaign_codes(campaign_id: int):
     c = get_or_404(Campaign, campaign_id)
     form = IssueCodesForm()
-    form.rater_group.choices = [(g.id, g.name) for g in c.groups]
+    form.rater_group.choices = choices((g.id, g.name) for g in c.groups)
     if form.validate_on_submit():
         group = next((g for g in c.groups if g.id == form.rater_group.data), None)
         try:
             if group is None:
                 raise ServiceError("请选择评议主体。", field="rater_group")
+            if form.slips.data:
+                check_slip_count(form.count.data)
             batch, plaintext = code_service.issue_codes(c, group, form.count.data, current_user)
-            stem = f"codes-campaign{c.id}-batch{batch.id}"
-            archive = codes_zip(c, group.name, plaintext, _base_url(),
-                                with_slips=form.slips.data, stem=stem)
             db.session.commit()
         except ServiceError as error:
             db.session.rollback()
             report_error(error, form)
         else:
-            return send_file(io.BytesIO(archive), mimetype="application/zip",
-                             as_attachment=True, download_name=f"{stem}.zip")
+            return _codes_download(c, group, batch, plaintext, with_slips=form.slips.data)
     batches = db.session.execute(
         select(CodeBatch, User.username)
         .outerjoin(User, User.id == CodeBatch.created_by)
@@ -371,6 +401,31 @@ def campaign_codes(campaign_id: int):
     return render_template("admin/campaign_codes.html", campaign=c, form=form, batches=batches,
                            progress=code_service.participation(c), action=ActionForm(),
                            base_url=_base_url())
+
+
+def _codes_download(c: Campaign, group: RaterGroup, batch: CodeBatch, plaintext: list[str], *,
+                    with_slips: bool):
+    """The one download of a batch's plaintext codes, made after they are committed.
+
+    Rendering slips takes seconds: it must not hold the database's write lock meanwhile
+    (respondents submitting ballots would wait, then fail). If it fails, nobody will ever
+    see these codes, so the batch is voided.
+    """
+    set_write_intent(False)  # from here on this request only reads
+    stem = f"codes-campaign{c.id}-batch{batch.id}"
+    try:
+        archive = codes_zip(c, group.name, plaintext, _base_url(), with_slips=with_slips,
+                            stem=stem)
+    except Exception:
+        current_app.logger.exception("download of code batch %s failed", batch.id)
+        db.session.rollback()
+        with write_intent():
+            code_service.revoke_batch(db.session.get(CodeBatch, batch.id), current_user)
+            db.session.commit()
+        flash("生成下载文件失败，该批访问码已作废，请重新发放。", "error")
+        return redirect(url_for("admin.campaign_codes", campaign_id=c.id), 303)
+    return send_file(io.BytesIO(archive), mimetype="application/zip", as_attachment=True,
+                     download_name=f"{stem}.zip")
 
 
 @bp.post("/campaigns/<int:campaign_id>/codes/<int:batch_id>/revoke")
@@ -409,8 +464,8 @@ def users():
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def user_edit(user_id: int):
     user = get_or_404(User, user_id)
-    form = UserEditForm(obj=user, prefix="u")
-    reset = PasswordResetForm(prefix="p")
+    form = _page_form(UserEditForm, "u", obj=user)
+    reset = _page_form(PasswordResetForm, "p")
     token = None
     try:
         if submitted(form) and form.validate_on_submit():
@@ -426,7 +481,7 @@ def user_edit(user_id: int):
             db.session.commit()
     except ServiceError as error:
         db.session.rollback()
-        report_error(error, form)
+        report_error(error, reset if submitted(reset) else form)
     return render_template("admin/user_edit.html", user=user, form=form, reset=reset,
                            token=token, action=ActionForm())
 

@@ -108,8 +108,9 @@ class ItemForm(FlaskForm):
 
 class IssueCodesForm(FlaskForm):
     rater_group = SelectField("评议主体", coerce=int, validators=[InputRequired("请选择评议主体。")])
+    # the upper limit is the service's, from CODES_MAX_BATCH
     count = IntegerField("数量", default=50, validators=[
-        InputRequired(REQUIRED), NumberRange(1, 20000, "每批可发放 1–20000 个访问码。")])
+        InputRequired(REQUIRED), NumberRange(min=1, message="每批至少发放 1 个访问码。")])
     slips = BooleanField("同时生成可裁切的二维码纸条（PDF）", default=True)
 
 
