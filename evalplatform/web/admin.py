@@ -66,6 +66,21 @@ def _done(message: str, endpoint: str, **values):
     return redirect(url_for(endpoint, **values), 303)
 
 
+def _button(operation, message, back: str, done: str | None = None):
+    """A POST button (CSRF is checked before any view): run the operation and commit,
+    then confirm with ``message`` (a string, or a function of the operation's result);
+    or roll back and show why it was refused."""
+    try:
+        result = operation()
+    except ServiceError as error:
+        db.session.rollback()
+        report_error(error)
+        return redirect(back, 303)
+    db.session.commit()
+    flash(message(result) if callable(message) else message, "success")
+    return redirect(done or back, 303)
+
+
 # -- dashboard -----------------------------------------------------------------------------
 
 @bp.get("/")
@@ -112,23 +127,17 @@ def unit_edit(unit_id: int):
 @bp.post("/units/<int:unit_id>/active")
 def unit_toggle(unit_id: int):
     unit = get_or_404(Unit, unit_id)
-    if ActionForm().validate_on_submit():
-        unit_service.set_unit_active(unit, not unit.active, current_user)
-        return _done(f"单位“{unit.name}”已{'启用' if unit.active else '停用'}。", "admin.units")
-    return redirect(url_for("admin.units"), 303)
+
+    return _button(lambda: unit_service.set_unit_active(unit, not unit.active, current_user),
+                   lambda _: f"单位“{unit.name}”已{'启用' if unit.active else '停用'}。",
+                   url_for("admin.units"))
 
 
 @bp.post("/units/<int:unit_id>/delete")
 def unit_delete(unit_id: int):
     unit = get_or_404(Unit, unit_id)
-    if ActionForm().validate_on_submit():
-        try:
-            unit_service.delete_unit(unit, current_user)
-            return _done(f"单位“{unit.name}”已删除。", "admin.units")
-        except ServiceError as error:
-            db.session.rollback()
-            report_error(error)
-    return redirect(url_for("admin.units"), 303)
+    return _button(lambda: unit_service.delete_unit(unit, current_user), f"单位“{unit.name}”已删除。",
+                   url_for("admin.unit_edit", unit_id=unit_id), url_for("admin.units"))
 
 
 @bp.route("/units/import", methods=["GET", "POST"])
@@ -210,14 +219,8 @@ def campaign_edit(campaign_id: int):
 
 def _lifecycle(campaign_id: int, operation, message: str):
     c = get_or_404(Campaign, campaign_id)
-    if ActionForm().validate_on_submit():
-        try:
-            operation(c, current_user)
-            return _done(message, "admin.campaign", campaign_id=c.id)
-        except ServiceError as error:
-            db.session.rollback()
-            report_error(error)
-    return redirect(url_for("admin.campaign", campaign_id=c.id), 303)
+    return _button(lambda: operation(c, current_user), message,
+                   url_for("admin.campaign", campaign_id=c.id))
 
 
 @bp.post("/campaigns/<int:campaign_id>/open")
@@ -233,14 +236,9 @@ def campaign_close(campaign_id: int):
 @bp.post("/campaigns/<int:campaign_id>/delete")
 def campaign_delete(campaign_id: int):
     c = get_or_404(Campaign, campaign_id)
-    if ActionForm().validate_on_submit():
-        try:
-            campaign_service.delete_campaign(c, current_user)
-            return _done("评议活动已删除。", "admin.dashboard")
-        except ServiceError as error:
-            db.session.rollback()
-            report_error(error)
-    return redirect(url_for("admin.campaign", campaign_id=campaign_id), 303)
+    return _button(lambda: campaign_service.delete_campaign(c, current_user), "评议活动已删除。",
+                   url_for("admin.campaign", campaign_id=campaign_id),
+                   url_for("admin.dashboard"))
 
 
 @bp.route("/campaigns/<int:campaign_id>/units", methods=["GET", "POST"])
@@ -307,14 +305,8 @@ def campaign_group_update(campaign_id: int, group_id: int):
 @bp.post("/campaigns/<int:campaign_id>/groups/<int:group_id>/delete")
 def campaign_group_delete(campaign_id: int, group_id: int):
     group = _group(campaign_id, group_id)
-    if ActionForm().validate_on_submit():
-        try:
-            campaign_service.delete_group(group, current_user)
-            return _done("评议主体已删除。", "admin.campaign_groups", campaign_id=campaign_id)
-        except ServiceError as error:
-            db.session.rollback()
-            report_error(error)
-    return redirect(url_for("admin.campaign_groups", campaign_id=campaign_id), 303)
+    return _button(lambda: campaign_service.delete_group(group, current_user), "评议主体已删除。",
+                   url_for("admin.campaign_groups", campaign_id=campaign_id))
 
 
 def _group(campaign_id: int, group_id: int) -> RaterGroup:
@@ -349,16 +341,9 @@ def campaign_questionnaire(campaign_id: int):
 def campaign_item_delete(campaign_id: int, item_id: int):
     item = get_or_404(Item, item_id)
     if item.campaign_id != campaign_id:
-        return redirect(url_for("admin.campaign_questionnaire", campaign_id=campaign_id), 303)
-    if ActionForm().validate_on_submit():
-        try:
-            campaign_service.delete_item(item, current_user)
-            return _done("评价项目已删除。", "admin.campaign_questionnaire",
-                         campaign_id=campaign_id)
-        except ServiceError as error:
-            db.session.rollback()
-            report_error(error)
-    return redirect(url_for("admin.campaign_questionnaire", campaign_id=campaign_id), 303)
+        abort(404)
+    return _button(lambda: campaign_service.delete_item(item, current_user), "评价项目已删除。",
+                   url_for("admin.campaign_questionnaire", campaign_id=campaign_id))
 
 
 @bp.get("/campaigns/<int:campaign_id>/preview")
@@ -432,16 +417,10 @@ def _codes_download(c: Campaign, group: RaterGroup, batch: CodeBatch, plaintext:
 def campaign_codes_revoke(campaign_id: int, batch_id: int):
     batch = get_or_404(CodeBatch, batch_id)
     if batch.campaign_id != campaign_id:
-        return redirect(url_for("admin.campaign_codes", campaign_id=campaign_id), 303)
-    if ActionForm().validate_on_submit():
-        try:
-            n = code_service.revoke_batch(batch, current_user)
-            return _done(f"已作废该批未使用的 {n} 个访问码。", "admin.campaign_codes",
-                         campaign_id=campaign_id)
-        except ServiceError as error:
-            db.session.rollback()
-            report_error(error)
-    return redirect(url_for("admin.campaign_codes", campaign_id=campaign_id), 303)
+        abort(404)
+    return _button(lambda: code_service.revoke_batch(batch, current_user),
+                   lambda voided: f"已作废该批未使用的 {voided} 个访问码。",
+                   url_for("admin.campaign_codes", campaign_id=campaign_id))
 
 
 # -- users and audit -----------------------------------------------------------------------
