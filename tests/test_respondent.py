@@ -181,3 +181,26 @@ def test_post_without_csrf_token_stores_nothing(client, campaign):
 def test_survey_without_code_goes_to_entry(client, app):
     response = client.get("/survey")
     assert response.status_code == 303 and response.headers["Location"].endswith("/")
+
+
+def test_oversized_request_is_refused_politely(client, app, campaign):
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    try:
+        c, codes = campaign
+        page = start(client, codes["服务对象"][0])
+        response = submit(client, page, full_ballot(c, **{"c-general": "长" * 100_000}))
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = 8 * 1024 * 1024
+    assert response.status_code == 413
+    assert "超过了允许的大小" in response.get_data(as_text=True)
+    assert ballot_count() == 0
+
+
+def test_security_headers_on_pages(client, app):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Cache-Control"] == "no-store"
