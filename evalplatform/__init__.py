@@ -7,12 +7,13 @@ from pathlib import Path
 
 from flask import Flask, request
 
-from . import config, database
+from . import config, database, plugins
 from .extensions import csrf, db, login_manager, migrate
+from .hookspecs import hookimpl
 
 ROOT = Path(__file__).resolve().parent.parent
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "hookimpl"]
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -34,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     with app.app_context():
         database.configure_engine(db.engine)
+    pm = plugins.init_app(app)
 
     @app.before_request
     def _declare_write_intent():
@@ -43,7 +45,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_web(app)
 
+    for blueprints in pm.hook.register_blueprints():
+        for blueprint in blueprints or []:
+            app.register_blueprint(blueprint)
+
     from .cli import register_cli
 
     register_cli(app)
+    pm.hook.register_commands(cli=app.cli)
     return app

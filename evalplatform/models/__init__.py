@@ -2,7 +2,7 @@
 
 from .audit import AuditEvent
 from .ballots import Answer, Ballot, Comment
-from .campaigns import Campaign, CampaignUnit, Item, RaterGroup
+from .campaigns import Campaign, CampaignScheme, CampaignUnit, Item, RaterGroup, ResultSnapshot
 from .codes import AccessCode, CodeBatch
 from .units import Unit
 from .users import ApiToken, User
@@ -14,11 +14,13 @@ __all__ = [
     "AuditEvent",
     "Ballot",
     "Campaign",
+    "CampaignScheme",
     "CampaignUnit",
     "CodeBatch",
     "Comment",
     "Item",
     "RaterGroup",
+    "ResultSnapshot",
     "Unit",
     "User",
 ]

@@ -35,6 +35,10 @@ class Campaign(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    #: The scoring rules frozen when the campaign opened (see scoring.rules), and their
+    #: SHA-256; None while a draft.
+    rules: Mapped[dict | None] = mapped_column(JSON)
+    rules_sha256: Mapped[str | None] = mapped_column(String(64))
 
     groups: Mapped[list[RaterGroup]] = relationship(
         back_populates="campaign", cascade="all, delete-orphan", order_by="RaterGroup.position"
@@ -44,6 +48,10 @@ class Campaign(db.Model):
     )
     campaign_units: Mapped[list[CampaignUnit]] = relationship(
         back_populates="campaign", cascade="all, delete-orphan"
+    )
+    schemes: Mapped[list[CampaignScheme]] = relationship(
+        back_populates="campaign", cascade="all, delete-orphan",
+        order_by="CampaignScheme.position"
     )
 
     @property
@@ -112,3 +120,29 @@ class Item(db.Model):
     scheme: Mapped[str | None] = mapped_column(String(64))
 
     campaign: Mapped[Campaign] = relationship(back_populates="items")
+
+
+class CampaignScheme(db.Model):
+    """A scoring scheme enabled for a campaign, with its configuration."""
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True
+    )
+    scheme: Mapped[str] = mapped_column(String(64), primary_key=True)
+    config: Mapped[dict] = mapped_column(JSON, default=dict)
+    position: Mapped[int] = mapped_column(default=0)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="schemes")
+
+
+class ResultSnapshot(db.Model):
+    """Results as published when a campaign closed, kept to verify them later."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    rules_sha256: Mapped[str] = mapped_column(String(64))
+    results_sha256: Mapped[str] = mapped_column(String(64))
+    results: Mapped[dict] = mapped_column(JSON)

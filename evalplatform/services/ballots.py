@@ -32,6 +32,7 @@ class QItem:
     label: str
     options: tuple[Option, ...]
     required: bool
+    scheme: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ def questionnaire(campaign: Campaign) -> Questionnaire:
                 tuple(Option(i, o["label"], o.get("score"), bool(o.get("abstain")))
                       for i, o in enumerate(item.options)),
                 item.required,
+                item.scheme,
             )
             for item in campaign.items
         ),
@@ -139,6 +141,23 @@ def parse_ballot(q: Questionnaire, form) -> BallotInput:
             elif text:
                 result.comments[unit_id] = text
     return result
+
+
+def check_ballot_rules(campaign: Campaign, q: Questionnaire, ballot: BallotInput) -> None:
+    """Add to ``ballot.errors`` what the enabled schemes' rules refuse (validate_ballot
+    hook), e.g. more 优秀 votes than allowed. Only a ballot complete so far is checked."""
+    from ..plugins import hook
+
+    if not ballot.valid:
+        return
+    if campaign.rules is not None:
+        schemes = {k: v["config"] for k, v in campaign.rules["schemes"].items()}
+    else:
+        schemes = {row.scheme: row.config for row in campaign.schemes}
+    for problems in hook().validate_ballot(campaign=campaign, questionnaire=q, ballot=ballot,
+                                           schemes=schemes):
+        for field_name, message in (problems or {}).items():
+            ballot.errors.setdefault(field_name, message)
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,11 @@ import copy
 from sqlalchemy import delete, func, select
 
 from ..extensions import db
-from ..models import AccessCode, Ballot, Campaign, CampaignUnit, CodeBatch, Item, RaterGroup, Unit
+from ..models import (AccessCode, Ballot, Campaign, CampaignScheme, CampaignUnit, CodeBatch, Item,
+                      RaterGroup, Unit)
 from ..util import utcnow
 from . import ServiceError, audit
-from .questionnaires import SCALES, TEMPLATES
+from .questionnaires import BUILT_IN_SCHEMES, SCALES, TEMPLATES
 
 SETTINGS = ("title", "issuer", "doc_number", "period_start", "period_end", "phase",
             "min_group_size", "comments_enabled", "intro")
@@ -130,10 +131,11 @@ def apply_template(campaign: Campaign, key: str, user) -> None:
     template = TEMPLATES.get(key)
     if template is None:
         raise ServiceError("未找到该评议表模板。", field="template")
-    for item in [i for i in campaign.items if i.scheme is None]:
+    for item in [i for i in campaign.items if i.scheme in BUILT_IN_SCHEMES]:
         campaign.items.remove(item)
     for label, scale in template.items:
         _append_item(campaign, label, scale, True)
+    sync_schemes(campaign)
     audit(user, "questionnaire.template", f"campaign:{campaign.id}", template=key)
 
 
@@ -147,12 +149,14 @@ def add_item(campaign: Campaign, label: str, scale: str, required: bool, user) -
     if scale not in SCALES:
         raise ServiceError("请选择评价档次。", field="scale")
     item = _append_item(campaign, label, scale, required)
+    sync_schemes(campaign)
     audit(user, "questionnaire.add_item", f"campaign:{campaign.id}", label=label)
     return item
 
 
 def _append_item(campaign: Campaign, label: str, scale: str, required: bool) -> Item:
-    item = Item(label=label, options=copy.deepcopy(SCALES[scale][1]), required=required,
+    item = Item(label=label, options=copy.deepcopy(SCALES[scale].options), required=required,
+                scheme=SCALES[scale].scheme,
                 position=max((i.position for i in campaign.items), default=0) + 1)
     campaign.items.append(item)
     return item
@@ -161,7 +165,37 @@ def _append_item(campaign: Campaign, label: str, scale: str, required: bool) -> 
 def delete_item(item: Item, user) -> None:
     _require_draft(item.campaign)
     audit(user, "questionnaire.delete_item", f"campaign:{item.campaign_id}", label=item.label)
-    item.campaign.items.remove(item)
+    campaign = item.campaign
+    campaign.items.remove(item)
+    sync_schemes(campaign)
+
+
+# -- scoring schemes -----------------------------------------------------------------------
+
+def sync_schemes(campaign: Campaign) -> None:
+    """Enable each built-in scheme exactly while the questionnaire has items for it."""
+    used = {i.scheme for i in campaign.items}
+    for row in list(campaign.schemes):
+        if row.scheme in BUILT_IN_SCHEMES and row.scheme not in used:
+            campaign.schemes.remove(row)
+    enabled = {row.scheme for row in campaign.schemes}
+    for key in sorted(used & BUILT_IN_SCHEMES - enabled):
+        campaign.schemes.append(CampaignScheme(scheme=key, config={},
+                                               position=len(campaign.schemes) + 1))
+
+
+def configure_scheme(campaign: Campaign, key: str, config: dict, user) -> dict:
+    """Store a scheme's configuration for a draft campaign (validated, defaults filled)."""
+    from ..scoring.engine import registered_schemes
+
+    _require_draft(campaign)
+    row = next((r for r in campaign.schemes if r.scheme == key), None)
+    scheme = registered_schemes().get(key)
+    if row is None or scheme is None:
+        raise ServiceError("该评议活动没有启用这个评分方案。")
+    row.config = scheme.normalize_config(config)
+    audit(user, "scheme.configure", f"campaign:{campaign.id}", scheme=key)
+    return row.config
 
 
 # -- life cycle ----------------------------------------------------------------------------
@@ -177,6 +211,12 @@ def open_problems(campaign: Campaign) -> list[str]:
         problems.append("评议主体权重之和必须大于 0。")
     if not campaign.items:
         problems.append("评议表还没有评价项目。")
+    from ..scoring.engine import registered_schemes
+
+    installed = registered_schemes()
+    for row in campaign.schemes:
+        if row.scheme not in installed:
+            problems.append(f"评分方案“{row.scheme}”的插件未安装。")
     return problems
 
 
@@ -186,14 +226,23 @@ def open_campaign(campaign: Campaign, user) -> None:
     problems = open_problems(campaign)
     if problems:
         raise ServiceError("评议活动还不能开始：" + "".join(problems))
+    from ..scoring.engine import registered_schemes
+    from ..scoring.rules import freeze
+
     campaign.status = "open"
     campaign.opened_at = utcnow()
-    audit(user, "campaign.open", f"campaign:{campaign.id}")
+    digest = freeze(campaign, registered_schemes())
+    audit(user, "campaign.open", f"campaign:{campaign.id}", rules_sha256=digest)
 
 
 def close_campaign(campaign: Campaign, user) -> None:
     if campaign.status != "open":
         raise ServiceError("只有进行中的评议活动可以结束。")
+    from ..scoring.snapshots import take_snapshot
+
     campaign.status = "closed"
     campaign.closed_at = utcnow()
-    audit(user, "campaign.close", f"campaign:{campaign.id}")
+    db.session.flush()
+    snapshot = take_snapshot(campaign)
+    audit(user, "campaign.close", f"campaign:{campaign.id}",
+          results_sha256=snapshot.results_sha256)

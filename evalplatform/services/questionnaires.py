@@ -11,22 +11,35 @@ def _scale(*options: tuple[str, float | None]) -> list[dict]:
     return [{"label": label, "score": score, "abstain": score is None} for label, score in options]
 
 
-#: key -> (title, options). Scores are defaults; scoring schemes may map them differently.
-SCALES: dict[str, tuple[str, list[dict]]] = {
-    "satisfaction5": (
+@dataclass(frozen=True)
+class Scale:
+    title: str
+    options: list[dict]
+    #: The built-in scheme that scores items on this scale.
+    scheme: str
+
+
+#: Answer scales. Scores are defaults; a scheme's configuration may map them otherwise.
+SCALES: dict[str, Scale] = {
+    "satisfaction5": Scale(
         "满意度五级（满意 … 不满意，另设不了解）",
         _scale(("满意", 100), ("比较满意", 80), ("基本满意", 60), ("不太满意", 40),
                ("不满意", 0), (ABSTAIN_LABEL, None)),
+        "satisfaction",
     ),
-    "satisfaction3": (
+    "satisfaction3": Scale(
         "满意度三级（满意、基本满意、不满意，另设不了解）",
         _scale(("满意", 100), ("基本满意", 60), ("不满意", 0), (ABSTAIN_LABEL, None)),
+        "satisfaction",
     ),
-    "appraisal4": (
+    "appraisal4": Scale(
         "民主测评四档（优秀、称职、基本称职、不称职）",
         _scale(("优秀", 95), ("称职", 80), ("基本称职", 65), ("不称职", 50)),
+        "appraisal",
     ),
 }
+#: Schemes whose items the admin builds from these scales and templates.
+BUILT_IN_SCHEMES = frozenset(scale.scheme for scale in SCALES.values())
 
 
 @dataclass(frozen=True)

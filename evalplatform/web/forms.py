@@ -102,7 +102,7 @@ class TemplateForm(FlaskForm):
 
 class ItemForm(FlaskForm):
     label = StringField("评价项目", validators=[DataRequired(REQUIRED), Length(max=100)])
-    scale = SelectField("评价档次", choices=choices((k, s[0]) for k, s in SCALES.items()))
+    scale = SelectField("评价档次", choices=choices((k, s.title) for k, s in SCALES.items()))
     required = BooleanField("必答", default=True)
 
 

@@ -12,7 +12,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 
 from ..extensions import db
 from ..models import Campaign, RaterGroup
-from ..services.ballots import parse_ballot, questionnaire, submit_ballot
+from ..services.ballots import check_ballot_rules, parse_ballot, questionnaire, submit_ballot
 from ..services.codes import CodeRefused, check_code, check_code_hash
 from .forms import CodeForm
 
@@ -73,6 +73,7 @@ def survey():
     ballot, status = None, 200
     if request.method == "POST":
         ballot = parse_ballot(q, request.form)
+        check_ballot_rules(campaign, q, ballot)
         if ballot.valid:
             try:
                 receipt = submit_ballot(access.code_hash, q, ballot)

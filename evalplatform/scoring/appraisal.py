@@ -1,0 +1,111 @@
+"""Built-in scheme: democratic appraisal (民主测评), a plugin like any other."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..hookspecs import hookimpl
+from ..services import ServiceError
+from .scheme import WeightedScheme
+
+EXCELLENT, COMPETENT, BASIC, INCOMPETENT = "优秀", "称职", "基本称职", "不称职"
+
+
+class AppraisalScheme(WeightedScheme):
+    """优秀 / 称职 / 基本称职 / 不称职.
+
+    Score: mean of option scores per rater group (dropping one highest and one lowest
+    vote when there are more than five, if trimming is on), weighted over groups; grade
+    from the score's band. Vote shares pooled over all raters, with the ⅔ rule (优秀 +
+    称职 below two thirds: 诫勉谈话) and the ⅓ rule (不称职 above one third) as flags.
+    A ballot may be limited to N 优秀 votes (forced distribution).
+    """
+
+    key = "appraisal"
+    title = "民主测评"
+    description = ("优秀、称职、基本称职、不称职四档；可去掉一个最高分和一个最低分；"
+                   "统计各档票数比例，按三分之二、三分之一规则标记。")
+
+    def default_config(self) -> dict:
+        return {**super().default_config(), "trim": True,
+                "good": [EXCELLENT, COMPETENT], "bad": [INCOMPETENT],
+                "excellent": EXCELLENT, "max_excellent": None, "reject_uniform": False,
+                "grade_bands": [[EXCELLENT, 90.0], [COMPETENT, 70.0], [BASIC, 60.0],
+                                [INCOMPETENT, 0.0]]}
+
+    def normalize_config(self, config):
+        cfg = super().normalize_config(config)
+        limit = cfg.get("max_excellent")
+        if limit is not None and (not isinstance(limit, int) or limit < 0):
+            raise ServiceError("“优秀”票数上限须为非负整数，或留空表示不限。", field="max_excellent")
+        cfg["trim"] = bool(cfg.get("trim"))
+        cfg["reject_uniform"] = bool(cfg.get("reject_uniform"))
+        return cfg
+
+    def trims(self, config):
+        return bool(config.get("trim"))
+
+    def extra_unit_fields(self, cube, config, eligible):
+        scores = cube.option_table(config.get("option_scores"))
+        valid_mask = ~np.isnan(scores)
+        labels = list(dict.fromkeys(o.label for item in cube.items for o in item.options
+                                    if not o.abstain))
+        pooled = cube.counts.sum(axis=(-2))  # over groups: [U, I, O]
+        valid = (pooled * valid_mask).sum(axis=(-1, -2))  # [U]
+        good = (pooled * cube.label_mask(config["good"])).sum(axis=(-1, -2))
+        bad = (pooled * cube.label_mask(config["bad"])).sum(axis=(-1, -2))
+        per_label = {label: (pooled * cube.label_mask([label])).sum(axis=(-1, -2))
+                     for label in labels}
+        out = []
+        for k in range(len(cube.units)):
+            fields: dict = {"flags": []}
+            if valid[k] >= cube.min_group_size:
+                fields["shares"] = {label: float(n[k] / valid[k]) for label, n in per_label.items()}
+                if good[k] * 3 < 2 * valid[k]:
+                    fields["flags"].append("admonish")
+                if bad[k] * 3 > valid[k]:
+                    fields["flags"].append("dismiss")
+            out.append(fields)
+        return out
+
+    def decorate(self, result, cube, config):
+        result.has_shares = True
+        result.option_labels = list(dict.fromkeys(
+            o.label for item in cube.items for o in item.options if not o.abstain))
+        if config["trim"]:
+            result.notes.append("有效票超过 5 张时，去掉一个最高分和一个最低分后计算平均分。")
+        result.notes.append("“" + "＋".join(config["good"]) + "”票少于三分之二、或“"
+                            + "＋".join(config["bad"]) + "”票超过三分之一的单位予以标记。")
+
+
+SCHEME = AppraisalScheme()
+
+
+@hookimpl
+def register_schemes():
+    return [SCHEME]
+
+
+@hookimpl
+def validate_ballot(questionnaire, ballot, schemes):
+    """Forced distribution (at most N 优秀) and, if configured, no all-same ballots."""
+    config = schemes.get(AppraisalScheme.key)
+    if config is None:
+        return None
+    config = SCHEME.normalize_config(config)
+    items = [item for item in questionnaire.items if item.scheme == AppraisalScheme.key]
+    if not items:
+        return None
+    problems = {}
+    limit = config["max_excellent"]
+    for item in items:
+        chosen = [ballot.answers[(u.id, item.id)] for u in questionnaire.units
+                  if (u.id, item.id) in ballot.answers]
+        labels = [item.options[o].label for o in chosen]
+        if limit is not None and labels.count(config["excellent"]) > limit:
+            problems["ballot"] = (f"“{item.label}”中评为“{config['excellent']}”的单位最多 {limit} 个，"
+                                  f"您选了 {labels.count(config['excellent'])} 个，请调整后再提交。")
+        if config["reject_uniform"] and len(labels) > 1 and len(set(labels)) == 1 and \
+                len(labels) == len(questionnaire.units):
+            problems["ballot"] = f"“{item.label}”中所有单位的评价完全相同，此类评议票无效，请区分评价。"
+    return problems or None

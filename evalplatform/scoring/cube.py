@@ -1,0 +1,183 @@
+"""The tally cube: vote counts per (unit, item, rater group, option), and ballots as arrays.
+
+Built with one aggregate query. Schemes compute everything from counts, so scoring costs
+the size of the cube, not the number of answers. The per-ballot arrays serve what counts
+cannot (the bootstrap over ballots).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Answer, Ballot
+
+
+@dataclass(frozen=True)
+class CubeUnit:
+    id: int
+    name: str
+    category: str
+
+
+@dataclass(frozen=True)
+class CubeOption:
+    label: str
+    score: float | None
+    abstain: bool
+
+
+@dataclass(frozen=True)
+class CubeItem:
+    id: int
+    label: str
+    scheme: str | None
+    options: tuple[CubeOption, ...]
+
+
+@dataclass(frozen=True)
+class CubeGroup:
+    id: int
+    name: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Cube:
+    """Counts of votes, ``counts[u, i, g, o]``, with what each axis means.
+
+    ``counts`` may carry leading axes (bootstrap replicates); schemes must treat the last
+    four axes as (unit, item, group, option) and broadcast over the rest.
+    """
+
+    units: tuple[CubeUnit, ...]
+    items: tuple[CubeItem, ...]
+    groups: tuple[CubeGroup, ...]
+    counts: np.ndarray
+    #: Ballots received per group (not per unit): the response denominator.
+    ballots: np.ndarray
+    min_group_size: int
+
+    @property
+    def n_options(self) -> int:
+        return self.counts.shape[-1]
+
+    def for_items(self, item_ids) -> Cube:
+        """The sub-cube of these items (a scheme sees only its own items)."""
+        wanted = set(item_ids)
+        index = [i for i, item in enumerate(self.items) if item.id in wanted]
+        return replace(self, items=tuple(self.items[i] for i in index),
+                       counts=self.counts[..., index, :, :])
+
+    def with_counts(self, counts: np.ndarray) -> Cube:
+        return replace(self, counts=counts)
+
+    def option_table(self, attribute_by_label: dict[str, float] | None = None) -> np.ndarray:
+        """Per (item, option): the option's score (overridden by label when given), NaN
+        for abstentions (不了解) and for option slots an item does not have."""
+        table = np.full((len(self.items), self.n_options), np.nan)
+        for i, item in enumerate(self.items):
+            for o, option in enumerate(item.options):
+                if option.abstain:
+                    continue
+                score = option.score
+                if attribute_by_label and option.label in attribute_by_label:
+                    score = attribute_by_label[option.label]
+                table[i, o] = np.nan if score is None else float(score)
+        return table
+
+    def label_mask(self, labels) -> np.ndarray:
+        """Per (item, option): True where the option's label is one of ``labels``."""
+        wanted = set(labels)
+        mask = np.zeros((len(self.items), self.n_options), dtype=bool)
+        for i, item in enumerate(self.items):
+            for o, option in enumerate(item.options):
+                mask[i, o] = option.label in wanted and not option.abstain
+        return mask
+
+    def abstain_mask(self) -> np.ndarray:
+        mask = np.zeros((len(self.items), self.n_options), dtype=bool)
+        for i, item in enumerate(self.items):
+            for o, option in enumerate(item.options):
+                mask[i, o] = option.abstain
+        return mask
+
+
+def structure_from_rules(rules: dict) -> tuple[tuple[CubeUnit, ...], tuple[CubeItem, ...],
+                                                tuple[CubeGroup, ...]]:
+    units = tuple(CubeUnit(u["id"], u["name"], u["category"]) for u in rules["units"])
+    items = tuple(
+        CubeItem(i["id"], i["label"], i.get("scheme"),
+                 tuple(CubeOption(o["label"], o.get("score"), bool(o.get("abstain")))
+                       for o in i["options"]))
+        for i in rules["items"])
+    groups = tuple(CubeGroup(g["id"], g["name"], float(g["weight"])) for g in rules["groups"])
+    return units, items, groups
+
+
+def load_cube(campaign_id: int, rules: dict) -> Cube:
+    """The campaign's cube, from one GROUP BY over its answers."""
+    units, items, groups = structure_from_rules(rules)
+    u_index = {u.id: k for k, u in enumerate(units)}
+    i_index = {i.id: k for k, i in enumerate(items)}
+    g_index = {g.id: k for k, g in enumerate(groups)}
+    n_options = max((len(i.options) for i in items), default=1)
+    counts = np.zeros((len(units), len(items), len(groups), n_options), dtype=np.int64)
+    rows = db.session.execute(
+        select(Answer.unit_id, Answer.item_id, Ballot.rater_group_id, Answer.option,
+               func.count())
+        .join(Ballot, Ballot.id == Answer.ballot_id)
+        .where(Ballot.campaign_id == campaign_id)
+        .group_by(Answer.unit_id, Answer.item_id, Ballot.rater_group_id, Answer.option)
+    ).all()
+    for unit_id, item_id, group_id, option, n in rows:
+        u, i, g = u_index.get(unit_id), i_index.get(item_id), g_index.get(group_id)
+        if u is None or i is None or g is None or not 0 <= option < n_options:
+            continue  # answers outside the frozen structure do not count
+        counts[u, i, g, option] = n
+    ballots = np.zeros(len(groups), dtype=np.int64)
+    for group_id, n in db.session.execute(
+            select(Ballot.rater_group_id, func.count()).where(Ballot.campaign_id == campaign_id)
+            .group_by(Ballot.rater_group_id)).all():
+        if group_id in g_index:
+            ballots[g_index[group_id]] = n
+    return Cube(units, items, groups, counts, ballots, int(rules["min_group_size"]))
+
+
+@dataclass(frozen=True)
+class BallotArrays:
+    """Every ballot as a row: ``answers[b, u, i]`` is the option index or -1 (no answer);
+    ``groups[b]`` the rater group index. Rows are in ballot-id order (random)."""
+
+    answers: np.ndarray
+    groups: np.ndarray
+
+
+def load_ballots(campaign_id: int, cube: Cube) -> BallotArrays:
+    """All ballots of a campaign as arrays shaped like the cube's unit and item axes."""
+    g_index = {g.id: k for k, g in enumerate(cube.groups)}
+    ballot_rows = db.session.execute(
+        select(Ballot.id, Ballot.rater_group_id).where(Ballot.campaign_id == campaign_id)
+        .order_by(Ballot.id)).all()
+    ids = np.array([r[0] for r in ballot_rows], dtype=np.int64)
+    groups = np.array([g_index.get(r[1], -1) for r in ballot_rows], dtype=np.int64)
+    answers = np.full((len(ids), len(cube.units), len(cube.items)), -1, dtype=np.int8)
+    if len(ids):
+        u_lookup = {u.id: k for k, u in enumerate(cube.units)}
+        i_lookup = {i.id: k for k, i in enumerate(cube.items)}
+        rows = db.session.execute(
+            select(Answer.ballot_id, Answer.unit_id, Answer.item_id, Answer.option)
+            .join(Ballot, Ballot.id == Answer.ballot_id)
+            .where(Ballot.campaign_id == campaign_id)).all()
+        if rows:
+            data = np.array([(b, u_lookup.get(u, -1), i_lookup.get(i, -1), o)
+                             for b, u, i, o in rows], dtype=np.int64)
+            keep = (data[:, 1] >= 0) & (data[:, 2] >= 0)
+            data = data[keep]
+            rows_b = np.searchsorted(ids, data[:, 0])
+            answers[rows_b, data[:, 1], data[:, 2]] = data[:, 3]
+    keep = groups >= 0
+    return BallotArrays(answers[keep], groups[keep])

@@ -1,0 +1,137 @@
+"""Computing a campaign's results: the cube, every enabled scheme, the bootstrap.
+
+Results are cached per campaign in the worker until a ballot arrives or the rules
+change (the cache key holds the ballot count and the rules' hash).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import numpy as np
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Ballot, Campaign
+from ..plugins import hook
+from ..services.codes import participation
+from ..util import utcnow
+from .bootstrap import replicate_counts
+from .cube import load_ballots, load_cube
+from .ranking import competition_ranks, interval, share_below
+from .results import CampaignResults, GroupParticipation
+from .rules import rules_for
+from .scheme import Evaluation, Scheme
+
+CACHE_SIZE = 16
+
+
+def registered_schemes(app=None) -> dict[str, Scheme]:
+    """Every scheme the installed plugins provide, by key."""
+    app = app or current_app
+    cached = app.extensions.get("evalplatform.schemes")
+    if cached is None:
+        cached = {}
+        for batch in hook(app).register_schemes():
+            for scheme in batch or []:
+                if scheme.key in cached:
+                    raise RuntimeError(f"two plugins register the scheme {scheme.key!r}")
+                cached[scheme.key] = scheme
+        app.extensions["evalplatform.schemes"] = cached
+    return cached
+
+
+class _Cache:
+    def __init__(self, size: int):
+        self.size, self.data, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            if key in self.data:
+                self.data.move_to_end(key)
+                return self.data[key]
+        return None
+
+    def put(self, key, value):
+        with self.lock:
+            self.data[key] = value
+            self.data.move_to_end(key)
+            while len(self.data) > self.size:
+                self.data.popitem(last=False)
+
+
+def _cache() -> _Cache:
+    return current_app.extensions.setdefault("evalplatform.results_cache", _Cache(CACHE_SIZE))
+
+
+def campaign_results(campaign: Campaign, *, use_cache: bool = True) -> CampaignResults:
+    """The campaign's results for every enabled scheme, with bootstrap intervals."""
+    schemes = registered_schemes()
+    rules, rules_hash, frozen = rules_for(campaign, schemes)
+    ballots = db.session.scalar(select(func.count()).where(Ballot.campaign_id == campaign.id))
+    key = (campaign.id, ballots, rules_hash)
+    if use_cache and (hit := _cache().get(key)) is not None:
+        return hit
+    results = compute(campaign, rules, rules_hash, frozen, schemes)
+    _cache().put(key, results)
+    return results
+
+
+def compute(campaign: Campaign, rules: dict, rules_hash: str, frozen: bool,
+            schemes: dict[str, Scheme]) -> CampaignResults:
+    cube = load_cube(campaign.id, rules)
+    boot = rules.get("bootstrap", {})
+    replicates, confidence = int(boot.get("replicates", 0)), float(boot.get("confidence", 0.95))
+    total_ballots = int(cube.ballots.sum())
+    replicate_cube = None
+    if replicates and total_ballots:
+        rng = np.random.default_rng(int(rules_hash[:16], 16))
+        replicate_cube = replicate_counts(load_ballots(campaign.id, cube), cube.counts.shape,
+                                          replicates, rng)
+    results, missing = {}, []
+    for key, spec in rules["schemes"].items():
+        scheme = schemes.get(key)
+        if scheme is None:
+            missing.append(key)
+            continue
+        item_ids = [item.id for item in cube.items if item.scheme == key]
+        sub = cube.for_items(item_ids)
+        evaluation = scheme.evaluate(sub, spec["config"])
+        if replicate_cube is not None and item_ids:
+            index = [k for k, item in enumerate(cube.items) if item.scheme == key]
+            rep = sub.with_counts(replicate_cube[:, :, index])
+            add_uncertainty(evaluation, scheme.composite(rep, spec["config"],
+                                                         evaluation.eligible), confidence)
+        results[key] = evaluation.result
+    groups = {g["name"]: g["weight"] for g in rules["groups"]}
+    return CampaignResults(
+        campaign_id=campaign.id, title=campaign.title, rules_sha256=rules_hash, frozen=frozen,
+        ballots=total_ballots, min_group_size=int(rules["min_group_size"]),
+        replicates=replicates if replicate_cube is not None else 0, computed_at=utcnow(),
+        participation=[GroupParticipation(p.name, groups.get(p.name, 0.0), p.issued, p.used)
+                       for p in participation(campaign)],
+        schemes=results, missing_schemes=missing)
+
+
+def add_uncertainty(evaluation: Evaluation, replicate_scores: np.ndarray,
+                    confidence: float) -> None:
+    """Intervals for each unit's score and rank; for bottom units, whether the
+    replicates tell them apart from the unit above the cut line."""
+    units = evaluation.result.units
+    lo, hi = interval(replicate_scores, confidence)
+    ranks = competition_ranks(replicate_scores, evaluation.pools, evaluation.decimals)
+    rank_lo, rank_hi = interval(ranks, confidence)
+    for k, unit in enumerate(units):
+        if unit.score is None or not np.isfinite(lo[k]):
+            continue
+        unit.interval = (float(lo[k]), float(hi[k]))
+        unit.rank_interval = (int(np.floor(rank_lo[k])), int(np.ceil(rank_hi[k])))
+    for k, above in evaluation.flagged.items():
+        if above is None:
+            continue
+        p = share_below(replicate_scores, k, above)
+        units[k].p_below_next = p
+        if p is None or p < confidence:
+            units[k].flags.append("bottom_uncertain")

@@ -1,0 +1,177 @@
+"""What scoring produces: per-unit results of each scheme, and a campaign's results."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+#: Flags a unit may carry, with how pages and reports name them.
+FLAG_LABELS = {
+    "bottom": "末位",
+    "bottom_uncertain": "与上一名差异不显著",
+    "too_few_raters": "有效票不足",
+    "admonish": "优秀和称职票不足三分之二",
+    "dismiss": "不称职票超过三分之一",
+}
+
+
+@dataclass
+class GroupCell:
+    """One unit as seen by one rater group. ``score`` is None when suppressed."""
+
+    group: str
+    weight: float
+    valid_votes: int
+    suppressed: bool
+    score: float | None = None
+    satisfaction_rate: float | None = None
+
+
+@dataclass
+class ItemCell:
+    """One unit on one item, pooled over the groups that are not suppressed."""
+
+    item: str
+    valid_votes: int
+    abstentions: int
+    suppressed: bool
+    score: float | None = None
+    shares: dict[str, float] | None = None
+
+
+@dataclass
+class UnitResult:
+    unit_id: int
+    unit: str
+    category: str
+    score: float | None
+    valid_votes: int
+    abstentions: int
+    groups: list[GroupCell]
+    items: list[ItemCell]
+    rank: int | None = None
+    ranked_in: int = 0
+    grade: str | None = None
+    flags: list[str] = field(default_factory=list)
+    satisfaction_rate: float | None = None
+    shares: dict[str, float] | None = None
+    interval: tuple[float, float] | None = None
+    rank_interval: tuple[int, int] | None = None
+    #: For a unit flagged at the bottom: the unit just above the cut line, and the
+    #: share of bootstrap replicates in which this unit scored below it.
+    next_up: str | None = None
+    p_below_next: float | None = None
+
+    @property
+    def flag_labels(self) -> list[str]:
+        return [FLAG_LABELS.get(f, f) for f in self.flags]
+
+
+@dataclass
+class SchemeResult:
+    key: str
+    title: str
+    units: list[UnitResult]
+    #: Categories in display order; units are ranked within each.
+    categories: list[str]
+    bottom_rule: str
+    option_labels: list[str] = field(default_factory=list)
+    has_satisfaction_rate: bool = False
+    has_shares: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def by_category(self) -> list[tuple[str, list[UnitResult]]]:
+        """Units per category, ranked first (best first), unranked last."""
+        out = []
+        for category in self.categories:
+            units = [u for u in self.units if u.category == category]
+            units.sort(key=lambda u: (u.rank is None, u.rank or 0, u.unit))
+            out.append((category, units))
+        return out
+
+    def unit(self, unit_id: int) -> UnitResult | None:
+        return next((u for u in self.units if u.unit_id == unit_id), None)
+
+
+@dataclass
+class GroupParticipation:
+    name: str
+    weight: float
+    issued: int
+    used: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.used / self.issued if self.issued else None
+
+
+@dataclass
+class CampaignResults:
+    campaign_id: int
+    title: str
+    rules_sha256: str
+    frozen: bool
+    ballots: int
+    min_group_size: int
+    replicates: int
+    computed_at: datetime
+    participation: list[GroupParticipation]
+    schemes: dict[str, SchemeResult]
+    missing_schemes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The API form: suppressed values are null, floats rounded for stability."""
+        return _clean({
+            "campaign": self.campaign_id,
+            "title": self.title,
+            "rules_sha256": self.rules_sha256,
+            "frozen": self.frozen,
+            "ballots": self.ballots,
+            "min_group_size": self.min_group_size,
+            "bootstrap_replicates": self.replicates,
+            "participation": [{**asdict(p), "rate": p.rate} for p in self.participation],
+            "schemes": {key: _scheme_json(s) for key, s in self.schemes.items()},
+            "missing_schemes": self.missing_schemes,
+        })
+
+
+def _scheme_json(s: SchemeResult) -> dict[str, Any]:
+    data = asdict(s)
+    for unit in data["units"]:
+        unit["flag_labels"] = [FLAG_LABELS.get(f, f) for f in unit["flags"]]
+    return data
+
+
+def _clean(value):
+    """Round floats to 6 places; NaN and infinities become None (JSON null)."""
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else round(value, 6)
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """A block a plugin adds to a scheme's part of the results page or a report.
+
+    ``html`` must be safe markup (escape user text); charts are inline SVG.
+    """
+
+    title: str
+    html: str
+    #: Where it may appear: "page" (results page), "bulletin", "unit_report".
+    places: tuple[str, ...] = ("page", "bulletin")
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    """An item a scheme contributes to the questionnaire (see questionnaire_items)."""
+
+    label: str
+    options: tuple[tuple[str, float | None], ...]  # (label, score); score None = abstain
+    required: bool = True

@@ -1,0 +1,57 @@
+"""Built-in scheme: satisfaction survey (满意度测评), a plugin like any other."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..hookspecs import hookimpl
+from .scheme import WeightedScheme, _divide
+
+SATISFIED = ("满意", "比较满意", "基本满意")
+
+
+class SatisfactionScheme(WeightedScheme):
+    """满意 / 比较满意 / 基本满意 / 不太满意 / 不满意, and 不了解 which is no vote.
+
+    Score: mean of option scores (100/80/60/40/0 by default). Satisfaction rate:
+    satisfied votes (满意, 比较满意, 基本满意 by default) over valid votes, pooled over the
+    rater groups counted for the unit.
+    """
+
+    key = "satisfaction"
+    title = "满意度测评"
+    description = ("满意度五级或三级评价，“不了解”不计入有效票；按评议主体权重加权，"
+                   "计算得分、满意率和序列内排名。")
+
+    def default_config(self) -> dict:
+        return {**super().default_config(), "satisfied": list(SATISFIED),
+                "grade_bands": [["满意", 90.0], ["比较满意", 80.0], ["基本满意", 60.0],
+                                ["不满意", 0.0]]}
+
+    def extra_unit_fields(self, cube, config, eligible):
+        satisfied = cube.label_mask(config["satisfied"])  # [I, O]
+        scores = cube.option_table(config.get("option_scores"))
+        valid_mask = ~np.isnan(scores)
+        sat = (cube.counts * satisfied[:, None, :]).sum(-1).sum(-2)  # [U, G]
+        valid = (cube.counts * valid_mask[:, None, :]).sum(-1).sum(-2)  # [U, G]
+        group_rate = _divide(sat, valid)
+        pooled = _divide((sat * eligible).sum(-1), (valid * eligible).sum(-1))
+        out = []
+        for k in range(len(cube.units)):
+            rate = float(pooled[k]) if eligible[k].any() and np.isfinite(pooled[k]) else None
+            out.append({"satisfaction_rate": rate,
+                        "group_values": {"satisfaction_rate": group_rate[k]}})
+        return out
+
+    def decorate(self, result, cube, config):
+        result.has_satisfaction_rate = True
+        result.notes.append("满意率 = （" + "＋".join(config["satisfied"]) + "）÷ 有效票；"
+                            "“不了解”不计入有效票。")
+
+
+SCHEME = SatisfactionScheme()
+
+
+@hookimpl
+def register_schemes():
+    return [SCHEME]

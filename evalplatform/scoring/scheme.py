@@ -1,0 +1,260 @@
+"""What a scoring scheme is, and the weighted-groups scheme both built-ins derive from."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..services import ServiceError
+from .cube import Cube
+from .ranking import bottom_cut, competition_ranks
+from .results import GroupCell, ItemCell, SchemeResult, UnitResult
+
+
+class Scheme:
+    """A scoring scheme. Plugins return instances from ``register_schemes``.
+
+    A scheme scores the items whose ``scheme`` is its key, from the tally cube. Its
+    ``composite`` must broadcast over leading axes of the counts: the bootstrap calls it
+    on a stack of replicate cubes.
+    """
+
+    key: str = ""
+    title: str = ""
+    description: str = ""
+    version: str = "1"
+
+    def default_config(self) -> dict:
+        return {}
+
+    def normalize_config(self, config: dict) -> dict:
+        """A complete, validated configuration (defaults filled in), or ServiceError."""
+        return {**self.default_config(), **(config or {})}
+
+    def evaluate(self, cube: Cube, config: dict) -> Evaluation:
+        raise NotImplementedError
+
+    def composite(self, cube: Cube, config: dict, eligible: np.ndarray) -> np.ndarray:
+        """Composite score per unit, ``[..., U]``, with the point estimate's eligibility."""
+        raise NotImplementedError
+
+
+@dataclass
+class Evaluation:
+    """A scheme's point estimate, with what the bootstrap needs to add uncertainty."""
+
+    result: SchemeResult
+    composite: np.ndarray  # [U]
+    eligible: np.ndarray  # [U, G]: groups counted in each unit's composite
+    pools: list[np.ndarray]  # unit indices ranked together (one per category)
+    flagged: dict[int, int | None]  # bottom unit index -> index of the unit above the cut
+    decimals: int
+
+
+def _divide(a, b):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
+
+
+class WeightedScheme(Scheme):
+    """Scores per rater group, combined by group weight.
+
+    For each (unit, item, group) the item score is the mean of the valid votes' scores
+    (abstentions such as 不了解 are not valid votes); a group's score for a unit is the
+    mean over items. A group counts for a unit when its valid votes reach the campaign's
+    minimum group size (fewer are suppressed everywhere, for anonymity); the composite is
+    the weighted mean of the counted groups, weights renormalised over them. Units are
+    ranked within their category; the lowest are flagged by the bottom rule.
+    """
+
+    #: Subclasses: whether each item mean drops one highest and one lowest vote.
+    def trims(self, config: dict) -> bool:
+        return False
+
+    def default_config(self) -> dict:
+        return {"option_scores": {}, "grade_bands": [],
+                "bottom": {"mode": "category", "n": 1}, "tie_decimals": 2}
+
+    def normalize_config(self, config: dict) -> dict:
+        cfg = {**self.default_config(), **(config or {})}
+        scores = cfg.get("option_scores") or {}
+        if not isinstance(scores, dict) or not all(
+                isinstance(v, int | float) and 0 <= v <= 1000 for v in scores.values()):
+            raise ServiceError("选项分值须为 0–1000 之间的数字。", field="option_scores")
+        bands = [[str(label), float(low)] for label, low in cfg.get("grade_bands") or []]
+        lows = [low for _, low in bands]
+        if lows != sorted(lows, reverse=True):
+            raise ServiceError("等次分数线须从高到低排列。", field="grade_bands")
+        if bands and lows[-1] > 0:
+            raise ServiceError("最低等次的分数线须为 0，使所有分数都有等次。", field="grade_bands")
+        cfg["grade_bands"] = bands
+        bottom = {"mode": "category", "n": 1, **(cfg.get("bottom") or {})}
+        if bottom["mode"] not in ("category", "overall") or not isinstance(bottom["n"], int) \
+                or not 0 <= bottom["n"] <= 100:
+            raise ServiceError("末位规则须为“每个序列最后 N 名”或“全部单位最后 N 名”，N 为 0–100。",
+                               field="bottom")
+        cfg["bottom"] = bottom
+        if not isinstance(cfg.get("tie_decimals"), int) or not 0 <= cfg["tie_decimals"] <= 4:
+            raise ServiceError("并列判断的小数位数须为 0–4。", field="tie_decimals")
+        return cfg
+
+    # -- the arithmetic, on counts [..., U, I, G, O] ----------------------------------------
+
+    def item_stats(self, cube: Cube, config: dict) -> tuple[np.ndarray, np.ndarray]:
+        """Item means and valid-vote counts, both ``[..., U, I, G]``."""
+        scores = cube.option_table(config.get("option_scores"))  # [I, O]
+        valid_mask = ~np.isnan(scores)
+        s0 = np.nan_to_num(scores)
+        counts = cube.counts
+        valid = (counts * valid_mask[:, None, :]).sum(-1)
+        total = (counts * s0[:, None, :]).sum(-1)
+        if self.trims(config):
+            present = (counts > 0) & valid_mask[:, None, :]
+            high = np.where(present, s0[:, None, :], -np.inf).max(-1)
+            low = np.where(present, s0[:, None, :], np.inf).min(-1)
+            trimmed = valid > 5
+            total = np.where(trimmed, total - high - low, total)
+            valid_for_mean = np.where(trimmed, valid - 2, valid)
+        else:
+            valid_for_mean = valid
+        return _divide(total, valid_for_mean), valid
+
+    def group_scores(self, cube: Cube, config: dict) -> tuple[np.ndarray, np.ndarray]:
+        """Group scores and valid votes per (unit, group), ``[..., U, G]``.
+
+        A group's valid votes for a unit are its fewest valid votes on any item.
+        """
+        means, valid = self.item_stats(cube, config)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # mean of all-NaN → NaN
+            scores = np.nanmean(means, axis=-2) if means.shape[-2] else means.sum(-2) * np.nan
+        return scores, valid.min(axis=-2) if valid.shape[-2] else valid.sum(-2)
+
+    def eligibility(self, cube: Cube, group_valid: np.ndarray) -> np.ndarray:
+        weights = np.array([g.weight for g in cube.groups])
+        return (group_valid >= cube.min_group_size) & (weights > 0)
+
+    @staticmethod
+    def combine(values: np.ndarray, weights: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+        """Weighted mean over the last axis (groups) of the eligible, finite values."""
+        use = eligible & np.isfinite(values)
+        w = np.where(use, weights, 0.0)
+        return _divide((np.nan_to_num(values) * w).sum(-1), w.sum(-1))
+
+    def composite(self, cube: Cube, config: dict, eligible: np.ndarray) -> np.ndarray:
+        scores, _ = self.group_scores(cube, config)
+        weights = np.array([g.weight for g in cube.groups])
+        return self.combine(scores, weights, eligible)
+
+    # -- the point estimate, with everything pages show -----------------------------------
+
+    def extra_unit_fields(self, cube: Cube, config: dict, eligible: np.ndarray
+                          ) -> list[dict]:
+        """Scheme-specific values per unit: UnitResult attributes (``satisfaction_rate``,
+        ``shares``), ``flags`` to add, and ``group_values`` ({GroupCell attribute: one
+        value per group}, applied to the groups that are not suppressed)."""
+        return [{} for _ in cube.units]
+
+    def evaluate(self, cube: Cube, config: dict) -> Evaluation:
+        config = self.normalize_config(config)
+        decimals = config["tie_decimals"]
+        weights = np.array([g.weight for g in cube.groups])
+        group_score, group_valid = self.group_scores(cube, config)
+        eligible = self.eligibility(cube, group_valid)
+        composite = self.combine(group_score, weights, eligible)
+        item_means, item_valid = self.item_stats(cube, config)
+        abstain = cube.abstain_mask()
+        abstentions = (cube.counts * abstain[:, None, :]).sum(-1)  # [U, I, G]
+        extras = self.extra_unit_fields(cube, config, eligible)
+
+        categories = list(dict.fromkeys(u.category for u in cube.units))
+        pools = [np.array([k for k, u in enumerate(cube.units) if u.category == c])
+                 for c in categories]
+        ranks = competition_ranks(composite, pools, decimals)
+
+        units = []
+        for k, unit in enumerate(cube.units):
+            counted = eligible[k]
+            groups = [
+                GroupCell(group=g.name, weight=g.weight, valid_votes=int(group_valid[k, j]),
+                          suppressed=not counted[j],
+                          score=_num(group_score[k, j]) if counted[j] else None)
+                for j, g in enumerate(cube.groups)]
+            items = []
+            for i, item in enumerate(cube.items):
+                value = self.combine(item_means[k, i], weights, counted)
+                items.append(ItemCell(
+                    item=item.label, valid_votes=int(item_valid[k, i].sum()),
+                    abstentions=int(abstentions[k, i].sum()), suppressed=not counted.any(),
+                    score=_num(value) if counted.any() else None))
+            score = _num(composite[k])
+            result = UnitResult(
+                unit_id=unit.id, unit=unit.name, category=unit.category, score=score,
+                valid_votes=int(item_valid[k].min(axis=0).sum()) if len(cube.items) else 0,
+                abstentions=int(abstentions[k].sum()), groups=groups, items=items)
+            if score is None:
+                result.flags.append("too_few_raters")
+            else:
+                result.rank = int(ranks[k])
+                result.grade = grade_for(score, config["grade_bands"], decimals)
+            for key, value in extras[k].items():
+                if key == "flags":
+                    result.flags.extend(value)
+                elif key == "group_values":  # {attribute: value per group}
+                    for attribute, values in value.items():
+                        for cell, v in zip(groups, values, strict=True):
+                            if not cell.suppressed:
+                                setattr(cell, attribute, _num(v))
+                else:
+                    setattr(result, key, value)
+            units.append(result)
+        for pool in pools:
+            ranked = sum(1 for k in pool if units[k].rank is not None)
+            for k in pool:
+                units[k].ranked_in = ranked
+
+        flagged = self._flag_bottom(units, composite, pools, config)
+        result = SchemeResult(key=self.key, title=self.title, units=units,
+                              categories=categories, bottom_rule=bottom_rule_text(config))
+        self.decorate(result, cube, config)
+        return Evaluation(result, composite, eligible, pools, flagged, decimals)
+
+    def decorate(self, result: SchemeResult, cube: Cube, config: dict) -> None:
+        """Set scheme-level fields of the result (columns shown, notes)."""
+
+    @staticmethod
+    def _flag_bottom(units, composite, pools, config) -> dict[int, int | None]:
+        bottom, decimals = config["bottom"], config["tie_decimals"]
+        cut_pools = pools if bottom["mode"] == "category" else [np.concatenate(pools)]
+        flagged: dict[int, int | None] = {}
+        for pool in cut_pools:
+            low, above = bottom_cut(composite, pool, bottom["n"], decimals)
+            for k in low:
+                flagged[k] = above
+                units[k].flags.append("bottom")
+                if above is not None:
+                    units[k].next_up = units[above].unit
+        return flagged
+
+
+def grade_for(score: float, bands: list, decimals: int) -> str | None:
+    value = round(score, decimals)
+    for label, low in bands:
+        if value >= low:
+            return label
+    return None
+
+
+def bottom_rule_text(config: dict) -> str:
+    bottom = config["bottom"]
+    if bottom["n"] == 0:
+        return "不设末位"
+    where = "每个序列" if bottom["mode"] == "category" else "全部单位"
+    return f"{where}得分最低的 {bottom['n']} 名（并列者一并列入）"
+
+
+def _num(value) -> float | None:
+    value = float(value)
+    return value if np.isfinite(value) else None

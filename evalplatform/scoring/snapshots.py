@@ -1,0 +1,71 @@
+"""Published results: stored when a campaign closes, verifiable against the ballots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Campaign, ResultSnapshot
+from .engine import campaign_results, compute, registered_schemes
+from .rules import rules_for, sha256
+
+
+def results_digest(results) -> tuple[dict, str]:
+    """The results as stored, and the SHA-256 of what the ballots and the rules decide
+    (the scores, ranks and flags; not the participation counts of codes)."""
+    data = results.to_json()
+    decided = {k: data[k] for k in ("rules_sha256", "ballots", "schemes", "missing_schemes")}
+    return data, sha256(decided)
+
+
+def take_snapshot(campaign: Campaign) -> ResultSnapshot:
+    data, digest = results_digest(campaign_results(campaign, use_cache=False))
+    snapshot = ResultSnapshot(campaign_id=campaign.id, rules_sha256=campaign.rules_sha256 or "",
+                              results_sha256=digest, results=data)
+    db.session.add(snapshot)
+    return snapshot
+
+
+def latest_snapshot(campaign: Campaign) -> ResultSnapshot | None:
+    return db.session.scalar(select(ResultSnapshot).where(ResultSnapshot.campaign_id == campaign.id)
+                             .order_by(ResultSnapshot.id.desc()).limit(1))
+
+
+@dataclass
+class Verification:
+    ok: bool
+    rules_ok: bool
+    results_ok: bool | None  # None: nothing published yet to compare with
+    rules_sha256: str
+    recomputed_sha256: str
+    published_sha256: str | None
+    messages: list[str]
+
+
+def verify(campaign: Campaign) -> Verification:
+    """Recompute the results from the ballots with the frozen rules and compare them
+    with what was published when the campaign closed."""
+    schemes = registered_schemes()
+    rules, stored_hash, frozen = rules_for(campaign, schemes)
+    messages = []
+    rules_ok = frozen and sha256(rules) == stored_hash
+    if not frozen:
+        messages.append("rules are not frozen: the campaign is still a draft")
+    elif not rules_ok:
+        messages.append(f"the frozen rules do not match their SHA-256 {stored_hash}")
+    results = compute(campaign, rules, stored_hash, frozen, schemes)
+    _, recomputed = results_digest(results)
+    snapshot = latest_snapshot(campaign)
+    results_ok = None
+    if snapshot is None:
+        messages.append("no published results yet (they are stored when the campaign closes)")
+    else:
+        results_ok = snapshot.results_sha256 == recomputed
+        if not results_ok:
+            messages.append(f"published results {snapshot.results_sha256} differ from the "
+                            f"results recomputed from the ballots {recomputed}")
+    ok = rules_ok and results_ok is not False
+    return Verification(ok, rules_ok, results_ok, stored_hash, recomputed,
+                        snapshot.results_sha256 if snapshot else None, messages)
