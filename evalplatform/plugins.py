@@ -24,16 +24,20 @@ class PluginError(RuntimeError):
     """A plugin could not be loaded; the message names it."""
 
 
-def build_plugin_manager(enabled: str | None = None) -> pluggy.PluginManager:
+def build_plugin_manager(enabled: str | None = None, extra=()) -> pluggy.PluginManager:
     """A plugin manager with the built-ins and the installed plugins.
 
     :param enabled: comma-separated names of the installed plugins to load (entry-point
         names in ``evalplatform.plugins``); None loads them all. Built-ins always load.
+    :param extra: plugin objects to register as well (an embedding application's own,
+        or a test's).
     """
     pm = pluggy.PluginManager("evalplatform")
     pm.add_hookspecs(hookspecs)
     for name in DEFAULT_PLUGINS:
         pm.register(importlib.import_module(name), name=name)
+    for plugin in extra:
+        pm.register(plugin)
     wanted = None if enabled is None else {n.strip() for n in enabled.split(",") if n.strip()}
     found = set()
     for ep in entry_points(group=ENTRY_POINT_GROUP):
@@ -59,7 +63,8 @@ def build_plugin_manager(enabled: str | None = None) -> pluggy.PluginManager:
 
 
 def init_app(app: Flask) -> pluggy.PluginManager:
-    pm = build_plugin_manager(app.config.get("EVALPLATFORM_PLUGINS"))
+    pm = build_plugin_manager(app.config.get("EVALPLATFORM_PLUGINS"),
+                              app.config.get("EXTRA_PLUGINS", ()))
     app.extensions["evalplatform.plugins"] = pm
     return pm
 

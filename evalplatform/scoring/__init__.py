@@ -4,8 +4,7 @@ What a plugin author needs is importable from here.
 """
 
 from .cube import BallotArrays, Cube, CubeGroup, CubeItem, CubeOption, CubeUnit
-from .results import (CampaignResults, GroupCell, ItemCell, ItemSpec, ReportSection,
-                      SchemeResult, UnitResult)
+from .results import CampaignResults, GroupCell, ItemCell, ItemSpec, ReportSection, SchemeResult, UnitResult
 from .scheme import Evaluation, Scheme, WeightedScheme
 
 __all__ = [

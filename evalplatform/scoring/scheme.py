@@ -112,8 +112,9 @@ class WeightedScheme(Scheme):
         total = (counts * s0[:, None, :]).sum(-1)
         if self.trims(config):
             present = (counts > 0) & valid_mask[:, None, :]
-            high = np.where(present, s0[:, None, :], -np.inf).max(-1)
-            low = np.where(present, s0[:, None, :], np.inf).min(-1)
+            anything = present.any(-1)  # cells without votes: no extremes to drop
+            high = np.where(anything, np.where(present, s0[:, None, :], -np.inf).max(-1), 0.0)
+            low = np.where(anything, np.where(present, s0[:, None, :], np.inf).min(-1), 0.0)
             trimmed = valid > 5
             total = np.where(trimmed, total - high - low, total)
             valid_for_mean = np.where(trimmed, valid - 2, valid)

@@ -7,8 +7,17 @@ import copy
 from sqlalchemy import delete, func, select
 
 from ..extensions import db
-from ..models import (AccessCode, Ballot, Campaign, CampaignScheme, CampaignUnit, CodeBatch, Item,
-                      RaterGroup, Unit)
+from ..models import (
+    AccessCode,
+    Ballot,
+    Campaign,
+    CampaignScheme,
+    CampaignUnit,
+    CodeBatch,
+    Item,
+    RaterGroup,
+    Unit,
+)
 from ..util import utcnow
 from . import ServiceError, audit
 from .questionnaires import BUILT_IN_SCHEMES, SCALES, TEMPLATES
@@ -184,6 +193,53 @@ def sync_schemes(campaign: Campaign) -> None:
                                                position=len(campaign.schemes) + 1))
 
 
+def enable_scheme(campaign: Campaign, key: str, user, config: dict | None = None) -> None:
+    """Enable a scheme for a draft campaign; its items (questionnaire_items hook) join the
+    questionnaire."""
+    from ..scoring.engine import registered_schemes
+
+    _require_draft(campaign)
+    scheme = registered_schemes().get(key)
+    if scheme is None:
+        raise ServiceError(f"评分方案“{key}”未安装。")
+    if any(row.scheme == key for row in campaign.schemes):
+        raise ServiceError(f"评分方案“{scheme.title}”已启用。")
+    config = scheme.normalize_config(config or {})
+    campaign.schemes.append(CampaignScheme(scheme=key, config=config,
+                                           position=len(campaign.schemes) + 1))
+    _replace_scheme_items(campaign, key, config)
+    audit(user, "scheme.enable", f"campaign:{campaign.id}", scheme=key)
+
+
+def disable_scheme(campaign: Campaign, key: str, user) -> None:
+    _require_draft(campaign)
+    row = next((r for r in campaign.schemes if r.scheme == key), None)
+    if row is None:
+        raise ServiceError("该评分方案未启用。")
+    campaign.schemes.remove(row)
+    for item in [i for i in campaign.items if i.scheme == key]:
+        campaign.items.remove(item)
+    audit(user, "scheme.disable", f"campaign:{campaign.id}", scheme=key)
+
+
+def _replace_scheme_items(campaign: Campaign, key: str, config: dict) -> None:
+    """Make the campaign's items of scheme ``key`` those its plugin contributes."""
+    from ..plugins import hook
+
+    specs = [spec for batch in hook().questionnaire_items(scheme_key=key, config=config)
+             for spec in (batch or [])]
+    if not specs:
+        return
+    for item in [i for i in campaign.items if i.scheme == key]:
+        campaign.items.remove(item)
+    position = max((i.position for i in campaign.items), default=0)
+    for offset, spec in enumerate(specs, start=1):
+        options = [{"label": label, "score": score, "abstain": score is None}
+                   for label, score in spec.options]
+        campaign.items.append(Item(label=spec.label, options=options, required=spec.required,
+                                   scheme=key, position=position + offset))
+
+
 def configure_scheme(campaign: Campaign, key: str, config: dict, user) -> dict:
     """Store a scheme's configuration for a draft campaign (validated, defaults filled)."""
     from ..scoring.engine import registered_schemes
@@ -194,6 +250,8 @@ def configure_scheme(campaign: Campaign, key: str, config: dict, user) -> dict:
     if row is None or scheme is None:
         raise ServiceError("该评议活动没有启用这个评分方案。")
     row.config = scheme.normalize_config(config)
+    if key not in BUILT_IN_SCHEMES:
+        _replace_scheme_items(campaign, key, row.config)
     audit(user, "scheme.configure", f"campaign:{campaign.id}", scheme=key)
     return row.config
 

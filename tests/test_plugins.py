@@ -1,0 +1,233 @@
+"""The plugin system: every hook documented and tested, loading rules, built-ins as plugins."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import sys
+import textwrap
+from pathlib import Path
+
+import click
+import numpy as np
+import pytest
+from flask import Blueprint
+
+from evalplatform import create_app, hookimpl, hookspecs
+from evalplatform.database import set_write_intent
+from evalplatform.extensions import db
+from evalplatform.plugins import DEFAULT_PLUGINS, PluginError, build_plugin_manager
+from evalplatform.scoring import ItemSpec, ReportSection, WeightedScheme
+from evalplatform.scoring.engine import campaign_results, registered_schemes
+from evalplatform.services import campaigns
+from tests.conftest import build_campaign, csrf_token
+
+ROOT = Path(__file__).resolve().parent.parent
+HOOKS = sorted(name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
+               if hasattr(fn, "evalplatform_spec"))
+
+
+def test_every_hook_is_documented_and_tested():
+    assert len(HOOKS) >= 6
+    docs = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    tests = Path(__file__).read_text(encoding="utf-8")
+    for name in HOOKS:
+        assert re.search(rf"^### `{name}\(", docs, re.M), f"docs/plugins.md lacks {name}"
+        assert f"def test_hook_{name}(" in tests, f"no test_hook_{name}"
+        assert getattr(hookspecs, name).__doc__, f"{name} has no docstring"
+
+
+def test_built_in_schemes_are_plugins_through_the_same_hooks(app):
+    pm = app.extensions["evalplatform.plugins"]
+    names = {pm.get_name(p) for p in pm.get_plugins()}
+    assert set(DEFAULT_PLUGINS) <= names
+    assert {"satisfaction", "appraisal"} <= set(registered_schemes())
+
+
+class TinyScheme(WeightedScheme):
+    key, title, description = "tiny", "测试方案", "a scheme from a test plugin"
+
+
+class TestPlugin:
+    """A throw-away plugin implementing every hook."""
+
+    seen_ballots = 0
+
+    @hookimpl
+    def register_schemes(self):
+        return [TinyScheme()]
+
+    @hookimpl
+    def questionnaire_items(self, scheme_key, config):
+        if scheme_key != "tiny":
+            return None
+        return [ItemSpec(label, (("好", 100), ("一般", 60), ("差", 0), ("不了解", None)))
+                for label in config.get("items", ["学习型"])]
+
+    @hookimpl
+    def validate_ballot(self, ballot, schemes):
+        TestPlugin.seen_ballots += 1
+        if "tiny" in schemes and ballot.comments.get(None) == "拒绝":
+            return {"c-general": "测试插件拒绝了这张票。"}
+        return None
+
+    @hookimpl
+    def report_sections(self, scheme_key):
+        if scheme_key == "tiny":
+            return [ReportSection("插件图表", "<p>来自测试插件</p>")]
+        return None
+
+    @hookimpl
+    def register_commands(self, cli):
+        @cli.command("tiny-hello")
+        def hello():
+            click.echo("你好，插件")
+
+    @hookimpl
+    def register_blueprints(self):
+        bp = Blueprint("tiny", __name__)
+        bp.add_url_rule("/tiny/ping", "ping", lambda: "pong")
+        return [bp]
+
+
+@pytest.fixture
+def plugin_app(app_config, _app):
+    """An app with TestPlugin registered (same database as the main test app)."""
+    app = create_app({**app_config, "EXTRA_PLUGINS": [TestPlugin()]})
+    app.test_client_class = _app.test_client_class
+    with app.app_context():
+        set_write_intent(False)  # as in the app fixture: the test body only reads
+        yield app
+        set_write_intent(True)
+        db.session.rollback()
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        db.engine.dispose()
+
+
+def test_hook_register_schemes(plugin_app):
+    assert isinstance(registered_schemes(plugin_app)["tiny"], TinyScheme)
+
+
+def test_hook_questionnaire_items(plugin_app):
+    campaign, _ = build_campaign(status="draft", title="六型机关测评")
+    campaigns.enable_scheme(campaign, "tiny", None, {"items": ["学习型", "服务型"]})
+    db.session.commit()
+    tiny = [i for i in campaign.items if i.scheme == "tiny"]
+    assert [i.label for i in tiny] == ["学习型", "服务型"]
+    assert tiny[0].options[-1] == {"label": "不了解", "score": None, "abstain": True}
+    campaigns.configure_scheme(campaign, "tiny", {"items": ["廉洁型"]}, None)
+    db.session.commit()
+    assert [i.label for i in campaign.items if i.scheme == "tiny"] == ["廉洁型"]
+    results = campaign_results(campaign)
+    assert set(results.schemes) == {"satisfaction", "tiny"}
+    campaigns.disable_scheme(campaign, "tiny", None)
+    db.session.commit()
+    assert not any(i.scheme == "tiny" for i in campaign.items)
+
+
+def test_hook_validate_ballot(plugin_app):
+    campaign, plaintext = build_campaign(status="draft", title="插件校验")
+    campaigns.enable_scheme(campaign, "tiny", None)
+    campaigns.open_campaign(campaign, None)
+    db.session.commit()
+    client = plugin_app.test_client()
+    client.get(f"/s/{plaintext['服务对象'][0]}")
+    page = client.get("/survey").get_data(as_text=True)
+    data = {"csrf_token": csrf_token(page), "c-general": "拒绝"}
+    for item in campaign.items:
+        for unit in campaign.units:
+            data[f"a-{unit.id}-{item.id}"] = "0"
+    response = client.post("/survey", data=data)
+    assert response.status_code == 422 and "测试插件拒绝了这张票" in response.get_data(as_text=True)
+    data["c-general"] = "同意"
+    assert client.post("/survey", data=data).status_code == 303
+
+
+def test_hook_report_sections(plugin_app):
+    from evalplatform.plugins import hook
+
+    campaign, _ = build_campaign(status="draft", title="插件报告")
+    campaigns.enable_scheme(campaign, "tiny", None)
+    db.session.commit()
+    results = campaign_results(campaign)
+    sections = [s for batch in hook(plugin_app).report_sections(
+        campaign=campaign, results=results, scheme_key="tiny") for s in batch or []]
+    assert [s.title for s in sections] == ["插件图表"]
+
+
+def test_hook_register_commands(plugin_app):
+    result = plugin_app.test_cli_runner().invoke(args=["tiny-hello"])
+    assert result.exit_code == 0 and "你好，插件" in result.output
+    assert "results" in plugin_app.cli.commands  # the built-in commands use the same hook
+
+
+def test_hook_register_blueprints(plugin_app):
+    assert plugin_app.test_client().get("/tiny/ping").get_data(as_text=True) == "pong"
+
+
+# -- loading from entry points -------------------------------------------------------------
+
+@pytest.fixture
+def installed(tmp_path, monkeypatch):
+    """Fake installed distributions with entry points in evalplatform.plugins."""
+    def install(name: str, module_source: str):
+        (tmp_path / f"{name}_plugin.py").write_text(textwrap.dedent(module_source))
+        dist = tmp_path / f"{name}_plugin-1.0.dist-info"
+        dist.mkdir()
+        (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}-plugin\nVersion: 1.0\n")
+        (dist / "entry_points.txt").write_text(
+            f"[evalplatform.plugins]\n{name} = {name}_plugin\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield install
+    for mod in [m for m in sys.modules if m.endswith("_plugin")]:
+        del sys.modules[mod]
+
+
+GOOD = """
+from evalplatform import hookimpl
+from evalplatform.scoring import WeightedScheme
+
+class S(WeightedScheme):
+    key, title = "{key}", "{key}"
+
+@hookimpl
+def register_schemes():
+    return [S()]
+"""
+
+
+def _keys(pm):
+    return {s.key for batch in pm.hook.register_schemes() for s in batch or []}
+
+
+def test_entry_point_plugins_load_and_can_be_filtered(installed):
+    installed("alpha", GOOD.format(key="alpha"))
+    installed("beta", GOOD.format(key="beta"))
+    assert {"alpha", "beta"} <= _keys(build_plugin_manager())
+    only = _keys(build_plugin_manager("alpha"))
+    assert "alpha" in only and "beta" not in only and "satisfaction" in only
+    with pytest.raises(PluginError, match="not installed: gamma"):
+        build_plugin_manager("alpha,gamma")
+
+
+def test_a_broken_plugin_stops_start_up_with_its_name(installed):
+    installed("broken", "raise ImportError('numpy 99 required')\n")
+    with pytest.raises(PluginError, match="plugin 'broken'.*numpy 99 required"):
+        build_plugin_manager()
+    installed("typo", "from evalplatform import hookimpl\n\n@hookimpl\n"
+                      "def register_schemez():\n    return []\n")
+    with pytest.raises(PluginError, match="typo"):
+        build_plugin_manager("typo")
+
+
+def test_a_campaign_whose_plugin_is_gone_still_works_and_says_so(app):
+    campaign, _ = build_campaign(status="draft", title="缺插件")
+    campaign.schemes.append(type(campaign.schemes[0])(scheme="six_type", config={}, position=9))
+    db.session.commit()
+    results = campaign_results(campaign)
+    assert results.missing_schemes == ["six_type"] and "satisfaction" in results.schemes
+    assert "评分方案“six_type”的插件未安装" in "".join(campaigns.open_problems(campaign))
+    assert np.isfinite([u.score or 0 for u in results.schemes["satisfaction"].units]).all()
