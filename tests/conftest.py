@@ -96,6 +96,8 @@ def app(_app):
     with _app.app_context():
         # The test body only reads between requests: never hold SQLite's write lock.
         set_write_intent(False)
+        # Results are cached per (campaign id, ballots, rules); ids repeat across tests.
+        _app.extensions.pop("evalplatform.results_cache", None)
         yield _app
         set_write_intent(True)
         db.session.rollback()

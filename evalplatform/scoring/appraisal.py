@@ -74,7 +74,8 @@ class AppraisalScheme(WeightedScheme):
             o.label for item in cube.items for o in item.options if not o.abstain))
         if config["trim"]:
             result.notes.append("有效票超过 5 张时，去掉一个最高分和一个最低分后计算平均分。")
-        result.notes.append("“" + "＋".join(config["good"]) + "”票少于三分之二、或“"
+        result.notes.append("各档票数比例按全部有效票统计（含人数不足、得分不单独显示的评议主体）；“"
+                            + "＋".join(config["good"]) + "”票少于三分之二、或“"
                             + "＋".join(config["bad"]) + "”票超过三分之一的单位予以标记。")
 
 

@@ -1,7 +1,8 @@
 """Computing a campaign's results: the cube, every enabled scheme, the bootstrap.
 
 Results are cached per campaign in the worker until a ballot arrives or the rules
-change (the cache key holds the ballot count and the rules' hash).
+change (the cache key holds the ballot count, the rules' hash and whether they are
+frozen: opening a campaign freezes the very rules its draft preview used).
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def campaign_results(campaign: Campaign, *, use_cache: bool = True) -> CampaignR
     schemes = registered_schemes()
     rules, rules_hash, frozen = rules_for(campaign, schemes)
     ballots = db.session.scalar(select(func.count()).where(Ballot.campaign_id == campaign.id))
-    key = (campaign.id, ballots, rules_hash)
+    key = (campaign.id, ballots, rules_hash, frozen)
     if use_cache and (hit := _cache().get(key)) is not None:
         return hit
     results = compute(campaign, rules, rules_hash, frozen, schemes)
@@ -109,7 +110,8 @@ def compute(campaign: Campaign, rules: dict, rules_hash: str, frozen: bool,
     return CampaignResults(
         campaign_id=campaign.id, title=campaign.title, rules_sha256=rules_hash, frozen=frozen,
         ballots=total_ballots, min_group_size=int(rules["min_group_size"]),
-        replicates=replicates if replicate_cube is not None else 0, computed_at=utcnow(),
+        replicates=replicates if replicate_cube is not None else 0, confidence=confidence,
+        computed_at=utcnow(),
         participation=[GroupParticipation(p.name, groups.get(p.name, 0.0), p.issued, p.used)
                        for p in participation(campaign)],
         schemes=results, missing_schemes=missing)

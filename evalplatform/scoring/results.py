@@ -116,6 +116,7 @@ class CampaignResults:
     ballots: int
     min_group_size: int
     replicates: int
+    confidence: float
     computed_at: datetime
     participation: list[GroupParticipation]
     schemes: dict[str, SchemeResult]
@@ -131,6 +132,8 @@ class CampaignResults:
             "ballots": self.ballots,
             "min_group_size": self.min_group_size,
             "bootstrap_replicates": self.replicates,
+            "confidence": self.confidence,
+            "computed_at": self.computed_at.isoformat(timespec="seconds") + "Z",
             "participation": [{**asdict(p), "rate": p.rate} for p in self.participation],
             "schemes": {key: _scheme_json(s) for key, s in self.schemes.items()},
             "missing_schemes": self.missing_schemes,

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from ..extensions import csrf, db
 from ..models import Campaign
+from ..scoring.engine import campaign_results
 from ..services.users import user_for_token
 from .evaluator import participation_payload
 
@@ -71,6 +72,15 @@ def participation(campaign_id: int):
         return _error(404, "no such campaign")
     payload = participation_payload(c)
     return jsonify({"groups": payload["groups"]})
+
+
+@bp.get("/campaigns/<int:campaign_id>/results")
+def results(campaign_id: int):
+    """The campaign's results as on the results page; suppressed values are null."""
+    c = _campaign(campaign_id)
+    if c is None:
+        return _error(404, "no such campaign")
+    return jsonify(campaign_results(c).to_json())
 
 
 @bp.get("/openapi.json")

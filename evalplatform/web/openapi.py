@@ -24,6 +24,110 @@ def _errors(*codes: int) -> dict:
     return {str(code): _json(ERROR, text[code]) for code in codes}
 
 
+NUMBER_OR_NULL = {"type": ["number", "null"]}
+SHARES = {"type": ["object", "null"], "additionalProperties": {"type": "number"},
+          "description": "Share of valid votes per option label (democratic appraisal); "
+                         "null when suppressed or not applicable"}
+
+
+def _pair(kind: str, description: str) -> dict:
+    return {"type": ["array", "null"], "items": {"type": kind}, "minItems": 2, "maxItems": 2,
+            "description": description}
+
+
+def _object(required: list[str], properties: dict, description: str | None = None) -> dict:
+    schema = {"type": "object", "required": required, "properties": properties}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+RESULT_SCHEMAS = {
+    "Results": _object(
+        ["campaign", "title", "rules_sha256", "frozen", "ballots", "min_group_size",
+         "bootstrap_replicates", "confidence", "computed_at", "participation", "schemes",
+         "missing_schemes"],
+        {
+            "campaign": {"type": "integer"}, "title": {"type": "string"},
+            "rules_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$",
+                             "description": "SHA-256 of the scoring rules the results were "
+                                            "computed under (frozen when the campaign opened)"},
+            "frozen": {"type": "boolean",
+                       "description": "false for a draft: the rules may still change"},
+            "ballots": {"type": "integer"},
+            "min_group_size": {"type": "integer",
+                               "description": "Rater groups with fewer valid votes for a unit "
+                                              "are suppressed: their values are null"},
+            "bootstrap_replicates": {"type": "integer",
+                                     "description": "0 when no intervals were computed"},
+            "confidence": {"type": "number",
+                           "description": "Level of the score and rank intervals (0.95)"},
+            "computed_at": {"type": "string", "format": "date-time"},
+            "participation": {"type": "array", "items": _object(
+                ["name", "weight", "issued", "used", "rate"],
+                {"name": {"type": "string"}, "weight": {"type": "number"},
+                 "issued": {"type": "integer"}, "used": {"type": "integer"},
+                 "rate": NUMBER_OR_NULL})},
+            "schemes": {"type": "object",
+                        "additionalProperties": {"$ref": "#/components/schemas/SchemeResult"},
+                        "description": "By scheme key, e.g. satisfaction, appraisal"},
+            "missing_schemes": {"type": "array", "items": {"type": "string"},
+                                "description": "Enabled schemes whose plugin is not installed"},
+        }),
+    "SchemeResult": _object(
+        ["key", "title", "units", "categories", "bottom_rule", "option_labels",
+         "has_satisfaction_rate", "has_shares", "notes"],
+        {
+            "key": {"type": "string"}, "title": {"type": "string"},
+            "units": {"type": "array", "items": {"$ref": "#/components/schemas/UnitResult"}},
+            "categories": {"type": "array", "items": {"type": "string"},
+                           "description": "In display order; units are ranked within each"},
+            "bottom_rule": {"type": "string"},
+            "option_labels": {"type": "array", "items": {"type": "string"}},
+            "has_satisfaction_rate": {"type": "boolean"}, "has_shares": {"type": "boolean"},
+            "notes": {"type": "array", "items": {"type": "string"}},
+        }),
+    "UnitResult": _object(
+        ["unit_id", "unit", "category", "score", "rank", "ranked_in", "flags", "valid_votes",
+         "groups", "items"],
+        {
+            "unit_id": {"type": "integer"}, "unit": {"type": "string"},
+            "category": {"type": "string"},
+            "score": {"type": ["number", "null"],
+                      "description": "Weighted composite; null with too few valid votes"},
+            "valid_votes": {"type": "integer"}, "abstentions": {"type": "integer"},
+            "rank": {"type": ["integer", "null"],
+                     "description": "Within the category; ties share a rank (1224)"},
+            "ranked_in": {"type": "integer"},
+            "grade": {"type": ["string", "null"]},
+            "flags": {"type": "array", "items": {"type": "string"},
+                      "description": "bottom, bottom_uncertain, too_few_raters, admonish, "
+                                     "dismiss, or a plugin's own"},
+            "flag_labels": {"type": "array", "items": {"type": "string"}},
+            "satisfaction_rate": NUMBER_OR_NULL,
+            "shares": SHARES,
+            "interval": _pair("number", "95% bootstrap interval of the score"),
+            "rank_interval": _pair("integer", "95% bootstrap interval of the rank"),
+            "next_up": {"type": ["string", "null"],
+                        "description": "For a bottom unit: the unit just above the cut line"},
+            "p_below_next": {"type": ["number", "null"],
+                             "description": "Share of bootstrap replicates in which this "
+                                            "unit scored below next_up"},
+            "groups": {"type": "array", "items": _object(
+                ["group", "weight", "valid_votes", "suppressed", "score"],
+                {"group": {"type": "string"}, "weight": {"type": "number"},
+                 "valid_votes": {"type": "integer"}, "suppressed": {"type": "boolean"},
+                 "score": NUMBER_OR_NULL, "satisfaction_rate": NUMBER_OR_NULL},
+                "One rater group's view of the unit; score null when suppressed")},
+            "items": {"type": "array", "items": _object(
+                ["item", "valid_votes", "abstentions", "suppressed", "score"],
+                {"item": {"type": "string"}, "valid_votes": {"type": "integer"},
+                 "abstentions": {"type": "integer"}, "suppressed": {"type": "boolean"},
+                 "score": NUMBER_OR_NULL, "shares": SHARES},
+                "One item, pooled over the rater groups that are not suppressed")},
+        }),
+}
+
 CAMPAIGN_ID = {"name": "campaign_id", "in": "path", "required": True,
                "schema": {"type": "integer"}}
 
@@ -61,6 +165,15 @@ def spec(base_path: str) -> dict:
                 "parameters": [CAMPAIGN_ID],
                 "responses": {"200": _json({"$ref": "#/components/schemas/Participation"},
                                            "Participation by rater group"), **_errors(401, 404)},
+            }},
+            "/campaigns/{campaign_id}/results": {"get": {
+                "summary": "Scores, ranks, intervals and flags per scheme and unit",
+                "description": "The same as the results page. Values of rater groups below "
+                               "the minimum group size are null, never numbers.",
+                "operationId": "getResults",
+                "parameters": [CAMPAIGN_ID],
+                "responses": {"200": _json({"$ref": "#/components/schemas/Results"},
+                                           "The campaign's results"), **_errors(401, 404)},
             }},
             "/openapi.json": {"get": {
                 "summary": "This document",
@@ -100,6 +213,7 @@ def spec(base_path: str) -> dict:
                                            "weight": {"type": "number"}}}},
                     },
                 },
+                **RESULT_SCHEMAS,
                 "Participation": {
                     "type": "object", "required": ["groups"],
                     "properties": {"groups": {"type": "array", "items": {

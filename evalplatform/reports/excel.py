@@ -1,0 +1,201 @@
+"""The results as an Excel workbook (openpyxl): participation, then one sheet per scheme
+with its ranking per category, as on the results page.
+
+Suppression holds here too: a rater group under the minimum size gets the text
+“不足N人”, never a number. Unit and group names are user text; a text cell that a
+spreadsheet could read as a formula (= + - @, tab, carriage return) is written with a
+leading apostrophe, so opening the file never runs anything.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, tzinfo
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..scoring.results import CampaignResults, SchemeResult, UnitResult
+from . import labels
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+SCORE_FORMAT, PERCENT_FORMAT = "0.00", "0.0%"
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=14)
+HEADER_FILL = PatternFill("solid", fgColor="F1F3F4")
+BOTTOM_FONT = Font(bold=True, color="B3261E")
+MUTED_FONT = Font(color="5F6368")
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def safe_text(value: str) -> str:
+    """Text a spreadsheet will show as text: formula-like strings get a leading '."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def _put(ws: Worksheet, row: int, column: int, value, number_format: str | None = None,
+         font: Font | None = None):
+    cell = ws.cell(row=row, column=column)
+    if isinstance(value, str):
+        cell.value = safe_text(value)
+        cell.data_type = "s"  # never a formula, whatever the text
+    else:
+        cell.value = value
+        if number_format and value is not None:
+            cell.number_format = number_format
+    if font is not None:
+        cell.font = font
+    return cell
+
+
+def _sheet_title(title: str, taken: set[str]) -> str:
+    """A valid, unique sheet name (at most 31 characters, none of []:*?/\\)."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", title).strip("' ")[:28] or "方案"
+    name, n = base, 2
+    while name.lower() in taken:
+        name, n = f"{base[:26]}_{n}", n + 1
+    taken.add(name.lower())
+    return name
+
+
+def _header_block(ws: Worksheet, results: CampaignResults, subtitle: str, computed: str) -> int:
+    """Campaign title, rules hash and counts at the top of a sheet; returns the next row."""
+    _put(ws, 1, 1, results.title, font=TITLE)
+    _put(ws, 2, 1, subtitle, font=BOLD)
+    rows = [
+        ("评分规则 SHA-256", results.rules_sha256),
+        ("规则状态", "评分规则已冻结" if results.frozen else "草稿：评分规则尚未冻结，结果仅供预览"),
+        ("有效评议票", results.ballots),
+        ("最小分组人数", results.min_group_size),
+        ("计算时间", computed),
+    ]
+    for n, (label, value) in enumerate(rows, start=3):
+        _put(ws, n, 1, label, font=MUTED_FONT)
+        _put(ws, n, 2, value)
+    return 3 + len(rows) + 1
+
+
+def _participation_sheet(ws: Worksheet, results: CampaignResults, computed: str) -> None:
+    row = _header_block(ws, results, "参评情况", computed)
+    for col, head in enumerate(("评议主体", "权重", "已发放", "已参评", "参评率"), start=1):
+        _put(ws, row, col, head, font=BOLD).fill = HEADER_FILL
+    for p in results.participation:
+        row += 1
+        _put(ws, row, 1, p.name)
+        _put(ws, row, 2, p.weight, PERCENT_FORMAT)
+        _put(ws, row, 3, p.issued)
+        _put(ws, row, 4, p.used)
+        _put(ws, row, 5, p.rate, PERCENT_FORMAT)
+    issued = sum(p.issued for p in results.participation)
+    used = sum(p.used for p in results.participation)
+    row += 1
+    _put(ws, row, 1, "合计", font=BOLD)
+    _put(ws, row, 3, issued, font=BOLD)
+    _put(ws, row, 4, used, font=BOLD)
+    _put(ws, row, 5, used / issued if issued else None, PERCENT_FORMAT, font=BOLD)
+    if results.missing_schemes:
+        _put(ws, row + 2, 1, "评分方案插件未安装：" + "、".join(results.missing_schemes),
+             font=BOTTOM_FONT)
+    _widths(ws, [18, 16, 10, 10, 10])
+
+
+def ranking_columns(scheme: SchemeResult, groups: list[str]) -> list[str]:
+    """Column headings of a scheme's ranking sheet (the page's columns, with the interval
+    split into two numbers and a column for the bottom-uncertainty note)."""
+    heads = ["排名", "单位", "得分", "95% 区间下限", "95% 区间上限", "排名区间"]
+    if scheme.has_satisfaction_rate:
+        heads.append("满意率")
+    if scheme.has_shares:
+        heads += [f"{label}票比例" for label in scheme.option_labels]
+    heads += ["等次", "有效票", "标记", "说明"]
+    heads += [f"{group} 得分" for group in groups]
+    return heads
+
+
+def _unit_row(scheme: SchemeResult, unit: UnitResult, min_group_size: int) -> list:
+    """One unit's cells: (value, number format, font) triples."""
+    flagged = BOTTOM_FONT if "bottom" in unit.flags else None
+    lo, hi = unit.interval or (None, None)
+    cells = [
+        (unit.rank, None, None),
+        (unit.unit, None, flagged),
+        (unit.score if unit.score is not None else labels.NO_SCORE, SCORE_FORMAT, flagged),
+        (lo, SCORE_FORMAT, None),
+        (hi, SCORE_FORMAT, None),
+        (labels.rank_interval(unit.rank_interval) if unit.rank_interval else None, None, None),
+    ]
+    if scheme.has_satisfaction_rate:
+        cells.append((unit.satisfaction_rate, PERCENT_FORMAT, None))
+    if scheme.has_shares:
+        shares = unit.shares or {}
+        cells += [(shares.get(label), PERCENT_FORMAT, None) for label in scheme.option_labels]
+    cells += [
+        (unit.grade, None, None),
+        (unit.valid_votes, None, None),
+        ("、".join(labels.flag_labels(unit)) or None, None, flagged),
+        (labels.uncertainty_note(unit), None, None),
+    ]
+    for cell in unit.groups:
+        if cell.suppressed or cell.score is None:
+            cells.append((f"不足{min_group_size}人", None, MUTED_FONT))
+        else:
+            cells.append((cell.score, SCORE_FORMAT, None))
+    return cells
+
+
+def _scheme_sheet(ws: Worksheet, results: CampaignResults, scheme: SchemeResult,
+                  computed: str) -> None:
+    row = _header_block(ws, results, scheme.title, computed)
+    _put(ws, row - 1, 1, "末位规则", font=MUTED_FONT)
+    _put(ws, row - 1, 2, scheme.bottom_rule)
+    for note in scheme.notes:
+        _put(ws, row, 1, "说明", font=MUTED_FONT)
+        _put(ws, row, 2, note)
+        row += 1
+    row += 1
+    groups = [g.group for g in scheme.units[0].groups] if scheme.units else []
+    heads = ranking_columns(scheme, groups)
+    for category, units in scheme.by_category():
+        _put(ws, row, 1, category, font=TITLE)
+        row += 1
+        for col, head in enumerate(heads, start=1):
+            cell = _put(ws, row, col, head, font=BOLD)
+            cell.fill, cell.alignment = HEADER_FILL, WRAP
+        for unit in units:
+            row += 1
+            for col, (value, fmt, font) in enumerate(
+                    _unit_row(scheme, unit, results.min_group_size), start=1):
+                _put(ws, row, col, value, fmt, font)
+        row += 2
+    _widths(ws, [8, 22, 10, 10, 10, 12] + [10] * (len(heads) - 6))
+    ws.column_dimensions["B"].width = 22
+    for col, head in enumerate(heads, start=1):
+        if head == "说明":
+            ws.column_dimensions[get_column_letter(col)].width = 40
+        elif head == "标记":
+            ws.column_dimensions[get_column_letter(col)].width = 22
+
+
+def _widths(ws: Worksheet, widths: list[float]) -> None:
+    for col, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+
+
+def results_workbook(results: CampaignResults, zone: tzinfo = UTC) -> bytes:
+    """The workbook as bytes (.xlsx)."""
+    computed = results.computed_at.replace(tzinfo=UTC).astimezone(zone).strftime(
+        "%Y-%m-%d %H:%M")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "参评情况"
+    _participation_sheet(ws, results, computed)
+    taken = {"参评情况"}
+    for scheme in results.schemes.values():
+        _scheme_sheet(wb.create_sheet(_sheet_title(scheme.title, taken)), results, scheme,
+                      computed)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
