@@ -24,6 +24,7 @@ def routes(app):
         "group_id": campaign.groups[0].id, "item_id": campaign.items[0].id,
         "batch_id": db.session.scalar(select(CodeBatch.id)), "user_id": 1,
         "code": codes["服务对象"][0], "filename": "app.css", "scheme_key": "satisfaction",
+        "key": "satisfaction",
     }
     found = []
     for rule in app.url_map.iter_rules():

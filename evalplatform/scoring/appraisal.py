@@ -42,6 +42,28 @@ class AppraisalScheme(WeightedScheme):
         cfg["reject_uniform"] = bool(cfg.get("reject_uniform"))
         return cfg
 
+    label_scores = {EXCELLENT: 95.0, COMPETENT: 80.0, BASIC: 65.0, INCOMPETENT: 50.0}
+
+    def extra_fields(self, labels):
+        from wtforms import BooleanField, IntegerField
+        from wtforms.validators import NumberRange, Optional
+
+        return {
+            "trim": BooleanField("有效票超过 5 张时去掉一个最高分和一个最低分"),
+            "max_excellent": IntegerField(
+                "每张票“优秀”最多个数", description="留空表示不限。",
+                validators=[Optional(), NumberRange(0, 10000, "请输入非负整数。")]),
+            "reject_uniform": BooleanField("拒收对所有单位评价完全相同的评议票"),
+        }
+
+    def extra_data(self, config):
+        return {"trim": config["trim"], "max_excellent": config["max_excellent"],
+                "reject_uniform": config["reject_uniform"]}
+
+    def extra_config(self, form):
+        return {"trim": form.trim.data, "max_excellent": form.max_excellent.data,
+                "reject_uniform": form.reject_uniform.data}
+
     def trims(self, config):
         return bool(config.get("trim"))
 

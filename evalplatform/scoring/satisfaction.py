@@ -28,6 +28,27 @@ class SatisfactionScheme(WeightedScheme):
                 "grade_bands": [["满意", 90.0], ["比较满意", 80.0], ["基本满意", 60.0],
                                 ["不满意", 0.0]]}
 
+    label_scores = {"满意": 100.0, "比较满意": 80.0, "基本满意": 60.0, "不太满意": 40.0,
+                    "不满意": 0.0}
+
+    def extra_fields(self, labels):
+        from wtforms import BooleanField
+
+        return {f"satisfied_{k}": BooleanField(f"“{label}”计入满意率")
+                for k, label in enumerate(labels)}
+
+    def form_data(self, config, labels):
+        data = super().form_data(config, labels)
+        data.update({f"satisfied_{k}": label in config["satisfied"]
+                     for k, label in enumerate(labels)})
+        return data
+
+    def config_from_form(self, form, labels):
+        config = super().config_from_form(form, labels)
+        config["satisfied"] = [label for k, label in enumerate(labels)
+                               if getattr(form, f"satisfied_{k}").data]
+        return self.normalize_config(config)
+
     def extra_unit_fields(self, cube, config, eligible):
         satisfied = cube.label_mask(config["satisfied"])  # [I, O]
         scores = cube.option_table(config.get("option_scores"))

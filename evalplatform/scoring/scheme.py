@@ -36,6 +36,19 @@ class Scheme:
     def evaluate(self, cube: Cube, config: dict) -> Evaluation:
         raise NotImplementedError
 
+    def config_form(self, labels: list[str]):
+        """A FlaskForm class configuring this scheme for a campaign whose items of this
+        scheme offer these option labels; None when there is nothing to configure."""
+        return None
+
+    def form_data(self, config: dict, labels: list[str]) -> dict:
+        """The form's field values for a (normalised) configuration."""
+        return {}
+
+    def config_from_form(self, form, labels: list[str]) -> dict:
+        """The configuration a validated form describes (ServiceError if it cannot)."""
+        return {}
+
     def composite(self, cube: Cube, config: dict, eligible: np.ndarray) -> np.ndarray:
         """Composite score per unit, ``[..., U]``, with the point estimate's eligibility."""
         raise NotImplementedError
@@ -99,6 +112,35 @@ class WeightedScheme(Scheme):
         if not isinstance(cfg.get("tie_decimals"), int) or not 0 <= cfg["tie_decimals"] <= 4:
             raise ServiceError("并列判断的小数位数须为 0–4。", field="tie_decimals")
         return cfg
+
+    # -- configuration through a form -----------------------------------------------------
+
+    def extra_fields(self, labels: list[str]) -> dict:
+        return {}
+
+    def extra_data(self, config: dict) -> dict:
+        return {}
+
+    def extra_config(self, form) -> dict:
+        return {}
+
+    def config_form(self, labels):
+        from .config_forms import base_fields, form_class
+
+        return form_class({**base_fields(labels), **self.extra_fields(labels)})
+
+    def form_data(self, config, labels):
+        from .config_forms import base_data
+
+        return {**base_data(config, labels, self.label_scores), **self.extra_data(config)}
+
+    def config_from_form(self, form, labels):
+        from .config_forms import base_config
+
+        return self.normalize_config({**base_config(form, labels), **self.extra_config(form)})
+
+    #: Scores of the standard scales' options, shown when a configuration has none.
+    label_scores: dict[str, float] = {}
 
     # -- the arithmetic, on counts [..., U, I, G, O] ----------------------------------------
 

@@ -304,3 +304,9 @@ def close_campaign(campaign: Campaign, user) -> None:
     snapshot = take_snapshot(campaign)
     audit(user, "campaign.close", f"campaign:{campaign.id}",
           results_sha256=snapshot.results_sha256)
+
+
+def scheme_labels(campaign: Campaign, key: str) -> list[str]:
+    """The option labels (abstentions excepted) of the campaign's items of a scheme."""
+    return list(dict.fromkeys(o["label"] for i in campaign.items if i.scheme == key
+                              for o in i.options if not o.get("abstain")))

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, jsonify, render_template, send_file
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, send_file, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Campaign
+from ..scoring.engine import registered_schemes
+from ..services import ServiceError
+from ..services import campaigns as campaign_service
 from ..services.codes import participation
+from ..services.questionnaires import BUILT_IN_SCHEMES
 from . import results as results_view
-from .common import get_or_404, require_role
+from .common import get_or_404, report_error, require_role
+from .forms import ActionForm
 
 bp = Blueprint("evaluator", __name__, url_prefix="/evaluator")
 bp.before_request(require_role("evaluator", "admin"))
@@ -71,3 +77,66 @@ def participation_payload(c: Campaign) -> dict:
         "groups": [{"name": g.name, "issued": g.issued, "used": g.used}
                    for g in participation(c)],
     }
+
+
+# -- scoring schemes -----------------------------------------------------------------------
+
+@bp.get("/campaigns/<int:campaign_id>/schemes")
+def schemes(campaign_id: int):
+    c = get_or_404(Campaign, campaign_id)
+    installed = registered_schemes()
+    enabled = {row.scheme: row for row in c.schemes}
+    return render_template("evaluator/schemes.html", campaign=c, installed=installed,
+                           enabled=enabled, built_in=BUILT_IN_SCHEMES, action=ActionForm())
+
+
+@bp.route("/campaigns/<int:campaign_id>/schemes/<key>", methods=["GET", "POST"])
+def scheme_config(campaign_id: int, key: str):
+    c = get_or_404(Campaign, campaign_id)
+    row = next((r for r in c.schemes if r.scheme == key), None)
+    scheme = registered_schemes().get(key)
+    if row is None or scheme is None:
+        abort(404)
+    labels = campaign_service.scheme_labels(c, key)
+    config = (c.rules["schemes"][key]["config"] if c.rules and key in c.rules["schemes"]
+              else scheme.normalize_config(row.config))
+    form_class = scheme.config_form(labels)
+    form = form_class(data=scheme.form_data(config, labels)) if form_class else None
+    if form is not None and c.is_draft and form.validate_on_submit():
+        try:
+            campaign_service.configure_scheme(c, key, scheme.config_from_form(form, labels),
+                                              current_user)
+            db.session.commit()
+            flash(f"“{scheme.title}”的配置已保存。", "success")
+            return redirect(url_for("evaluator.schemes", campaign_id=c.id), 303)
+        except ServiceError as error:
+            db.session.rollback()
+            report_error(error, form)
+    return render_template("evaluator/scheme_config.html", campaign=c, scheme=scheme,
+                           form=form, config=config, labels=labels)
+
+
+@bp.post("/campaigns/<int:campaign_id>/schemes/<key>/enable")
+def scheme_enable(campaign_id: int, key: str):
+    c = get_or_404(Campaign, campaign_id)
+    return _scheme_action(c, lambda: campaign_service.enable_scheme(c, key, current_user),
+                          "评分方案已启用，其评价项目已加入评议表。")
+
+
+@bp.post("/campaigns/<int:campaign_id>/schemes/<key>/disable")
+def scheme_disable(campaign_id: int, key: str):
+    c = get_or_404(Campaign, campaign_id)
+    return _scheme_action(c, lambda: campaign_service.disable_scheme(c, key, current_user),
+                          "评分方案已停用，其评价项目已从评议表移除。")
+
+
+def _scheme_action(c: Campaign, operation, message: str):
+    try:
+        operation()
+    except ServiceError as error:
+        db.session.rollback()
+        report_error(error)
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("evaluator.schemes", campaign_id=c.id), 303)

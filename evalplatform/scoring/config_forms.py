@@ -1,0 +1,86 @@
+"""Configuration forms of the weighted schemes (WTForms), and their translation to and
+from a scheme's configuration dict. A scheme exposes them as ``config_form(labels)``,
+``form_data(config, labels)`` and ``config_from_form(form, labels)``."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FloatField, IntegerField, SelectField, TextAreaField
+from wtforms.validators import InputRequired, NumberRange, Optional
+
+from ..services import ServiceError
+
+REQUIRED = "此项必填。"
+BOTTOM_MODES = (("category", "每个序列最后 N 名"), ("overall", "全部单位最后 N 名"))
+
+
+def score_field(label: str) -> FloatField:
+    return FloatField(f"“{label}”的分值", validators=[
+        InputRequired(REQUIRED), NumberRange(0, 1000, "分值为 0–1000。")])
+
+
+def base_fields(labels: list[str]) -> dict:
+    from ..web.forms import choices
+
+    fields = {f"score_{k}": score_field(label) for k, label in enumerate(labels)}
+    fields.update(
+        grade_bands=TextAreaField(
+            "等次分数线", description="每行一个等次：名称和最低分，用空格隔开，从高到低，"
+                                 "最后一行为 0。例如“满意 90”。"),
+        bottom_mode=SelectField("末位规则", choices=choices(BOTTOM_MODES)),
+        bottom_n=IntegerField("末位名数 N", validators=[
+            InputRequired(REQUIRED), NumberRange(0, 100, "N 为 0–100；0 表示不设末位。")]),
+        tie_decimals=IntegerField("并列判断的小数位数", description="得分按此位数四舍五入后相同即为并列。",
+                                  validators=[InputRequired(REQUIRED),
+                                              NumberRange(0, 4, "小数位数为 0–4。")]),
+    )
+    return fields
+
+
+def base_data(config: dict, labels: list[str], default_scores: dict[str, float]) -> dict:
+    scores = {**default_scores, **(config.get("option_scores") or {})}
+    data = {f"score_{k}": _plain(scores.get(label)) for k, label in enumerate(labels)}
+    data.update(
+        grade_bands="\n".join(f"{label} {low:g}" for label, low in config["grade_bands"]),
+        bottom_mode=config["bottom"]["mode"], bottom_n=config["bottom"]["n"],
+        tie_decimals=config["tie_decimals"])
+    return data
+
+
+def _plain(value):
+    """80.0 shows as 80."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def parse_bands(text: str) -> list[list]:
+    bands = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        name, _, value = line.rpartition(" ")
+        try:
+            bands.append([name.strip(), float(value)])
+        except ValueError:
+            raise ServiceError(f"等次分数线第 {number} 行应为“名称 最低分”，如“满意 90”。",
+                               field="grade_bands") from None
+        if not name.strip():
+            raise ServiceError(f"等次分数线第 {number} 行缺少等次名称。", field="grade_bands")
+    return bands
+
+
+def base_config(form, labels: list[str]) -> dict:
+    return {
+        "option_scores": {label: getattr(form, f"score_{k}").data for k, label in enumerate(labels)},
+        "grade_bands": parse_bands(form.grade_bands.data),
+        "bottom": {"mode": form.bottom_mode.data, "n": form.bottom_n.data},
+        "tie_decimals": form.tie_decimals.data,
+    }
+
+
+def form_class(fields: dict) -> type[FlaskForm]:
+    return type("SchemeConfigForm", (FlaskForm,), fields)
+
+
+__all__ = ["BooleanField", "IntegerField", "Optional", "base_config", "base_data",
+           "base_fields", "form_class", "parse_bands"]
