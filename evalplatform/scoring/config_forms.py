@@ -26,7 +26,8 @@ def base_fields(labels: list[str]) -> dict:
     fields.update(
         grade_bands=TextAreaField(
             "等次分数线", description="每行一个等次：名称和最低分，用空格隔开，从高到低，"
-                                 "最后一行为 0。例如“满意 90”。"),
+                                 "最后一行为 0。例如“满意 90”。",
+            render_kw={"rows": 5}),
         bottom_mode=SelectField("末位规则", choices=choices(BOTTOM_MODES)),
         bottom_n=IntegerField("末位名数 N", validators=[
             InputRequired(REQUIRED), NumberRange(0, 100, "N 为 0–100；0 表示不设末位。")]),
