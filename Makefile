@@ -55,7 +55,7 @@ db: venv
 	@$(FLASK) db upgrade
 
 lint: venv
-	$(BIN)/ruff check evalplatform tests migrations/env.py
+	$(BIN)/ruff check evalplatform plugins tests conftest.py migrations/env.py
 
 clean:
 	rm -rf $(VENV) $(STAMPS) *.egg-info

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from evalplatform.extensions import db
 from evalplatform.models import CodeBatch
-from tests.conftest import ADMIN_PASSWORD, EVALUATOR_PASSWORD, build_campaign, csrf_token, login
+from evalplatform.testing import ADMIN_PASSWORD, EVALUATOR_PASSWORD, build_campaign, csrf_token, login
 
 PUBLIC = {"static", "healthz", "respondent.index", "respondent.enter", "respondent.survey",
           "respondent.done", "auth.login", "api.openapi"}

@@ -29,8 +29,7 @@ from evalplatform.models import (
 )
 from evalplatform.services import units as unit_service
 from evalplatform.services.ballots import questionnaire
-from evalplatform.web import admin as admin_views
-from tests.conftest import (
+from evalplatform.testing import (
     ADMIN_PASSWORD,
     EVALUATOR_PASSWORD,
     UNITS,
@@ -39,6 +38,7 @@ from tests.conftest import (
     login,
     post_form,
 )
+from evalplatform.web import admin as admin_views
 
 TITLE = "2026年度机关作风建设满意度测评"
 

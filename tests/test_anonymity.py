@@ -11,7 +11,7 @@ from evalplatform.extensions import db
 from evalplatform.models import AccessCode, Ballot
 from evalplatform.services import codes
 from evalplatform.services.ballots import BallotInput, questionnaire, submit_ballot
-from tests.conftest import build_campaign
+from evalplatform.testing import build_campaign
 
 
 def dump_database() -> str:

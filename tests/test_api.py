@@ -6,7 +6,7 @@ import pytest
 
 from evalplatform.extensions import db
 from evalplatform.services.users import create_token
-from tests.conftest import build_campaign
+from evalplatform.testing import build_campaign
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from evalplatform.extensions import db
 from evalplatform.models import AccessCode, Answer, Ballot
 from evalplatform.services.ballots import questionnaire
-from tests.conftest import build_campaign
+from evalplatform.testing import build_campaign
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -20,7 +20,7 @@ from evalplatform.plugins import DEFAULT_PLUGINS, PluginError, build_plugin_mana
 from evalplatform.scoring import ItemSpec, ReportSection, WeightedScheme
 from evalplatform.scoring.engine import campaign_results, registered_schemes
 from evalplatform.services import campaigns
-from tests.conftest import build_campaign, csrf_token
+from evalplatform.testing import build_campaign, csrf_token
 
 ROOT = Path(__file__).resolve().parent.parent
 HOOKS = sorted(name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)

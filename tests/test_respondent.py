@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from evalplatform.extensions import db
 from evalplatform.models import AccessCode, Answer, Ballot, Comment
 from evalplatform.services.ballots import questionnaire
-from tests.conftest import build_campaign, csrf_token
+from evalplatform.testing import build_campaign, csrf_token
 
 
 def ballot_count() -> int:

@@ -19,7 +19,7 @@ from evalplatform.scoring.engine import campaign_results
 from evalplatform.scoring.rules import sha256
 from evalplatform.services import campaigns, codes
 from evalplatform.services.ballots import BallotInput, questionnaire, submit_ballot
-from tests.conftest import build_campaign
+from evalplatform.testing import build_campaign
 
 HYPERLINK = '=HYPERLINK("http://evil.example/","点我")'
 SCRIPT = "<script>alert(1)</script>"

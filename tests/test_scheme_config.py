@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from evalplatform.extensions import db
 from evalplatform.scoring.engine import campaign_results
-from tests.conftest import build_campaign, csrf_token
+from evalplatform.testing import build_campaign, csrf_token
 
 
 def config_form(client, campaign, key="satisfaction"):

@@ -14,7 +14,7 @@ from evalplatform.scoring.engine import campaign_results
 from evalplatform.scoring.rules import rules_for, sha256
 from evalplatform.services import ServiceError, campaigns, codes
 from evalplatform.services.ballots import BallotInput, questionnaire, submit_ballot
-from tests.conftest import build_campaign, csrf_token
+from evalplatform.testing import build_campaign, csrf_token
 
 UNITS4 = [("办公室", "综合管理类"), ("政策法规科", "综合管理类"),
           ("质量监督站", "执法监管类"), ("审批窗口", "服务窗口类")]

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from evalplatform.extensions import db
 from evalplatform.models import AuditEvent, Unit
 from evalplatform.services import units as unit_service
-from tests.conftest import csrf_token
+from evalplatform.testing import csrf_token
 
 IMPORT = "/admin/units/import"
 

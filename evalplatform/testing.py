@@ -1,14 +1,25 @@
-"""Fixtures: an app on a real database (SQLite file, or PostgreSQL with TEST_DATABASE_URL),
-migrated once per session and emptied after every test."""
+"""Test fixtures for evalplatform and its plugins (a pytest plugin).
+
+The project's root ``conftest.py`` loads it with ``pytest_plugins``; a plugin package
+does the same in its own conftest. Fixtures: an app on a real database (SQLite file, or
+PostgreSQL with ``TEST_DATABASE_URL``), migrated once per session and emptied after every
+test; clients logged in as each role; a real gunicorn server; helpers to build campaigns
+and post forms as a browser would.
+"""
 
 from __future__ import annotations
 
 import contextvars
 import os
 import re
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
+import requests
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
@@ -205,8 +216,63 @@ def campaign(app):
 @pytest.fixture(scope="session")
 def live_server(_app, app_config, instance_dir):
     """gunicorn with 4 workers on the test database, for the whole session."""
-    from tests.live_server import LiveServer
-
     server = LiveServer(app_config, instance_dir)
     yield server
     server.stop()
+
+
+# -- a real server ---------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, config: dict, instance: Path, workers: int = 4, threads: int = 4):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = instance / f"gunicorn-{self.port}.log"
+        env = {
+            **os.environ,
+            "DATABASE_URL": config["DATABASE_URL"],
+            "SECRET_KEY": config["SECRET_KEY"],
+            "CODE_HASH_KEY": config["CODE_HASH_KEY"],
+            "EVALPLATFORM_INSTANCE": str(instance),
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            "GUNICORN_WORKERS": str(workers),
+            "GUNICORN_THREADS": str(threads),
+        }
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(
+                [str(gunicorn), "-c", "gunicorn.conf.py", "wsgi:app"],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            )
+        self._wait()
+
+    def _wait(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: {self.log.read_text()[-2000:]}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=5).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("gunicorn did not come up")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
