@@ -60,6 +60,8 @@ class Cube:
     #: Ballots received per group (not per unit): the response denominator.
     ballots: np.ndarray
     min_group_size: int
+    #: The campaign scored, for schemes that read more than ballots (checklist reviews).
+    campaign_id: int | None = None
 
     @property
     def n_options(self) -> int:
@@ -144,7 +146,7 @@ def load_cube(campaign_id: int, rules: dict) -> Cube:
             .group_by(Ballot.rater_group_id)).all():
         if group_id in g_index:
             ballots[g_index[group_id]] = n
-    return Cube(units, items, groups, counts, ballots, int(rules["min_group_size"]))
+    return Cube(units, items, groups, counts, ballots, int(rules["min_group_size"]), campaign_id)
 
 
 @dataclass(frozen=True)

@@ -64,9 +64,12 @@ class UnitResult:
     next_up: str | None = None
     p_below_next: float | None = None
 
+    #: Labels of flags a plugin scheme adds (FLAG_LABELS covers the built-in ones).
+    extra_flag_labels: dict[str, str] = field(default_factory=dict)
+
     @property
     def flag_labels(self) -> list[str]:
-        return [FLAG_LABELS.get(f, f) for f in self.flags]
+        return [self.extra_flag_labels.get(f) or FLAG_LABELS.get(f, f) for f in self.flags]
 
 
 @dataclass
@@ -142,8 +145,9 @@ class CampaignResults:
 
 def _scheme_json(s: SchemeResult) -> dict[str, Any]:
     data = asdict(s)
-    for unit in data["units"]:
-        unit["flag_labels"] = [FLAG_LABELS.get(f, f) for f in unit["flags"]]
+    for unit, source in zip(data["units"], s.units, strict=True):
+        unit.pop("extra_flag_labels", None)
+        unit["flag_labels"] = source.flag_labels
     return data
 
 
