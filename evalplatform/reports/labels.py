@@ -69,4 +69,4 @@ def ordered_flags(unit: UnitResult) -> list[str]:
 
 
 def flag_labels(unit: UnitResult) -> list[str]:
-    return [flag_label(f) for f in ordered_flags(unit)]
+    return [unit.extra_flag_labels.get(f) or flag_label(f) for f in ordered_flags(unit)]
