@@ -24,7 +24,7 @@ def routes(app):
         "group_id": campaign.groups[0].id, "item_id": campaign.items[0].id,
         "batch_id": db.session.scalar(select(CodeBatch.id)), "user_id": 1,
         "code": codes["服务对象"][0], "filename": "app.css", "scheme_key": "satisfaction",
-        "key": "satisfaction",
+        "key": "satisfaction", "entry_id": 1, "rect_id": 1,
     }
     found = []
     for rule in app.url_map.iter_rules():
@@ -43,7 +43,7 @@ def allowed(role: str | None, endpoint: str) -> bool:
         return False  # cookies never authenticate the API; only bearer tokens do
     if role is None:
         return False
-    if endpoint in STAFF or endpoint.startswith("evaluator."):
+    if endpoint in STAFF or endpoint.startswith(("evaluator.", "checklist.")):
         return True
     return endpoint.startswith("admin.") and role == "admin"
 

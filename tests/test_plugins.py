@@ -225,9 +225,9 @@ def test_a_broken_plugin_stops_start_up_with_its_name(installed):
 
 def test_a_campaign_whose_plugin_is_gone_still_works_and_says_so(app):
     campaign, _ = build_campaign(status="draft", title="缺插件")
-    campaign.schemes.append(type(campaign.schemes[0])(scheme="six_type", config={}, position=9))
+    campaign.schemes.append(type(campaign.schemes[0])(scheme="no_such_scheme", config={}, position=9))
     db.session.commit()
     results = campaign_results(campaign)
-    assert results.missing_schemes == ["six_type"] and "satisfaction" in results.schemes
-    assert "评分方案“six_type”的插件未安装" in "".join(campaigns.open_problems(campaign))
+    assert results.missing_schemes == ["no_such_scheme"] and "satisfaction" in results.schemes
+    assert "评分方案“no_such_scheme”的插件未安装" in "".join(campaigns.open_problems(campaign))
     assert np.isfinite([u.score or 0 for u in results.schemes["satisfaction"].units]).all()

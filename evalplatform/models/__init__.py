@@ -3,6 +3,7 @@
 from .audit import AuditEvent
 from .ballots import Answer, Ballot, Comment
 from .campaigns import Campaign, CampaignScheme, CampaignUnit, Item, RaterGroup, ResultSnapshot
+from .checklists import ChecklistEntry, ChecklistSnapshot, RectificationItem
 from .codes import AccessCode, CodeBatch
 from .units import Unit
 from .users import ApiToken, User
@@ -16,10 +17,13 @@ __all__ = [
     "Campaign",
     "CampaignScheme",
     "CampaignUnit",
+    "ChecklistEntry",
+    "ChecklistSnapshot",
     "CodeBatch",
     "Comment",
     "Item",
     "RaterGroup",
+    "RectificationItem",
     "ResultSnapshot",
     "Unit",
     "User",

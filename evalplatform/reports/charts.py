@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 import unicodedata
+from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
@@ -66,13 +67,7 @@ def _chart_id(*parts: str) -> str:
 
 
 def _svg(height: float, chart_id: str, title: str, desc: str, body: list[str]) -> Markup:
-    head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0f}" '
-            f'viewBox="0 0 {WIDTH} {height:.0f}" role="img" '
-            f'aria-labelledby="{chart_id}-t {chart_id}-d" font-family="{FONT}" '
-            f'font-size="{FONT_SIZE}" fill="{INK}">'
-            f'<title id="{chart_id}-t">{escape(title)}</title>'
-            f'<desc id="{chart_id}-d">{escape(desc)}</desc>')
-    return Markup(head + "".join(body) + "</svg>")  # noqa: S704 - every user text escaped
+    return _sized_svg(WIDTH, height, chart_id, title, desc, body)
 
 
 class _Axis:
@@ -206,3 +201,288 @@ def group_bars(unit: UnitResult, min_group_size: int | None = None) -> Markup:
     desc = ("横条为各评议主体的评分，绿色虚线为加权综合得分；"
             "有效票不足最小分组人数的评议主体不显示分数。")
     return _svg(bottom + 20, _chart_id("groups", str(unit.unit_id), unit.unit), title, desc, body)
+
+
+# -- charts of dimensioned schemes (六型机关, capability models): plain data in, SVG out ------
+
+HEAT_LOW, HEAT_HIGH = (241, 245, 250), (36, 80, 127)
+STRONG = COMPOSITE
+
+
+def _sized_svg(width: float, height: float, chart_id: str, title: str, desc: str,
+               body: list[str]) -> Markup:
+    head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+            f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
+            f'aria-labelledby="{chart_id}-t {chart_id}-d" font-family="{FONT}" '
+            f'font-size="{FONT_SIZE}" fill="{INK}">'
+            f'<title id="{chart_id}-t">{escape(title)}</title>'
+            f'<desc id="{chart_id}-d">{escape(desc)}</desc>')
+    return Markup(head + "".join(body) + "</svg>")  # noqa: S704 - every user text escaped
+
+
+def value_range(values, floor: float = 0.0, span: float = 20.0, step: float = 10.0
+                ) -> tuple[float, float]:
+    """A round [low, high] covering ``values`` (None ignored) for a chart whose scale need
+    not start at zero: scores of government units are often within a few points."""
+    present = [v for v in values if v is not None and math.isfinite(v)]
+    if not present:
+        return floor, 100.0
+    high = max(step, math.ceil(max(present) / step - 1e-9) * step)
+    low = max(floor, math.floor(min(present) / step + 1e-9) * step - step)
+    if high - low < span:
+        low = max(floor, high - span)
+    return low, high
+
+
+@dataclass(frozen=True)
+class RadarSeries:
+    """One polygon of a radar chart: a value (or None) per axis."""
+
+    label: str
+    values: tuple[float | None, ...]
+    colour: str = BAR
+    dashed: bool = False
+    filled: bool = True
+
+
+def radar_chart(title: str, axes: list[str], series: list[RadarSeries], *, low: float,
+                high: float, subtitle: str = "", key: str = "", size: int = 280,
+                empty_text: str = labels.NO_SCORE) -> Markup:
+    """A radar (spider) chart: one spoke per axis from ``low`` (centre) to ``high`` (rim),
+    a polygon per series, the first series' values printed under the axis names.
+
+    ``title``, ``subtitle``, axis and series labels are user text and get escaped.
+    """
+    n = max(len(axes), 1)
+    radius = size / 2 - 58
+    cx, cy = size / 2, 92 + radius  # room above for the title, subtitle and the top label
+    span = (high - low) or 1.0
+
+    def point(k: int, value: float | None, scale: float = 1.0) -> tuple[float, float]:
+        angle = -math.pi / 2 + 2 * math.pi * k / n
+        share = 0.0 if value is None else (min(max(value, low), high) - low) / span
+        r = radius * share * scale
+        return cx + r * math.cos(angle), cy + r * math.sin(angle)
+
+    def ring(share: float) -> str:
+        pts = []
+        for k in range(n):
+            angle = -math.pi / 2 + 2 * math.pi * k / n
+            pts.append(f"{cx + radius * share * math.cos(angle):.1f},"
+                       f"{cy + radius * share * math.sin(angle):.1f}")
+        return " ".join(pts)
+
+    body = [f'<text x="{size / 2:.1f}" y="20" text-anchor="middle" font-weight="bold">'
+            f"{escape(fit(title, size - 12))}</text>"]
+    if subtitle:
+        body.append(f'<text x="{size / 2:.1f}" y="40" text-anchor="middle" font-size="12" '
+                    f'fill="{MUTED}">{escape(fit(subtitle, size - 12, 12))}</text>')
+    for j in range(1, 5):
+        body.append(f'<polygon points="{ring(j / 4)}" fill="none" stroke="{GRID}" '
+                    f'stroke-width="1"/>')
+    for k in range(n):
+        x, y = point(k, high)
+        body.append(f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" '
+                    f'stroke="{GRID}" stroke-width="1"/>')
+    for j in (0, 2, 4):
+        value = low + span * j / 4
+        body.append(f'<text x="{cx + 3:.1f}" y="{cy - radius * j / 4 + (11 if j == 0 else -2):.1f}" '
+                    f'font-size="10" fill="{MUTED}">{_tick_label(round(value, 2))}</text>')
+    drawn = False
+    for s in series:
+        if not any(v is not None for v in s.values):
+            continue
+        drawn = True
+        pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(k, v) for k, v in enumerate(s.values)))
+        fill = (f'fill="{s.colour}" fill-opacity="0.18"' if s.filled else 'fill="none"')
+        dash = ' stroke-dasharray="4 3"' if s.dashed else ""
+        body.append(f'<polygon points="{pts}" {fill} stroke="{s.colour}" stroke-width="2"{dash}/>')
+        if not s.dashed:
+            for k, v in enumerate(s.values):
+                if v is None:
+                    continue
+                x, y = point(k, v)
+                body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{s.colour}">'
+                            f"<title>{escape(axes[k])}：{labels.score(v)}</title></circle>")
+    if not drawn:
+        body.append(f'<text x="{cx:.1f}" y="{cy + 5:.1f}" text-anchor="middle" font-size="13" '
+                    f'fill="{MUTED}">{escape(empty_text)}</text>')
+    first = series[0].values if series else ()
+    for k, name in enumerate(axes):
+        angle = -math.pi / 2 + 2 * math.pi * k / n
+        x, y = cx + (radius + 10) * math.cos(angle), cy + (radius + 10) * math.sin(angle)
+        cos, sin = math.cos(angle), math.sin(angle)
+        anchor = "start" if cos > 0.3 else "end" if cos < -0.3 else "middle"
+        value = first[k] if k < len(first) else None
+        if sin < -0.9:  # the top spoke: name above its value, both above the ring labels
+            y_name, y_value = y - 22, y - 9
+        elif sin > 0.9:
+            y_name, y_value = y + 10, y + 23
+        else:
+            y_name, y_value = y + 1, y + 14
+        body.append(f'<text x="{x:.1f}" y="{y_name:.1f}" text-anchor="{anchor}" font-size="12">'
+                    f"{escape(fit(name, 64, 12))}</text>")
+        if value is not None:
+            body.append(f'<text x="{x:.1f}" y="{y_value:.1f}" text-anchor="{anchor}" '
+                        f'font-size="11" fill="{MUTED}">{labels.score(value, 1)}</text>')
+    legend_y = cy + radius + 54
+    x = 8.0
+    for s in series:
+        dash = ' stroke-dasharray="4 3"' if s.dashed else ""
+        body.append(f'<line x1="{x:.1f}" y1="{legend_y - 4:.1f}" x2="{x + 18:.1f}" '
+                    f'y2="{legend_y - 4:.1f}" stroke="{s.colour}" stroke-width="2"{dash}/>')
+        body.append(f'<text x="{x + 22:.1f}" y="{legend_y:.1f}" font-size="11" fill="{MUTED}">'
+                    f"{escape(s.label)}</text>")
+        x += 30 + text_width(s.label, 11) + 10
+    desc = (f"雷达图，{n} 个维度，半径从 {_tick_label(low)} 分（圆心）到 {_tick_label(high)} 分（外圈）。"
+            + "；".join(f"{s.label}：" + "、".join(
+                f"{a} {labels.score(v)}" for a, v in zip(axes, s.values, strict=False))
+                for s in series))
+    return _sized_svg(size, legend_y + 8, _chart_id("radar", key, title), title, desc, body)
+
+
+def heat_map_label_width(rows: list[str]) -> float:
+    """The width :func:`heat_map` gives its row labels (at most 170)."""
+    return min(170.0, max([text_width(r, 13) + 12 for r in rows] + [90.0]))
+
+
+def _heat_colour(share: float) -> str:
+    share = min(max(share, 0.0), 1.0)
+    r, g, b = (round(lo + (hi - lo) * share) for lo, hi in zip(HEAT_LOW, HEAT_HIGH, strict=True))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def heat_map(title: str, rows: list[str], columns: list[str],
+             values: list[list[float | None]], *, low: float, high: float, key: str = "",
+             column_groups: list[tuple[str, int]] | None = None,
+             marks: list[list[str]] | None = None, label_width: float | None = None) -> Markup:
+    """A table of coloured cells, ``values[row][column]``, darker for higher values
+    between ``low`` and ``high``; a None cell is an empty dashed slot with a dash.
+
+    ``column_groups`` puts a heading over consecutive columns (``(name, count)``);
+    ``marks[row][column]`` is a short text drawn in the cell's corner (e.g. ▲ ▼);
+    ``label_width`` fixes the row labels' column (to align several heat maps).
+    Row, column and group labels are user text and get escaped.
+    """
+    label_w = label_width or heat_map_label_width(rows)
+    cell_w = max(52.0, max([text_width(c, 12) + 8 for c in columns] + [0.0]))
+    cell_h = 28
+    top = 8 + (20 if column_groups else 0) + 22
+    width = label_w + cell_w * len(columns) + 8
+    span = (high - low) or 1.0
+    body = []
+    if column_groups:
+        x = label_w
+        for name, count in column_groups:
+            body.append(f'<text x="{x + cell_w * count / 2:.1f}" y="20" text-anchor="middle" '
+                        f'font-size="12" font-weight="bold">'
+                        f"{escape(fit(name, cell_w * count - 4, 12))}</text>")
+            body.append(f'<line x1="{x + 3:.1f}" y1="25" x2="{x + cell_w * count - 3:.1f}" y2="25" '
+                        f'stroke="{AXIS}" stroke-width="1"/>')
+            x += cell_w * count
+    for c, name in enumerate(columns):
+        body.append(f'<text x="{label_w + cell_w * (c + 0.5):.1f}" y="{top - 8}" '
+                    f'text-anchor="middle" font-size="12">{escape(fit(name, cell_w - 4, 12))}</text>')
+    for r, name in enumerate(rows):
+        y = top + cell_h * r
+        body.append(f'<text x="4" y="{y + 19}" font-size="13">{escape(fit(name, label_w - 10, 13))}</text>')
+        for c, value in enumerate(values[r]):
+            x = label_w + cell_w * c
+            tip = f"{name} · {columns[c]}：{labels.score(value)}"
+            if value is None:
+                body.append(f'<g><title>{escape(tip)}</title>'
+                            f'<rect x="{x + 1.5:.1f}" y="{y + 1.5:.1f}" width="{cell_w - 3:.1f}" '
+                            f'height="{cell_h - 3}" fill="#ffffff" stroke="{AXIS}" '
+                            f'stroke-dasharray="3 2"/><text x="{x + cell_w / 2:.1f}" y="{y + 19}" '
+                            f'text-anchor="middle" font-size="12" fill="{MUTED}">—</text></g>')
+                continue
+            share = (value - low) / span
+            ink = "#ffffff" if share > 0.55 else INK
+            body.append(f'<g><title>{escape(tip)}</title>'
+                        f'<rect x="{x + 1:.1f}" y="{y + 1:.1f}" width="{cell_w - 2:.1f}" '
+                        f'height="{cell_h - 2}" fill="{_heat_colour(share)}"/>'
+                        f'<text x="{x + cell_w / 2:.1f}" y="{y + 19}" text-anchor="middle" '
+                        f'font-size="12" fill="{ink}">{labels.score(value, 1)}</text>')
+            mark = marks[r][c] if marks and r < len(marks) and c < len(marks[r]) else ""
+            if mark:
+                body.append(f'<text x="{x + cell_w - 4:.1f}" y="{y + 11}" text-anchor="end" '
+                            f'font-size="9" fill="{ink}">{escape(mark)}</text>')
+            body.append("</g>")
+    legend_y = top + cell_h * max(len(rows), 1) + 22
+    body.append(f'<text x="4" y="{legend_y}" font-size="11" fill="{MUTED}">颜色越深得分越高：</text>')
+    x = 4 + text_width("颜色越深得分越高：", 11) + 4
+    for j in range(5):
+        body.append(f'<rect x="{x:.1f}" y="{legend_y - 10}" width="22" height="12" '
+                    f'fill="{_heat_colour(j / 4)}"/>')
+        x += 24
+    body.append(f'<text x="{x + 4:.1f}" y="{legend_y}" font-size="11" fill="{MUTED}">'
+                f"{_tick_label(round(low, 2))}–{_tick_label(round(high, 2))} 分</text>")
+    width = max(width, x + 80)
+    desc = (f"热力图：{len(rows)} 行 × {len(columns)} 列，颜色从浅到深表示 "
+            f"{_tick_label(low)} 到 {_tick_label(high)} 分。")
+    return _sized_svg(width, legend_y + 8, _chart_id("heat", key, title), title, desc, body)
+
+
+@dataclass(frozen=True)
+class BarRow:
+    """A row of :func:`bar_list`: a bar, or (``heading``) a bold heading line."""
+
+    label: str
+    value: float | None
+    colour: str = BAR
+    note: str = ""
+    heading: bool = False
+
+
+def bar_list(title: str, rows: list[BarRow], *, subtitle: str = "", key: str = "",
+             width: int = 320, top_value: float | None = None) -> Markup:
+    """Compact horizontal bars, one per row, the value (and note) at the right; heading
+    rows group the bars below them. Labels are user text and get escaped."""
+    label_w = min(110.0, max([text_width(r.label, 12) + 8 for r in rows if not r.heading]
+                             + [40.0]))
+    value_w = max([text_width(labels.score(r.value) + r.note, 12) + 8 for r in rows] + [44.0])
+    top_value = top_value or max([r.value for r in rows if r.value is not None] + [100.0])
+    axis = _Axis(label_w, width - value_w - 4, top_value)
+    row_h = 20
+    y = 20.0
+    body = [f'<text x="4" y="16" font-weight="bold">{escape(fit(title, width - 8))}</text>']
+    if subtitle:
+        y += 16
+        body.append(f'<text x="4" y="32" font-size="12" fill="{MUTED}">'
+                    f"{escape(fit(subtitle, width - 8, 12))}</text>")
+    y += 6
+    start = y
+    drawn = []
+    for row in rows:
+        value = labels.score(row.value) + row.note
+        if row.heading:
+            y += 4
+            body.append(f'<text x="4" y="{y + 14:.1f}" font-size="12" font-weight="bold">'
+                        f"{escape(fit(row.label, width - value_w - 8, 12))}</text>")
+            body.append(f'<text x="{width - 4}" y="{y + 14:.1f}" text-anchor="end" font-size="12" '
+                        f'font-weight="bold">{escape(value)}</text>')
+            y += row_h
+            continue
+        body.append(f'<text x="4" y="{y + 14:.1f}" font-size="12">'
+                    f"{escape(fit(row.label, label_w - 8, 12))}</text>")
+        if row.value is None:
+            body.append(f'<rect x="{axis.x0 + 0.5:.1f}" y="{y + 4.5:.1f}" '
+                        f'width="{axis.x1 - axis.x0 - 1:.1f}" height="11" fill="none" '
+                        f'stroke="{AXIS}" stroke-dasharray="4 3"/>')
+        else:
+            body.append(f'<rect x="{axis.x0:.1f}" y="{y + 4:.1f}" '
+                        f'width="{max(axis.x(row.value) - axis.x0, 1):.1f}" height="12" '
+                        f'fill="{row.colour}"/>')
+        body.append(f'<text x="{width - 4}" y="{y + 14:.1f}" text-anchor="end" font-size="12" '
+                    f'fill="{row.colour if row.colour != BAR else INK}">{escape(value)}</text>')
+        drawn.append(y)
+        y += row_h
+    for tick in axis.ticks:
+        x = axis.x(tick)
+        body.insert(1, f'<line x1="{x:.1f}" y1="{start:.1f}" x2="{x:.1f}" y2="{y:.1f}" '
+                       f'stroke="{GRID}" stroke-width="1"/>')
+        anchor = "start" if tick == 0 else "end" if tick == axis.max else "middle"
+        body.append(f'<text x="{x:.1f}" y="{y + 13:.1f}" text-anchor="{anchor}" font-size="10" '
+                    f'fill="{MUTED}">{_tick_label(tick)}</text>')
+    desc = "；".join(f"{r.label} {labels.score(r.value)}{r.note}" for r in rows)
+    return _sized_svg(width, y + 20, _chart_id("bars", key, title), title, desc, body)

@@ -105,12 +105,14 @@ def _participation_sheet(ws: Worksheet, results: CampaignResults, computed: str)
 def ranking_columns(scheme: SchemeResult, groups: list[str]) -> list[str]:
     """Column headings of a scheme's ranking sheet (the page's columns, with the interval
     split into two numbers and a column for the bottom-uncertainty note)."""
-    heads = ["排名", "单位", "得分", "95% 区间下限", "95% 区间上限", "排名区间"]
+    heads = ["排名", "单位", "得分"]
+    if scheme.from_ballots:
+        heads += ["95% 区间下限", "95% 区间上限", "排名区间"]
     if scheme.has_satisfaction_rate:
         heads.append("满意率")
     if scheme.has_shares:
         heads += [f"{label}票比例" for label in scheme.option_labels]
-    heads += ["等次", "有效票", "标记", "说明"]
+    heads += ["等次", "有效票", "标记", "说明"] if scheme.from_ballots else ["等次", "标记", "说明"]
     heads += [f"{group} 得分" for group in groups]
     return heads
 
@@ -122,19 +124,24 @@ def _unit_row(scheme: SchemeResult, unit: UnitResult, min_group_size: int) -> li
     cells = [
         (unit.rank, None, None),
         (unit.unit, None, flagged),
-        (unit.score if unit.score is not None else labels.NO_SCORE, SCORE_FORMAT, flagged),
-        (lo, SCORE_FORMAT, None),
-        (hi, SCORE_FORMAT, None),
-        (labels.rank_interval(unit.rank_interval) if unit.rank_interval else None, None, None),
+        (unit.score if unit.score is not None else
+         labels.NO_SCORE if scheme.from_ballots else None, SCORE_FORMAT, flagged),
     ]
+    if scheme.from_ballots:
+        cells += [
+            (lo, SCORE_FORMAT, None),
+            (hi, SCORE_FORMAT, None),
+            (labels.rank_interval(unit.rank_interval) if unit.rank_interval else None, None, None),
+        ]
     if scheme.has_satisfaction_rate:
         cells.append((unit.satisfaction_rate, PERCENT_FORMAT, None))
     if scheme.has_shares:
         shares = unit.shares or {}
         cells += [(shares.get(label), PERCENT_FORMAT, None) for label in scheme.option_labels]
+    cells.append((unit.grade, None, None))
+    if scheme.from_ballots:
+        cells.append((unit.valid_votes, None, None))
     cells += [
-        (unit.grade, None, None),
-        (unit.valid_votes, None, None),
         ("、".join(labels.flag_labels(unit)) or None, None, flagged),
         (labels.uncertainty_note(unit), None, None),
     ]

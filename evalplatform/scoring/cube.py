@@ -7,7 +7,7 @@ cannot (the bootstrap over ballots).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from sqlalchemy import func, select
@@ -62,6 +62,9 @@ class Cube:
     min_group_size: int
     #: The campaign scored, for schemes that read more than ballots (checklist reviews).
     campaign_id: int | None = None
+    #: The whole cube a scheme's sub-cube was cut from, for a scheme that combines its
+    #: score with another scheme's (None for a whole cube).
+    source: Cube | None = field(default=None, repr=False, compare=False)
 
     @property
     def n_options(self) -> int:
@@ -72,7 +75,7 @@ class Cube:
         wanted = set(item_ids)
         index = [i for i, item in enumerate(self.items) if item.id in wanted]
         return replace(self, items=tuple(self.items[i] for i in index),
-                       counts=self.counts[..., index, :, :])
+                       counts=self.counts[..., index, :, :], source=self.source or self)
 
     def with_counts(self, counts: np.ndarray) -> Cube:
         return replace(self, counts=counts)

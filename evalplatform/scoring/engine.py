@@ -1,8 +1,9 @@
 """Computing a campaign's results: the cube, every enabled scheme, the bootstrap.
 
-Results are cached per campaign in the worker until a ballot arrives or the rules
-change (the cache key holds the ballot count, the rules' hash and whether they are
-frozen: opening a campaign freezes the very rules its draft preview used).
+Results are cached per campaign in the worker until a ballot arrives, the rules change
+or data a scheme reads besides ballots changes (the cache key holds the ballot count, the
+rules' hash, whether they are frozen — opening a campaign freezes the very rules its
+draft preview used — and each scheme's ``data_version``).
 """
 
 from __future__ import annotations
@@ -72,7 +73,9 @@ def campaign_results(campaign: Campaign, *, use_cache: bool = True) -> CampaignR
     schemes = registered_schemes()
     rules, rules_hash, frozen = rules_for(campaign, schemes)
     ballots = db.session.scalar(select(func.count()).where(Ballot.campaign_id == campaign.id))
-    key = (campaign.id, ballots, rules_hash, frozen)
+    versions = tuple(schemes[k].data_version(campaign, spec["config"])
+                     for k, spec in rules["schemes"].items() if k in schemes)
+    key = (campaign.id, ballots, rules_hash, frozen, versions)
     if use_cache and (hit := _cache().get(key)) is not None:
         return hit
     results = compute(campaign, rules, rules_hash, frozen, schemes)

@@ -84,6 +84,9 @@ class SchemeResult:
     has_satisfaction_rate: bool = False
     has_shares: bool = False
     notes: list[str] = field(default_factory=list)
+    #: False for a scheme scored from something other than ballots (checklist reviews):
+    #: pages and exports leave out votes, intervals and rater groups.
+    from_ballots: bool = True
 
     def by_category(self) -> list[tuple[str, list[UnitResult]]]:
         """Units per category, ranked first (best first), unranked last."""

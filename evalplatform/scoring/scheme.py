@@ -25,9 +25,26 @@ class Scheme:
     title: str = ""
     description: str = ""
     version: str = "1"
+    #: Pages of the plugin for a campaign using this scheme, as (label, endpoint); the
+    #: endpoint takes ``campaign_id``. Linked from the campaign and scheme pages.
+    pages: tuple[tuple[str, str], ...] = ()
+    #: A template of the plugin's own to render the configuration form with (it gets
+    #: ``campaign``, ``scheme``, ``form``, ``config``); None uses the core's.
+    config_template: str | None = None
 
     def default_config(self) -> dict:
         return {}
+
+    def data_version(self, campaign, config: dict):
+        """For a scheme that reads more than ballots (checklist reviews): a hashable value
+        that changes whenever that data does. Results are cached until a ballot arrives,
+        the rules change or this value changes."""
+        return None
+
+    def on_close(self, campaign, config: dict) -> None:
+        """Called as the campaign closes, before its results are stored. A scheme that
+        reads more than ballots keeps here what its results depend on, so that the
+        published results can still be recomputed (``results verify``)."""
 
     def normalize_config(self, config: dict) -> dict:
         """A complete, validated configuration (defaults filled in), or ServiceError."""

@@ -296,11 +296,16 @@ def open_campaign(campaign: Campaign, user) -> None:
 def close_campaign(campaign: Campaign, user) -> None:
     if campaign.status != "open":
         raise ServiceError("只有进行中的评议活动可以结束。")
+    from ..scoring.engine import registered_schemes
     from ..scoring.snapshots import take_snapshot
 
     campaign.status = "closed"
     campaign.closed_at = utcnow()
     db.session.flush()
+    installed = registered_schemes()
+    for key, spec in (campaign.rules or {}).get("schemes", {}).items():
+        if key in installed:
+            installed[key].on_close(campaign, spec["config"])
     snapshot = take_snapshot(campaign)
     audit(user, "campaign.close", f"campaign:{campaign.id}",
           results_sha256=snapshot.results_sha256)

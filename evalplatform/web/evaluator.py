@@ -35,7 +35,15 @@ def dashboard():
 @bp.get("/campaigns/<int:campaign_id>")
 def campaign(campaign_id: int):
     c = get_or_404(Campaign, campaign_id)
-    return render_template("evaluator/campaign.html", campaign=c, progress=participation(c))
+    return render_template("evaluator/campaign.html", campaign=c, progress=participation(c),
+                           pages=scheme_pages(c))
+
+
+def scheme_pages(c: Campaign) -> list[tuple[str, str]]:
+    """(label, URL) of the pages the campaign's enabled schemes bring (``Scheme.pages``)."""
+    installed = registered_schemes()
+    return [(label, url_for(endpoint, campaign_id=c.id)) for row in c.schemes
+            if row.scheme in installed for label, endpoint in installed[row.scheme].pages]
 
 
 @bp.get("/campaigns/<int:campaign_id>/participation.json")
@@ -112,8 +120,8 @@ def scheme_config(campaign_id: int, key: str):
         except ServiceError as error:
             db.session.rollback()
             report_error(error, form)
-    return render_template("evaluator/scheme_config.html", campaign=c, scheme=scheme,
-                           form=form, config=config, labels=labels)
+    return render_template(scheme.config_template or "evaluator/scheme_config.html",
+                           campaign=c, scheme=scheme, form=form, config=config, labels=labels)
 
 
 @bp.post("/campaigns/<int:campaign_id>/schemes/<key>/enable")

@@ -86,6 +86,22 @@ RESULT_SCHEMAS = {
             "option_labels": {"type": "array", "items": {"type": "string"}},
             "has_satisfaction_rate": {"type": "boolean"}, "has_shares": {"type": "boolean"},
             "notes": {"type": "array", "items": {"type": "string"}},
+            "dimensions": {"type": "array", "items": _object(
+                ["name", "family", "weight", "items"],
+                {"name": {"type": "string"}, "family": {"type": ["string", "null"]},
+                 "weight": {"type": "number",
+                            "description": "Share of the composite when every dimension "
+                                           "has a score"},
+                 "items": {"type": "array", "items": {"type": "string"}}}),
+                "description": "Dimensioned schemes (六型机关, capability models) only: "
+                               "their dimensions in order"},
+            "families": {"type": "array", "items": {"$ref": "#/components/schemas/FamilyScore"},
+                         "description": "Dimensioned schemes with families only (e.g. "
+                                        "五种工作能力 and 五种优良作风), with their weights"},
+            "from_ballots": {"type": "boolean",
+                             "description": "False for a scheme scored from something other "
+                                            "than ballots (checklist reviews): no votes, "
+                                            "intervals or rater groups"},
         }),
     "UnitResult": _object(
         ["unit_id", "unit", "category", "score", "rank", "ranked_in", "flags", "valid_votes",
@@ -113,6 +129,19 @@ RESULT_SCHEMAS = {
             "p_below_next": {"type": ["number", "null"],
                              "description": "Share of bootstrap replicates in which this "
                                             "unit scored below next_up"},
+            "dimensions": {"type": "array", "items": _object(
+                ["name", "family", "weight", "score"],
+                {"name": {"type": "string"}, "family": {"type": ["string", "null"]},
+                 "weight": {"type": "number"}, "score": NUMBER_OR_NULL}),
+                "description": "Dimensioned schemes only: the unit's score per dimension "
+                               "(mean of the dimension's items)"},
+            "families": {"type": "array", "items": {"$ref": "#/components/schemas/FamilyScore"},
+                         "description": "Dimensioned schemes with families only"},
+            "strongest": {"type": "array", "items": {"type": "string"},
+                          "description": "Dimensioned schemes only: the dimensions with the "
+                                         "highest score (ties share); empty if all tie"},
+            "weakest": {"type": "array", "items": {"type": "string"},
+                        "description": "Dimensioned schemes only: the lowest"},
             "groups": {"type": "array", "items": _object(
                 ["group", "weight", "valid_votes", "suppressed", "score"],
                 {"group": {"type": "string"}, "weight": {"type": "number"},
@@ -123,9 +152,15 @@ RESULT_SCHEMAS = {
                 ["item", "valid_votes", "abstentions", "suppressed", "score"],
                 {"item": {"type": "string"}, "valid_votes": {"type": "integer"},
                  "abstentions": {"type": "integer"}, "suppressed": {"type": "boolean"},
-                 "score": NUMBER_OR_NULL, "shares": SHARES},
+                 "score": NUMBER_OR_NULL, "shares": SHARES,
+                 "kind": {"enum": ["dimension", "family"],
+                          "description": "Dimensioned schemes: a row summarising a "
+                                         "dimension or a family of dimensions"},
+                 "family": {"type": ["string", "null"]}, "weight": NUMBER_OR_NULL},
                 "One item, pooled over the rater groups that are not suppressed")},
         }),
+    "FamilyScore": _object(["name", "weight", "score"], {
+        "name": {"type": "string"}, "weight": {"type": "number"}, "score": NUMBER_OR_NULL}),
 }
 
 CAMPAIGN_ID = {"name": "campaign_id", "in": "path", "required": True,

@@ -7,14 +7,14 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, url_for
 from markupsafe import Markup
 
 from ..models import Campaign
 from ..plugins import hook
 from ..reports import charts, labels
 from ..reports.excel import results_workbook
-from ..scoring.engine import campaign_results
+from ..scoring.engine import campaign_results, registered_schemes
 from ..scoring.results import CampaignResults, SchemeResult, UnitResult
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -106,7 +106,15 @@ def unit_page(campaign: Campaign, scheme_key: str, unit_id: int) -> dict | None:
         "peers": peers,
         "chart": charts.group_bars(unit, results.min_group_size),
         "item_shares": scheme.has_shares and any(i.shares for i in unit.items),
+        "scheme_pages": _scheme_pages(campaign, scheme_key),
     }
+
+
+def _scheme_pages(campaign: Campaign, scheme_key: str) -> list[tuple[str, str]]:
+    """(label, URL) of the pages the scheme's plugin serves for this campaign."""
+    scheme = registered_schemes().get(scheme_key)
+    return [(label, url_for(endpoint, campaign_id=campaign.id))
+            for label, endpoint in (scheme.pages if scheme else ())]
 
 
 def workbook(campaign: Campaign) -> tuple[bytes, str]:

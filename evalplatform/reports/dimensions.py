@@ -1,0 +1,191 @@
+"""Report sections of dimensioned schemes (六型机关, capability models): heat maps of units
+× dimensions, a radar or bar chart per unit, a table of strongest and weakest dimensions.
+
+Each function takes a :class:`~evalplatform.scoring.dimensions.DimensionalSchemeResult`
+and returns safe markup for a :class:`~evalplatform.scoring.ReportSection`; every unit,
+category and dimension name is escaped. Charts share one value range per scheme, so
+units can be compared across charts; the range is stated on each chart.
+"""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from ..scoring.dimensions import DimensionalSchemeResult, DimensionalUnitResult
+from . import labels
+from .charts import (
+    BAR,
+    BOTTOM,
+    MUTED,
+    STRONG,
+    BarRow,
+    RadarSeries,
+    bar_list,
+    heat_map,
+    heat_map_label_width,
+    radar_chart,
+    value_range,
+)
+
+STRONG_MARK, WEAK_MARK = "▲", "▼"
+TD, NUM_TD = Markup("<td>{}</td>"), Markup('<td class="num">{}</td>')
+TH, NUM_TH = Markup("<th>{}</th>"), Markup('<th class="num">{}</th>')
+
+
+def _units(result: DimensionalSchemeResult) -> list[tuple[str, list[DimensionalUnitResult]]]:
+    return [(category, units) for category, units in result.by_category() if units]
+
+
+def score_range(result: DimensionalSchemeResult) -> tuple[float, float]:
+    """The value range of every dimension and family score of the scheme."""
+    values = [d.score for u in result.units for d in getattr(u, "dimensions", [])]
+    values += [f.score for u in result.units for f in getattr(u, "families", [])]
+    return value_range(values)
+
+
+def _rank_name(unit: DimensionalUnitResult) -> str:
+    return f"{unit.rank if unit.rank is not None else '—'}  {unit.unit}"
+
+
+def _scrolling(label: str, content: Markup) -> Markup:
+    return Markup('<div class="table-scroll" role="region" tabindex="0" aria-label="{}">{}</div>'
+                  ).format(label, content)
+
+
+def heat_maps(result: DimensionalSchemeResult) -> Markup:
+    """One heat map per category: its units (ranked) × the dimensions, each unit's
+    strongest dimension marked ▲ and weakest ▼."""
+    low, high = score_range(result)
+    columns = [d.name for d in result.dimensions]
+    groups = None
+    if result.families:
+        groups = [(f.name, sum(1 for d in result.dimensions if d.family == f.name))
+                  for f in result.families]
+    parts = []
+    width = heat_map_label_width([_rank_name(u) for u in result.units])
+    for category, units in _units(result):
+        rows = [_rank_name(u) for u in units]
+        values = [[(u.dimension(c).score if u.dimension(c) else None) for c in columns]
+                  for u in units]
+        marks = [[STRONG_MARK if c in u.strongest else WEAK_MARK if c in u.weakest else ""
+                  for c in columns] for u in units]
+        svg = heat_map(f"{result.title} · {category}：各维度得分", rows, columns, values,
+                       low=low, high=high, key=f"{result.key}-{category}", column_groups=groups,
+                       marks=marks, label_width=width)
+        parts.append(Markup('<p class="chart-title"><strong>{}</strong></p>').format(category))
+        parts.append(_scrolling(f"{category} 各维度得分热力图", svg))
+    parts.append(Markup('<p class="hint">{}</p>').format(
+        f"单元格为各单位在各维度的得分，颜色越深得分越高（{low:g}–{high:g} 分）；"
+        f"{STRONG_MARK} 为该单位得分最高的维度，{WEAK_MARK} 为最低的维度；"
+        "“—”表示有效票不足、不显示。行首数字为序列内排名。"))
+    return Markup("").join(parts)
+
+
+def _category_means(units: list[DimensionalUnitResult], names: list[str]
+                    ) -> tuple[float | None, ...]:
+    means = []
+    for name in names:
+        values = [d.score for u in units if (d := u.dimension(name)) and d.score is not None]
+        means.append(sum(values) / len(values) if values else None)
+    return tuple(means)
+
+
+def _subtitle(unit: DimensionalUnitResult) -> str:
+    if unit.score is None:
+        return labels.NO_SCORE
+    text = f"综合 {labels.score(unit.score)} · 第 {unit.rank} 名 / {unit.ranked_in}"
+    if "bottom" in unit.flags:
+        text += "（末位）"
+    return text
+
+
+def radars(result: DimensionalSchemeResult) -> Markup:
+    """A radar chart per unit (ranked within each category), with its category's mean
+    dimension scores as a dashed outline."""
+    low, high = score_range(result)
+    names = [d.name for d in result.dimensions]
+    parts = []
+    for category, units in _units(result):
+        mean = _category_means(units, names)
+        charts = []
+        for unit in units:
+            colour = BOTTOM if "bottom" in unit.flags else BAR
+            values = tuple((unit.dimension(n).score if unit.dimension(n) else None) for n in names)
+            series = [RadarSeries("本单位", values, colour)]
+            if sum(1 for u in units if u.score is not None) > 1:
+                series.append(RadarSeries(f"{category}平均", mean, MUTED, dashed=True,
+                                          filled=False))
+            charts.append(radar_chart(unit.unit, names, series, low=low, high=high,
+                                      subtitle=_subtitle(unit),
+                                      key=f"{result.key}-{unit.unit_id}"))
+        parts.append(Markup('<p class="chart-title"><strong>{}</strong></p>').format(category))
+        parts.append(Markup('<div class="chart-grid">{}</div>').format(Markup(" ").join(charts)))
+    parts.append(Markup('<p class="hint">{}</p>').format(
+        f"每个单位一张雷达图，半径从 {low:g} 分（圆心）到 {high:g} 分（外圈），不从 0 开始，"
+        "以便看清维度之间的差异；虚线为同序列单位的平均。末位单位以红色显示。"))
+    return Markup("").join(parts)
+
+
+def _named(unit: DimensionalUnitResult, names: list[str]) -> str:
+    """“服务发展 88.66”, ties joined with 、; a dash when there is nothing to name."""
+    if unit.score is None or not names:
+        return labels.DASH
+    return "、".join(f"{n} {labels.score(unit.dimension(n).score)}" for n in names)
+
+
+def strengths_table(result: DimensionalSchemeResult) -> Markup:
+    """Per unit: rank, composite, family scores, strongest and weakest dimensions."""
+    families = [f.name for f in result.families]
+    head = ["序列", "排名", "单位", "综合得分", *families, "最强维度", "最弱维度"]
+    numeric = {1, 3, *range(4, 4 + len(families))}
+    rows = []
+    for category, units in _units(result):
+        for unit in units:
+            family_scores = {f.name: f.score for f in unit.families}
+            cells = [category, "—" if unit.rank is None else str(unit.rank), unit.unit,
+                     labels.NO_SCORE if unit.score is None else labels.score(unit.score),
+                     *[labels.score(family_scores.get(f)) for f in families],
+                     _named(unit, unit.strongest), _named(unit, unit.weakest)]
+            rows.append(Markup("<tr>{}</tr>").format(Markup("").join(
+                (NUM_TD if n in numeric else TD).format(cell)
+                for n, cell in enumerate(cells))))
+    table = Markup('<table class="table"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>').format(
+        Markup("").join((NUM_TH if n in numeric else TH).format(h)
+                        for n, h in enumerate(head)),
+        Markup("").join(rows))
+    note = Markup('<p class="hint">{}</p>').format(
+        "最强、最弱维度按得分判断（按并列判断的小数位数取舍后相同者并列）；"
+        "各维度得分相同或有效票不足的单位不标注。")
+    return _scrolling(f"{result.title} 各单位最强和最弱维度", table) + note
+
+
+def unit_bars(result: DimensionalSchemeResult) -> Markup:
+    """Per unit: a bar per dimension, grouped by family under the family's score; the
+    strongest dimension green, the weakest red."""
+    low, high = score_range(result)
+    parts = []
+    for category, units in _units(result):
+        charts = []
+        for unit in units:
+            rows = []
+            for family in result.families or [None]:
+                if family is not None:
+                    score = next((f.score for f in unit.families if f.name == family.name), None)
+                    rows.append(BarRow(family.name, score, heading=True))
+                for d in unit.dimensions:
+                    if family is not None and d.family != family.name:
+                        continue
+                    colour, note = BAR, ""
+                    if d.name in unit.strongest:
+                        colour, note = STRONG, f" {STRONG_MARK}"
+                    elif d.name in unit.weakest:
+                        colour, note = BOTTOM, f" {WEAK_MARK}"
+                    rows.append(BarRow(d.name, d.score, colour, note))
+            charts.append(bar_list(unit.unit, rows, subtitle=_subtitle(unit),
+                                   key=f"{result.key}-{unit.unit_id}", top_value=high))
+        parts.append(Markup('<p class="chart-title"><strong>{}</strong></p>').format(category))
+        parts.append(Markup('<div class="chart-grid">{}</div>').format(Markup(" ").join(charts)))
+    parts.append(Markup('<p class="hint">{}</p>').format(
+        f"横条为各维度得分（0–{high:g} 分）；绿色 {STRONG_MARK} 为该单位得分最高的维度，"
+        f"红色 {WEAK_MARK} 为最低的维度。"))
+    return Markup("").join(parts)

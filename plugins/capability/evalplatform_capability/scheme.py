@@ -1,0 +1,111 @@
+"""The capability model: dimensions in families (五种工作能力 + 五种优良作风), or 五力."""
+
+from __future__ import annotations
+
+import copy
+
+from evalplatform.scoring.dimensions import (
+    DEFAULT_GRADE_BANDS,
+    LABELS,
+    SECTIONS,
+    Dimension,
+    DimensionedScheme,
+    Family,
+    FormSection,
+    check_scale,
+    check_weights,
+    scale_field,
+)
+from evalplatform.services import ServiceError
+
+from .presets import DEFAULT_PRESET, MAX_FAMILIES, PRESETS
+
+
+class CapabilityScheme(DimensionedScheme):
+    """One item per dimension; dimension score = its item's score, family score = mean of
+    its dimensions, composite = family scores weighted by the family weights (五力 has a
+    single family: the mean of the five). Each unit's strongest and weakest dimension is
+    named on the results."""
+
+    key = "capability"
+    title = "能力作风评价"
+    description = ("五种工作能力（服务发展、依法行政、改革创新、执行落实、沟通协调）和五种优良作风"
+                   "（刻苦钻研、争先创优、求真务实、联系群众、清正廉洁）两类十个维度，或“五力”"
+                   "（学习力、执行力、凝聚力、创新力、免疫力）；计算各维度、各类别和综合得分，"
+                   "标出每个单位最强和最弱的维度。")
+    version = "1"
+
+    def default_config(self) -> dict:
+        preset = PRESETS[DEFAULT_PRESET]
+        share = 1 / len(preset.families)
+        return {**super().default_config(), "preset": DEFAULT_PRESET, "scale": "good4",
+                "family_weights": dict.fromkeys(preset.family_names, share),
+                "grade_bands": copy.deepcopy(DEFAULT_GRADE_BANDS)}
+
+    def normalize_config(self, config: dict) -> dict:
+        cfg = super().normalize_config(config)
+        preset = PRESETS.get(cfg.get("preset"))
+        if preset is None:
+            raise ServiceError("请选择评价模型：“五种工作能力 + 五种优良作风”或“五力”。", field="preset")
+        cfg["scale"] = check_scale(cfg)
+        cfg["family_weights"] = check_weights(
+            cfg.get("family_weights"), preset.family_names, 1 / len(preset.families),
+            field_prefix="family_weight_", what="类别")
+        return cfg
+
+    def families(self, config: dict) -> list[Family]:
+        preset = PRESETS[config["preset"]]
+        return [Family(name, config["family_weights"][name],
+                       tuple(Dimension(d, 1.0, (wording,)) for d, wording in dims))
+                for name, dims in preset.families]
+
+    # -- the configuration form ---------------------------------------------------------------
+
+    def extra_fields(self, labels):
+        from wtforms import FloatField, HiddenField, SelectField
+        from wtforms.validators import NumberRange, Optional
+
+        from evalplatform.web.forms import choices
+
+        fields = {
+            "preset": SelectField("评价模型", choices=choices((k, p.title) for k, p in PRESETS.items())),
+            "shown_preset": HiddenField(),
+            "scale": scale_field(),
+        }
+        for k in range(MAX_FAMILIES):
+            fields[f"family_weight_{k}"] = FloatField("类别权重", validators=[
+                Optional(), NumberRange(0, 1000, "权重须为 0–1000 之间的数，不能为负数。")])
+        return fields
+
+    def extra_data(self, config):
+        preset = PRESETS[config["preset"]]
+        data = {"preset": config["preset"], "shown_preset": config["preset"],
+                "scale": config["scale"]}
+        labels = {}
+        for k, name in enumerate(preset.family_names):
+            weight = config["family_weights"][name]
+            data[f"family_weight_{k}"] = int(weight) if weight.is_integer() else weight
+            labels[f"family_weight_{k}"] = f"“{name}”权重"
+        layout = "；".join(f"{name}：" + "、".join(d for d, _ in dims) for name, dims in preset.families)
+        sections = [FormSection("评价模型", ("preset", "scale"),
+                                f"当前模型的维度（每个维度一个评价项目）——{layout}。"
+                                "切换模型后，评议表中本方案的项目随之更换。")]
+        if len(preset.families) > 1:
+            sections.append(FormSection(
+                "类别权重", tuple(f"family_weight_{k}" for k in range(len(preset.families))),
+                "类别得分为类别内各维度得分的平均，综合得分为各类别得分按权重加权；"
+                "权重按比例折算，不必合计为 1，不能为负数，也不能全部为 0。", grid=True))
+        data[LABELS], data[SECTIONS] = labels, sections
+        return data
+
+    def extra_config(self, form) -> dict:
+        config = {"preset": form.preset.data, "scale": form.scale.data}
+        preset = PRESETS.get(form.preset.data)
+        if preset is not None and form.shown_preset.data == form.preset.data:
+            config["family_weights"] = {
+                name: form[f"family_weight_{k}"].data for k, name in enumerate(preset.family_names)
+                if form[f"family_weight_{k}"].data is not None}
+        return config
+
+
+SCHEME = CapabilityScheme()

@@ -1,0 +1,37 @@
+"""evalplatform-checklist: checklist reviews (对照检查) with the rectification ledger
+(整改台账), as an evalplatform plugin.
+
+- ``register_schemes``: the ``checklist`` scheme (score = 100 − deductions, floor 0,
+  optionally combined with another scheme's composite by a weight);
+- ``register_blueprints``: the evaluator's pages under ``/checklist``;
+- ``report_sections``: the scores behind each unit's result and the rectification status.
+"""
+
+from __future__ import annotations
+
+from evalplatform import hookimpl
+
+from .scheme import KEY, SCHEME, ChecklistScheme
+
+__all__ = ["ChecklistScheme", "SCHEME"]
+
+
+@hookimpl
+def register_schemes():
+    return [SCHEME]
+
+
+@hookimpl
+def register_blueprints():
+    from .views import bp
+
+    return [bp]
+
+
+@hookimpl
+def report_sections(campaign, results, scheme_key):
+    if scheme_key != KEY:
+        return None
+    from .sections import sections
+
+    return sections(campaign, results)

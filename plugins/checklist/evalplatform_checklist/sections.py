@@ -1,0 +1,116 @@
+"""What the checklist scheme adds to the results page and the bulletin: the scores behind
+each unit's result, and the rectification status with the overdue items listed."""
+
+from __future__ import annotations
+
+from flask import url_for
+from markupsafe import Markup, escape
+
+from evalplatform.models import Campaign
+from evalplatform.models.checklists import OVERDUE, STATUSES
+from evalplatform.scoring import ReportSection
+from evalplatform.scoring.results import CampaignResults
+
+from . import reviews
+from .reviews import ReviewData
+
+STATUS_CLASS = {"未开始": "flag", "整改中": "flag flag-bottom_uncertain", "已完成": "flag",
+                OVERDUE: "flag flag-bottom"}
+
+
+def _num(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def _table(heads: list[tuple[str, bool]], rows: list[list], caption: str) -> str:
+    """A table in the style of the core's ranking tables: the first column holds the unit
+    (kept in view when the table scrolls sideways); ``heads`` are (heading, numeric)."""
+    numeric = ' class="num"'
+    head = "".join(f'<th class="unit-col">{escape(h)}</th>' if n == 0 else
+                   f"<th{numeric if num else ''}>{escape(h)}</th>" for n, (h, num) in enumerate(heads))
+    body = []
+    for row in rows:
+        cells = "".join(f'<th scope="row" class="unit-col">{cell}</th>' if n == 0 else
+                        f"<td{numeric if num else ''}>{cell}</td>"
+                        for n, ((_, num), cell) in enumerate(zip(heads, row, strict=True)))
+        body.append(f"<tr>{cells}</tr>")
+    return (f'<div class="table-scroll" role="region" aria-label="{escape(caption)}" tabindex="0">'
+            f'<table class="table ranking"><caption class="visually-hidden">{escape(caption)}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
+
+
+def score_details(campaign: Campaign, results: CampaignResults, config: dict,
+                  data: ReviewData) -> str:
+    mine = results.schemes[reviews.KEY]
+    other_key = config.get("combine_with")
+    other = results.schemes.get(other_key) if other_key else None
+    total = sum(len(entry["items"]) for entry in config["lists"])
+    heads = [("单位", False), ("已检查", True), ("不符合", True), ("扣分", True), ("检查得分", True)]
+    if other is not None:
+        heads += [(f"{other.title}得分", True), ("得分", True)]
+    rows = []
+    for unit in campaign.units:
+        found = data.units.get(unit.id)
+        reviewed = found.reviewed if found else 0
+        checklist = max(0.0, 100 - found.deduction) if reviewed else None
+        row = [escape(unit.name), f"{reviewed}/{total}",
+               str(found.failed if found else 0), _num(found.deduction if found else None),
+               _num(checklist)]
+        if other is not None:
+            survey = other.unit(unit.id)
+            ranked = mine.unit(unit.id)
+            row += [_num(survey.score if survey else None), _num(ranked.score if ranked else None)]
+        rows.append(row)
+    return _table(heads, rows, "各单位检查得分")
+
+
+def rectification_summary(data: ReviewData, ledger_url: str | None) -> str:
+    counts = data.status_counts()
+    total = sum(counts.values())
+    when = data.as_of.isoformat() + ("（评议活动结束日）" if data.frozen else "")
+    parts = [f"<p>截至 {escape(when)}，整改事项共 <strong>{total}</strong> 项："
+             + " ".join(f'<span class="{STATUS_CLASS[s]}">{s} {counts[s]} 项</span>'
+                        for s in (*STATUSES, OVERDUE))
+             + '</p><p class="muted small">逾期指超过整改时限仍未完成；'
+             + "逾期的事项不再计入未开始或整改中。</p>"]
+    by_unit: dict[str, list[int]] = {}
+    for row in data.ledger:
+        tally = by_unit.setdefault(row.unit, [0, 0, 0])
+        tally[0] += 1
+        tally[1] += row.status == "已完成"
+        tally[2] += row.status == OVERDUE
+    if by_unit:
+        parts.append(_table([("单位", False), ("整改事项", True), ("已完成", True), ("逾期", True)],
+                            [[escape(name), str(a), str(b), str(c) if c else "—"]
+                             for name, (a, b, c) in by_unit.items()], "各单位整改情况"))
+    overdue = [row for row in data.ledger if row.status == OVERDUE]
+    if overdue:
+        parts.append("<h4>逾期未完成的整改事项</h4><ol>")
+        for row in overdue:
+            late = (data.as_of - row.deadline).days if row.deadline else 0
+            parts.append(f"<li><strong>{escape(row.unit)}</strong>：{escape(row.problem)}"
+                         f'<br><span class="muted small">责任人 {escape(row.responsible or "—")}，'
+                         f"整改时限 {row.deadline.isoformat() if row.deadline else '—'}，"
+                         f"逾期 {late} 天</span></li>")
+        parts.append("</ol>")
+    elif total:
+        parts.append('<p class="muted">没有逾期未完成的整改事项。</p>')
+    if ledger_url:
+        parts.append(f'<p><a class="button small" href="{escape(ledger_url)}">打开整改台账</a></p>')
+    return "".join(parts)
+
+
+def sections(campaign: Campaign, results: CampaignResults) -> list[ReportSection]:
+    config = reviews.campaign_config(campaign)
+    if config is None or reviews.KEY not in results.schemes:
+        return []
+    data = reviews.scoring_data(campaign, config)
+    details = score_details(campaign, results, config, data)
+    ledger_url = url_for("checklist.ledger", campaign_id=campaign.id)
+    return [
+        ReportSection("各单位检查得分", Markup(details), ("page", "bulletin")),  # noqa: S704
+        ReportSection("整改情况", Markup(rectification_summary(data, ledger_url)),  # noqa: S704
+                      ("page",)),
+        ReportSection("整改情况", Markup(rectification_summary(data, None)),  # noqa: S704
+                      ("bulletin", "unit_report")),
+    ]

@@ -1,0 +1,46 @@
+"""六型机关 (six-type organ): a scoring scheme plugin for evalplatform.
+
+学习型、服务型、高效型（或务实型）、和谐型、创新型、廉洁型: each dimension has its items on
+the ballot; dimension score = mean of its items, composite = weighted mean of the six;
+a radar chart per unit and a heat map of units × dimensions on the results page.
+Installed as the entry point ``six_type`` in the group ``evalplatform.plugins``.
+"""
+
+from __future__ import annotations
+
+__version__ = "1.0.0"
+
+from evalplatform import hookimpl  # noqa: E402
+from evalplatform.reports.dimensions import heat_maps, radars  # noqa: E402
+from evalplatform.scoring import ReportSection  # noqa: E402
+from evalplatform.scoring.dimensions import DimensionalSchemeResult  # noqa: E402
+
+from .scheme import SCHEME, SixTypeScheme  # noqa: E402
+
+__all__ = ["SCHEME", "SixTypeScheme", "questionnaire_items", "register_schemes",
+           "report_sections"]
+
+
+@hookimpl
+def register_schemes():
+    return [SCHEME]
+
+
+@hookimpl
+def questionnaire_items(scheme_key, config):
+    """One item per bank item of the six dimensions, labelled “学习型：……”."""
+    if scheme_key != SCHEME.key:
+        return None
+    return SCHEME.questionnaire_specs(SCHEME.normalize_config(config))
+
+
+@hookimpl
+def report_sections(results, scheme_key):
+    """The heat map of units × dimensions and a radar chart per unit."""
+    if scheme_key != SCHEME.key:
+        return None
+    result = results.schemes.get(scheme_key)
+    if not isinstance(result, DimensionalSchemeResult) or not result.units:
+        return None
+    return [ReportSection("各维度得分热力图", str(heat_maps(result)), ("page", "bulletin")),
+            ReportSection("各单位六型雷达图", str(radars(result)), ("page", "bulletin"))]
