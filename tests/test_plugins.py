@@ -231,3 +231,12 @@ def test_a_campaign_whose_plugin_is_gone_still_works_and_says_so(app):
     assert results.missing_schemes == ["no_such_scheme"] and "satisfaction" in results.schemes
     assert "评分方案“no_such_scheme”的插件未安装" in "".join(campaigns.open_problems(campaign))
     assert np.isfinite([u.score or 0 for u in results.schemes["satisfaction"].units]).all()
+
+
+def test_admin_dashboard_names_the_campaign_that_needs_a_missing_plugin(admin_client, app):
+    campaign, _ = build_campaign(status="draft", title="需要插件的活动")
+    campaign.schemes.append(type(campaign.schemes[0])(scheme="no_such_scheme", config={}, position=9))
+    db.session.commit()
+    page = admin_client.get("/admin/").get_data(as_text=True)
+    card = page[page.index("需要插件的活动"):]
+    assert "评分方案插件未安装：no_such_scheme" in card

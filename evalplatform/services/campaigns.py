@@ -315,3 +315,13 @@ def scheme_labels(campaign: Campaign, key: str) -> list[str]:
     """The option labels (abstentions excepted) of the campaign's items of a scheme."""
     return list(dict.fromkeys(o["label"] for i in campaign.items if i.scheme == key
                               for o in i.options if not o.get("abstain")))
+
+
+def missing_plugins(campaigns_) -> dict[int, list[str]]:
+    """Per campaign, the schemes it uses whose plugin is not installed (only those with any)."""
+    from ..scoring.engine import registered_schemes
+
+    installed = registered_schemes()
+    missing = {c.id: [row.scheme for row in c.schemes if row.scheme not in installed]
+               for c in campaigns_}
+    return {k: v for k, v in missing.items() if v}

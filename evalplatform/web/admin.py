@@ -87,7 +87,8 @@ def _button(operation, message, back: str, done: str | None = None):
 def dashboard():
     campaigns = db.session.scalars(select(Campaign).order_by(Campaign.id.desc())).all()
     progress = {c.id: code_service.participation(c) for c in campaigns}
-    return render_template("admin/dashboard.html", campaigns=campaigns, progress=progress)
+    return render_template("admin/dashboard.html", campaigns=campaigns, progress=progress,
+                           missing=campaign_service.missing_plugins(campaigns))
 
 
 # -- units ---------------------------------------------------------------------------------
