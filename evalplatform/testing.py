@@ -111,11 +111,16 @@ def app(_app):
         _app.extensions.pop("evalplatform.results_cache", None)
         yield _app
         set_write_intent(True)
-        db.session.rollback()
-        db.session.remove()
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
+        empty_database()
+
+
+def empty_database() -> None:
+    """End the current session and delete every row (children first)."""
+    db.session.rollback()
+    db.session.remove()
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 @pytest.fixture

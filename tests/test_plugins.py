@@ -20,7 +20,7 @@ from evalplatform.plugins import DEFAULT_PLUGINS, PluginError, build_plugin_mana
 from evalplatform.scoring import ItemSpec, ReportSection, WeightedScheme
 from evalplatform.scoring.engine import campaign_results, registered_schemes
 from evalplatform.services import campaigns
-from evalplatform.testing import build_campaign, csrf_token
+from evalplatform.testing import build_campaign, csrf_token, empty_database
 
 ROOT = Path(__file__).resolve().parent.parent
 HOOKS = sorted(name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
@@ -99,11 +99,7 @@ def plugin_app(app_config, _app):
         set_write_intent(False)  # as in the app fixture: the test body only reads
         yield app
         set_write_intent(True)
-        db.session.rollback()
-        db.session.remove()
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
+        empty_database()
         db.engine.dispose()
 
 

@@ -36,8 +36,9 @@ def safe_text(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
-def _put(ws: Worksheet, row: int, column: int, value, number_format: str | None = None,
-         font: Font | None = None):
+def put_cell(ws: Worksheet, row: int, column: int, value, number_format: str | None = None,
+             font: Font | None = None):
+    """Write a value: text always as text (formula-like text escaped), numbers formatted."""
     cell = ws.cell(row=row, column=column)
     if isinstance(value, str):
         cell.value = safe_text(value)
@@ -63,8 +64,8 @@ def _sheet_title(title: str, taken: set[str]) -> str:
 
 def _header_block(ws: Worksheet, results: CampaignResults, subtitle: str, computed: str) -> int:
     """Campaign title, rules hash and counts at the top of a sheet; returns the next row."""
-    _put(ws, 1, 1, results.title, font=TITLE)
-    _put(ws, 2, 1, subtitle, font=BOLD)
+    put_cell(ws, 1, 1, results.title, font=TITLE)
+    put_cell(ws, 2, 1, subtitle, font=BOLD)
     rows = [
         ("评分规则 SHA-256", results.rules_sha256),
         ("规则状态", "评分规则已冻结" if results.frozen else "草稿：评分规则尚未冻结，结果仅供预览"),
@@ -73,31 +74,31 @@ def _header_block(ws: Worksheet, results: CampaignResults, subtitle: str, comput
         ("计算时间", computed),
     ]
     for n, (label, value) in enumerate(rows, start=3):
-        _put(ws, n, 1, label, font=MUTED_FONT)
-        _put(ws, n, 2, value)
+        put_cell(ws, n, 1, label, font=MUTED_FONT)
+        put_cell(ws, n, 2, value)
     return 3 + len(rows) + 1
 
 
 def _participation_sheet(ws: Worksheet, results: CampaignResults, computed: str) -> None:
     row = _header_block(ws, results, "参评情况", computed)
     for col, head in enumerate(("评议主体", "权重", "已发放", "已参评", "参评率"), start=1):
-        _put(ws, row, col, head, font=BOLD).fill = HEADER_FILL
+        put_cell(ws, row, col, head, font=BOLD).fill = HEADER_FILL
     for p in results.participation:
         row += 1
-        _put(ws, row, 1, p.name)
-        _put(ws, row, 2, p.weight, PERCENT_FORMAT)
-        _put(ws, row, 3, p.issued)
-        _put(ws, row, 4, p.used)
-        _put(ws, row, 5, p.rate, PERCENT_FORMAT)
+        put_cell(ws, row, 1, p.name)
+        put_cell(ws, row, 2, p.weight, PERCENT_FORMAT)
+        put_cell(ws, row, 3, p.issued)
+        put_cell(ws, row, 4, p.used)
+        put_cell(ws, row, 5, p.rate, PERCENT_FORMAT)
     issued = sum(p.issued for p in results.participation)
     used = sum(p.used for p in results.participation)
     row += 1
-    _put(ws, row, 1, "合计", font=BOLD)
-    _put(ws, row, 3, issued, font=BOLD)
-    _put(ws, row, 4, used, font=BOLD)
-    _put(ws, row, 5, used / issued if issued else None, PERCENT_FORMAT, font=BOLD)
+    put_cell(ws, row, 1, "合计", font=BOLD)
+    put_cell(ws, row, 3, issued, font=BOLD)
+    put_cell(ws, row, 4, used, font=BOLD)
+    put_cell(ws, row, 5, used / issued if issued else None, PERCENT_FORMAT, font=BOLD)
     if results.missing_schemes:
-        _put(ws, row + 2, 1, "评分方案插件未安装：" + "、".join(results.missing_schemes),
+        put_cell(ws, row + 2, 1, "评分方案插件未安装：" + "、".join(results.missing_schemes),
              font=BOTTOM_FONT)
     _widths(ws, [18, 16, 10, 10, 10])
 
@@ -156,26 +157,26 @@ def _unit_row(scheme: SchemeResult, unit: UnitResult, min_group_size: int) -> li
 def _scheme_sheet(ws: Worksheet, results: CampaignResults, scheme: SchemeResult,
                   computed: str) -> None:
     row = _header_block(ws, results, scheme.title, computed)
-    _put(ws, row - 1, 1, "末位规则", font=MUTED_FONT)
-    _put(ws, row - 1, 2, scheme.bottom_rule)
+    put_cell(ws, row - 1, 1, "末位规则", font=MUTED_FONT)
+    put_cell(ws, row - 1, 2, scheme.bottom_rule)
     for note in scheme.notes:
-        _put(ws, row, 1, "说明", font=MUTED_FONT)
-        _put(ws, row, 2, note)
+        put_cell(ws, row, 1, "说明", font=MUTED_FONT)
+        put_cell(ws, row, 2, note)
         row += 1
     row += 1
     groups = [g.group for g in scheme.units[0].groups] if scheme.units else []
     heads = ranking_columns(scheme, groups)
     for category, units in scheme.by_category():
-        _put(ws, row, 1, category, font=TITLE)
+        put_cell(ws, row, 1, category, font=TITLE)
         row += 1
         for col, head in enumerate(heads, start=1):
-            cell = _put(ws, row, col, head, font=BOLD)
+            cell = put_cell(ws, row, col, head, font=BOLD)
             cell.fill, cell.alignment = HEADER_FILL, WRAP
         for unit in units:
             row += 1
             for col, (value, fmt, font) in enumerate(
                     _unit_row(scheme, unit, results.min_group_size), start=1):
-                _put(ws, row, col, value, fmt, font)
+                put_cell(ws, row, col, value, fmt, font)
         row += 2
     _widths(ws, [8, 22, 10, 10, 10, 12] + [10] * (len(heads) - 6))
     ws.column_dimensions["B"].width = 22

@@ -21,7 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from evalplatform.extensions import db
 from evalplatform.models import Campaign, RectificationItem, Unit
 from evalplatform.models.checklists import DONE, NOT_STARTED, OVERDUE, STATUSES
-from evalplatform.reports.excel import FORMULA_START, safe_text
+from evalplatform.reports.excel import FORMULA_START, put_cell
 from evalplatform.services import ServiceError, audit
 from evalplatform.services.units import read_sheet
 from evalplatform.util import utcnow
@@ -161,25 +161,13 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
 
 
-def _put(ws, row: int, column: int, value, number_format: str | None = None):
-    cell = ws.cell(row=row, column=column)
-    if isinstance(value, str):
-        cell.value = safe_text(value)
-        cell.data_type = "s"  # never a formula, whatever the text
-    else:
-        cell.value = value
-        if number_format and value is not None:
-            cell.number_format = number_format
-    return cell
-
-
 def export_workbook(campaign: Campaign, today: date, unit: Unit | None = None) -> bytes:
     """The rectification list of one unit (or all units) as .xlsx."""
     wb = Workbook()
     ws = wb.active
     ws.title = "整改台账"
     for col, head in enumerate(COLUMNS, start=1):
-        cell = _put(ws, 1, col, head)
+        cell = put_cell(ws, 1, col, head)
         cell.font, cell.fill, cell.alignment = BOLD, HEADER_FILL, WRAP
         ws.column_dimensions[get_column_letter(col)].width = WIDTHS[head]
     items = ledger_items(campaign, unit.id if unit else None)
@@ -192,7 +180,7 @@ def export_workbook(campaign: Campaign, today: date, unit: Unit | None = None) -
             "完成日期": item.completed_on, "完成佐证": item.evidence_name or "",
         }
         for col, head in enumerate(COLUMNS, start=1):
-            cell = _put(ws, row, col, values[head],
+            cell = put_cell(ws, row, col, values[head],
                         "yyyy-mm-dd" if head in ("整改时限", "完成日期") else None)
             cell.alignment = WRAP if head in ("问题", "整改措施") else TOP
             if head == "是否逾期" and overdue:
@@ -227,7 +215,7 @@ def _instructions(ws, campaign: Campaign, today: date, unit: Unit | None) -> Non
         ("6. 完成佐证材料请在系统中逐项上传。", None),
     ]
     for row, (text, font) in enumerate(lines, start=1):
-        cell = _put(ws, row, 1, text)
+        cell = put_cell(ws, row, 1, text)
         if font is not None:
             cell.font = font
     ws.column_dimensions["A"].width = 110
