@@ -16,6 +16,9 @@ ENV_SETTINGS = (
     "SESSION_COOKIE_SECURE",
     "MAX_CONTENT_LENGTH",
     "TIMEZONE",
+    "JOBS_BACKEND",
+    "JOB_THREADS",
+    "REDIS_URL",
 )
 
 
@@ -38,6 +41,13 @@ class Defaults:
     JSON_SORT_KEYS = False
     #: Time zone in which staff pages show times (stored times are UTC).
     TIMEZONE = "Asia/Shanghai"
+    #: How report jobs run: "thread" (a pool in each web process), "rq" (Redis queue at
+    #: REDIS_URL, run by `rq worker`), or "inline" (at once, in the caller).
+    JOBS_BACKEND = "thread"
+    JOB_THREADS = 1
+    REDIS_URL = None
+    #: Name of the RQ queue report jobs go to.
+    JOBS_QUEUE = "evalplatform-reports"
 
 
 def _instance_secret(instance: Path, name: str) -> str:
@@ -63,8 +73,9 @@ def load(app, overrides: dict | None) -> None:
     env = {k: os.environ[k] for k in ENV_SETTINGS if os.environ.get(k)}
     if "SESSION_COOKIE_SECURE" in env:
         env["SESSION_COOKIE_SECURE"] = _as_bool(env["SESSION_COOKIE_SECURE"])
-    if "MAX_CONTENT_LENGTH" in env:
-        env["MAX_CONTENT_LENGTH"] = int(env["MAX_CONTENT_LENGTH"])
+    for name in ("MAX_CONTENT_LENGTH", "JOB_THREADS"):
+        if name in env:
+            env[name] = int(env[name])
     app.config.update(env)
     app.config.update(overrides or {})
 
@@ -77,3 +88,7 @@ def load(app, overrides: dict | None) -> None:
         app.config["CODE_HASH_KEY"] = _instance_secret(instance, "code-hash-key")
     if app.config["DATABASE_URL"].startswith("sqlite"):
         instance.mkdir(parents=True, exist_ok=True)
+    if app.config["JOBS_BACKEND"] not in ("thread", "rq", "inline"):
+        raise RuntimeError(f"JOBS_BACKEND must be thread, rq or inline, not {app.config['JOBS_BACKEND']!r}")
+    if app.config["JOBS_BACKEND"] == "rq" and not app.config.get("REDIS_URL"):
+        raise RuntimeError("JOBS_BACKEND=rq needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)")

@@ -32,9 +32,10 @@ def set_write_intent(may_write: bool) -> None:
 
 
 @contextmanager
-def write_intent():
-    """Run a block whose transactions start with BEGIN IMMEDIATE on SQLite."""
-    token = _write_intent.set(True)
+def write_intent(may_write: bool = True):
+    """Run a block whose transactions start with BEGIN IMMEDIATE on SQLite (or, with
+    ``may_write=False``, with a plain BEGIN that never waits for writers)."""
+    token = _write_intent.set(may_write)
     try:
         yield
     finally:

@@ -45,12 +45,19 @@ def validate_ballot(campaign, questionnaire, ballot, schemes):
 
 
 @hookspec
-def report_sections(campaign, results, scheme_key):
-    """Extra sections for the results page and reports of one scheme.
+def report_sections(campaign, results, scheme_key, unit_id):
+    """Extra sections for one scheme's part of the results pages and the PDF reports.
+
+    Called once for the campaign as a whole (``unit_id`` None: the results page and the
+    bulletin) and once per unit for that unit's page and report (``unit_id`` set: return
+    only what is about that unit). Each section says where it may appear in ``places``:
+    ``"page"`` and ``"bulletin"`` for the campaign, ``"unit_page"`` and ``"unit_report"``
+    for one unit.
 
     :param campaign: the :class:`~evalplatform.models.Campaign`.
     :param results: the campaign's :class:`~evalplatform.scoring.CampaignResults`.
     :param scheme_key: the scheme whose part of the report is being built.
+    :param unit_id: None for the whole campaign, or the id of the unit being reported on.
     :return: a list of :class:`evalplatform.scoring.ReportSection`, or None.
     """
 

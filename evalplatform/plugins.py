@@ -17,6 +17,7 @@ DEFAULT_PLUGINS = (
     "evalplatform.scoring.satisfaction",
     "evalplatform.scoring.appraisal",
     "evalplatform.scoring.commands",
+    "evalplatform.reports.commands",
 )
 
 

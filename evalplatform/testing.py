@@ -213,6 +213,20 @@ def build_campaign(*, status: str = "open", template: str = "satisfaction",
     return campaign, plaintext
 
 
+def cast_ballot(campaign, code: str, choose, comments: dict[str, str] | None = None) -> None:
+    """Submit a ballot with a plaintext code and commit. ``choose(unit_name, item)`` gives
+    the option index of each cell; ``comments`` maps unit names to free text."""
+    from evalplatform.services.ballots import BallotInput, questionnaire, submit_ballot
+
+    q = questionnaire(campaign)
+    by_name = {u.name: u.id for u in q.units}
+    ballot = BallotInput(answers={(u.id, i.id): choose(u.name, i) for u in q.units
+                                  for i in q.items},
+                         comments={by_name[name]: text for name, text in (comments or {}).items()})
+    submit_ballot(codes.hash_code(code), q, ballot)
+    db.session.commit()
+
+
 @pytest.fixture
 def campaign(app):
     return build_campaign()

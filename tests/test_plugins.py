@@ -150,7 +150,7 @@ def test_hook_report_sections(plugin_app):
     db.session.commit()
     results = campaign_results(campaign)
     sections = [s for batch in hook(plugin_app).report_sections(
-        campaign=campaign, results=results, scheme_key="tiny") for s in batch or []]
+        campaign=campaign, results=results, scheme_key="tiny", unit_id=None) for s in batch or []]
     assert [s.title for s in sections] == ["插件图表"]
 
 

@@ -216,7 +216,7 @@ def sheet_rows(ws) -> list[list]:
 
 def test_excel_export_matches_the_page_and_suppresses(evaluator_client, voted):
     wb = workbook(evaluator_client, voted)
-    assert wb.sheetnames == ["参评情况", "满意度测评"]
+    assert wb.sheetnames == ["参评情况", "满意度测评", "满意度测评·单位明细"]
     rows = sheet_rows(wb["参评情况"])
     assert rows[0][0] == voted.title
     assert ["评分规则 SHA-256", voted.rules_sha256] == rows[2][:2]

@@ -5,6 +5,7 @@ from .ballots import Answer, Ballot, Comment
 from .campaigns import Campaign, CampaignScheme, CampaignUnit, Item, RaterGroup, ResultSnapshot
 from .checklists import ChecklistEntry, ChecklistSnapshot, RectificationItem
 from .codes import AccessCode, CodeBatch
+from .reports import Document, Job, ReportSettings
 from .units import Unit
 from .users import ApiToken, User
 
@@ -21,9 +22,12 @@ __all__ = [
     "ChecklistSnapshot",
     "CodeBatch",
     "Comment",
+    "Document",
     "Item",
+    "Job",
     "RaterGroup",
     "RectificationItem",
+    "ReportSettings",
     "ResultSnapshot",
     "Unit",
     "User",

@@ -1,5 +1,6 @@
 """Report sections of dimensioned schemes (六型机关, capability models): heat maps of units
-× dimensions, a radar or bar chart per unit, a table of strongest and weakest dimensions.
+× dimensions, a radar or bar chart per unit, a table of strongest and weakest dimensions;
+and for one unit's page and report its radar or bar chart and its dimension table.
 
 Each function takes a :class:`~evalplatform.scoring.dimensions.DimensionalSchemeResult`
 and returns safe markup for a :class:`~evalplatform.scoring.ReportSection`; every unit,
@@ -99,6 +100,35 @@ def _subtitle(unit: DimensionalUnitResult) -> str:
     return text
 
 
+def _peers(result: DimensionalSchemeResult, unit_id: int
+           ) -> tuple[DimensionalUnitResult, list[DimensionalUnitResult]] | None:
+    """The unit with this id and the units of its category (itself included), or None
+    when the result does not have it."""
+    for _, units in _units(result):
+        for unit in units:
+            if unit.unit_id == unit_id:
+                return unit, units
+    return None
+
+
+def _scored(units: list[DimensionalUnitResult]) -> int:
+    return sum(1 for u in units if u.score is not None)
+
+
+def _radar(result: DimensionalSchemeResult, unit: DimensionalUnitResult,
+           mean: tuple[float | None, ...] | None, low: float, high: float) -> Markup:
+    """One unit's radar chart; ``mean`` (its category's mean per dimension) is drawn as a
+    dashed outline when given."""
+    names = [d.name for d in result.dimensions]
+    colour = BOTTOM if "bottom" in unit.flags else BAR
+    values = tuple((unit.dimension(n).score if unit.dimension(n) else None) for n in names)
+    series = [RadarSeries("本单位", values, colour)]
+    if mean is not None:
+        series.append(RadarSeries(f"{unit.category}平均", mean, MUTED, dashed=True, filled=False))
+    return radar_chart(unit.unit, names, series, low=low, high=high, subtitle=_subtitle(unit),
+                       key=f"{result.key}-{unit.unit_id}")
+
+
 def radars(result: DimensionalSchemeResult) -> Markup:
     """A radar chart per unit (ranked within each category), with its category's mean
     dimension scores as a dashed outline."""
@@ -106,24 +136,30 @@ def radars(result: DimensionalSchemeResult) -> Markup:
     names = [d.name for d in result.dimensions]
     parts = []
     for category, units in _units(result):
-        mean = _category_means(units, names)
-        charts = []
-        for unit in units:
-            colour = BOTTOM if "bottom" in unit.flags else BAR
-            values = tuple((unit.dimension(n).score if unit.dimension(n) else None) for n in names)
-            series = [RadarSeries("本单位", values, colour)]
-            if sum(1 for u in units if u.score is not None) > 1:
-                series.append(RadarSeries(f"{category}平均", mean, MUTED, dashed=True,
-                                          filled=False))
-            charts.append(radar_chart(unit.unit, names, series, low=low, high=high,
-                                      subtitle=_subtitle(unit),
-                                      key=f"{result.key}-{unit.unit_id}"))
+        mean = _category_means(units, names) if _scored(units) > 1 else None
+        charts = [_radar(result, unit, mean, low, high) for unit in units]
         parts.append(Markup('<p class="chart-title"><strong>{}</strong></p>').format(category))
         parts.append(Markup('<div class="chart-grid">{}</div>').format(Markup(" ").join(charts)))
     parts.append(Markup('<p class="hint">{}</p>').format(
         f"每个单位一张雷达图，半径从 {low:g} 分（圆心）到 {high:g} 分（外圈），不从 0 开始，"
         "以便看清维度之间的差异；虚线为同序列单位的平均。末位单位以红色显示。"))
     return Markup("").join(parts)
+
+
+def unit_radar(result: DimensionalSchemeResult, unit_id: int) -> Markup | None:
+    """One unit's radar chart, as drawn by :func:`radars` (the same scale, its category's
+    mean as a dashed outline), or None when the result does not have the unit."""
+    found = _peers(result, unit_id)
+    if found is None:
+        return None
+    unit, peers = found
+    low, high = score_range(result)
+    names = [d.name for d in result.dimensions]
+    mean = _category_means(peers, names) if _scored(peers) > 1 else None
+    hint = (f"半径从 {low:g} 分（圆心）到 {high:g} 分（外圈），不从 0 开始，以便看清维度之间的差异"
+            + (f"；虚线为{unit.category}各单位的平均" if mean is not None else "") + "。")
+    return (Markup('<div class="chart-grid">{}</div>').format(_radar(result, unit, mean, low, high))
+            + Markup('<p class="hint">{}</p>').format(hint))
 
 
 def _named(unit: DimensionalUnitResult, names: list[str]) -> str:
@@ -159,33 +195,112 @@ def strengths_table(result: DimensionalSchemeResult) -> Markup:
     return _scrolling(f"{result.title} 各单位最强和最弱维度", table) + note
 
 
+def _bars(result: DimensionalSchemeResult, unit: DimensionalUnitResult, high: float) -> Markup:
+    """One unit's bar chart: a bar per dimension, grouped by family under the family's
+    score; the strongest dimension green, the weakest red."""
+    rows = []
+    for family in result.families or [None]:
+        if family is not None:
+            score = next((f.score for f in unit.families if f.name == family.name), None)
+            rows.append(BarRow(family.name, score, heading=True))
+        for d in unit.dimensions:
+            if family is not None and d.family != family.name:
+                continue
+            colour, note = BAR, ""
+            if d.name in unit.strongest:
+                colour, note = STRONG, f" {STRONG_MARK}"
+            elif d.name in unit.weakest:
+                colour, note = BOTTOM, f" {WEAK_MARK}"
+            rows.append(BarRow(d.name, d.score, colour, note))
+    return bar_list(unit.unit, rows, subtitle=_subtitle(unit), key=f"{result.key}-{unit.unit_id}",
+                    top_value=high)
+
+
+def _bars_hint(high: float) -> Markup:
+    return Markup('<p class="hint">{}</p>').format(
+        f"横条为各维度得分（0–{high:g} 分）；绿色 {STRONG_MARK} 为该单位得分最高的维度，"
+        f"红色 {WEAK_MARK} 为最低的维度。")
+
+
 def unit_bars(result: DimensionalSchemeResult) -> Markup:
     """Per unit: a bar per dimension, grouped by family under the family's score; the
     strongest dimension green, the weakest red."""
-    low, high = score_range(result)
+    _, high = score_range(result)
     parts = []
     for category, units in _units(result):
-        charts = []
-        for unit in units:
-            rows = []
-            for family in result.families or [None]:
-                if family is not None:
-                    score = next((f.score for f in unit.families if f.name == family.name), None)
-                    rows.append(BarRow(family.name, score, heading=True))
-                for d in unit.dimensions:
-                    if family is not None and d.family != family.name:
-                        continue
-                    colour, note = BAR, ""
-                    if d.name in unit.strongest:
-                        colour, note = STRONG, f" {STRONG_MARK}"
-                    elif d.name in unit.weakest:
-                        colour, note = BOTTOM, f" {WEAK_MARK}"
-                    rows.append(BarRow(d.name, d.score, colour, note))
-            charts.append(bar_list(unit.unit, rows, subtitle=_subtitle(unit),
-                                   key=f"{result.key}-{unit.unit_id}", top_value=high))
+        charts = [_bars(result, unit, high) for unit in units]
         parts.append(Markup('<p class="chart-title"><strong>{}</strong></p>').format(category))
         parts.append(Markup('<div class="chart-grid">{}</div>').format(Markup(" ").join(charts)))
-    parts.append(Markup('<p class="hint">{}</p>').format(
-        f"横条为各维度得分（0–{high:g} 分）；绿色 {STRONG_MARK} 为该单位得分最高的维度，"
-        f"红色 {WEAK_MARK} 为最低的维度。"))
+    parts.append(_bars_hint(high))
     return Markup("").join(parts)
+
+
+def unit_bar_chart(result: DimensionalSchemeResult, unit_id: int) -> Markup | None:
+    """One unit's bar chart, as drawn by :func:`unit_bars` (the same scale), or None when
+    the result does not have the unit."""
+    found = _peers(result, unit_id)
+    if found is None:
+        return None
+    _, high = score_range(result)
+    return (Markup('<div class="chart-grid">{}</div>').format(_bars(result, found[0], high))
+            + _bars_hint(high))
+
+
+def _mark(unit: DimensionalUnitResult, name: str) -> str:
+    if unit.score is None:
+        return ""
+    if name in unit.strongest:
+        return f"{STRONG_MARK} 最强"
+    if name in unit.weakest:
+        return f"{WEAK_MARK} 最弱"
+    return ""
+
+
+def unit_dimension_table(result: DimensionalSchemeResult, unit_id: int) -> Markup | None:
+    """One unit's dimension scores (and family scores, each family above its dimensions)
+    beside its category's mean, the strongest dimension marked ▲ and the weakest ▼; None
+    when the result does not have the unit."""
+    found = _peers(result, unit_id)
+    if found is None:
+        return None
+    unit, peers = found
+    with_mean = _scored(peers) > 1
+    names = [d.name for d in result.dimensions]
+    means = dict(zip(names, _category_means(peers, names), strict=True))
+    family_means = {}
+    for family in result.families:
+        values = [f.score for u in peers for f in u.families
+                  if f.name == family.name and f.score is not None]
+        family_means[family.name] = sum(values) / len(values) if values else None
+    own_family = {f.name: f.score for f in unit.families}
+    head = ["维度", "得分", *([f"{unit.category}平均"] if with_mean else []), "标注"]
+    numeric = {1, 2} if with_mean else {1}
+
+    def row(label, score, mean, mark, strong=False) -> Markup:
+        cells = [label, labels.score(score), *([labels.score(mean)] if with_mean else []), mark]
+        cell = Markup('<th scope="row">{}</th>') if not strong else \
+            Markup('<th scope="row"><strong>{}</strong></th>')
+        return Markup("<tr>{}</tr>").format(cell.format(cells[0]) + Markup("").join(
+            (NUM_TD if n in numeric else TD).format(value)
+            for n, value in enumerate(cells) if n))
+
+    rows = []
+    for family in result.families or [None]:
+        if family is not None:
+            rows.append(row(family.name, own_family.get(family.name), family_means[family.name],
+                            "", strong=True))
+        for d in result.dimensions:
+            if family is not None and d.family != family.name:
+                continue
+            score = unit.dimension(d.name).score if unit.dimension(d.name) else None
+            rows.append(row(d.name, score, means[d.name], _mark(unit, d.name)))
+    table = Markup('<table class="table"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>'
+                   ).format(Markup("").join((NUM_TH if n in numeric else TH).format(h)
+                                            for n, h in enumerate(head)),
+                            Markup("").join(rows))
+    hint = f"{STRONG_MARK} 为本单位得分最高的维度，{WEAK_MARK} 为最低的维度"
+    if with_mean:
+        hint += f"；平均为{unit.category}有得分的各单位的平均"
+    hint += "；“—”表示有效票不足、不显示。"
+    return (_scrolling(f"{unit.unit} 各维度得分", table)
+            + Markup('<p class="hint">{}</p>').format(hint))

@@ -1,5 +1,6 @@
-"""The results as an Excel workbook (openpyxl): participation, then one sheet per scheme
-with its ranking per category, as on the results page.
+"""The results as an Excel workbook (openpyxl): participation, then per scheme a sheet
+with its ranking per category, as on the results page, and a per-unit detail sheet (score
+per rater group and per item, valid votes, 不了解) for statisticians.
 
 Suppression holds here too: a rater group under the minimum size gets the text
 “不足N人”, never a number. Unit and group names are user text; a text cell that a
@@ -52,12 +53,13 @@ def put_cell(ws: Worksheet, row: int, column: int, value, number_format: str | N
     return cell
 
 
-def _sheet_title(title: str, taken: set[str]) -> str:
-    """A valid, unique sheet name (at most 31 characters, none of []:*?/\\)."""
-    base = re.sub(r"[\[\]:*?/\\]", "_", title).strip("' ")[:28] or "方案"
-    name, n = base, 2
+def _sheet_title(title: str, taken: set[str], suffix: str = "") -> str:
+    """A valid, unique sheet name (at most 31 characters, none of []:*?/\\); a suffix is
+    kept whole, the title shortened to make room."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", title).strip("' ")[:28 - len(suffix)] or "方案"
+    name, n = base + suffix, 2
     while name.lower() in taken:
-        name, n = f"{base[:26]}_{n}", n + 1
+        name, n = f"{base[:26 - len(suffix)]}_{n}{suffix}", n + 1
     taken.add(name.lower())
     return name
 
@@ -187,6 +189,65 @@ def _scheme_sheet(ws: Worksheet, results: CampaignResults, scheme: SchemeResult,
             ws.column_dimensions[get_column_letter(col)].width = 22
 
 
+DETAIL_SUFFIX = "·单位明细"
+
+
+def detail_columns(scheme: SchemeResult) -> list[str]:
+    """Column headings of a scheme's per-unit detail sheet: the unit, then (for a scheme
+    scored from ballots) its score per rater group and per item, valid votes and 不了解."""
+    heads = ["类别", "排名", "单位", "得分", "等次"]
+    if scheme.from_ballots and scheme.units:
+        first = scheme.units[0]
+        heads += [f"{cell.group} 得分" for cell in first.groups]
+        heads += [f"{cell.item} 得分" for cell in first.items]
+        heads += ["有效票", "不了解"]
+    return heads
+
+
+def _detail_row(scheme: SchemeResult, unit: UnitResult, min_group_size: int) -> list:
+    """One unit's detail cells: (value, number format, font) triples. A suppressed rater
+    group or item is the suppression text, never a number."""
+    hidden = labels.suppressed(min_group_size)
+    score = unit.score if unit.score is not None else (
+        labels.NO_SCORE if scheme.from_ballots else None)
+    cells = [(unit.category, None, None), (unit.rank, None, None), (unit.unit, None, None),
+             (score, SCORE_FORMAT, None), (unit.grade, None, None)]
+    if not scheme.from_ballots:
+        return cells
+    for cell in [*unit.groups, *unit.items]:
+        if cell.suppressed:
+            cells.append((hidden, None, MUTED_FONT))
+        elif cell.score is None:
+            cells.append((labels.NO_SCORE, None, MUTED_FONT))
+        else:
+            cells.append((cell.score, SCORE_FORMAT, None))
+    cells += [(unit.valid_votes, None, None), (unit.abstentions, None, None)]
+    return cells
+
+
+def _detail_sheet(ws: Worksheet, results: CampaignResults, scheme: SchemeResult,
+                  computed: str) -> None:
+    """One row per unit (by category, then rank): the numbers behind its score."""
+    row = _header_block(ws, results, scheme.title + DETAIL_SUFFIX, computed)
+    if scheme.from_ballots:
+        put_cell(ws, row - 1, 1, "说明", font=MUTED_FONT)
+        put_cell(ws, row - 1, 2, f"有效票不足{results.min_group_size}人的评议主体不显示分数，"
+                                 "也不计入综合得分和项目得分；“不了解”不计入有效票。")
+        row += 1
+    heads = detail_columns(scheme)
+    for col, head in enumerate(heads, start=1):
+        cell = put_cell(ws, row, col, head, font=BOLD)
+        cell.fill, cell.alignment = HEADER_FILL, WRAP
+    ws.freeze_panes = ws.cell(row=row + 1, column=4)
+    for _, units in scheme.by_category():
+        for unit in units:
+            row += 1
+            for col, (value, fmt, font) in enumerate(
+                    _detail_row(scheme, unit, results.min_group_size), start=1):
+                put_cell(ws, row, col, value, fmt, font)
+    _widths(ws, [14, 8, 22] + [12] * (len(heads) - 3))
+
+
 def _widths(ws: Worksheet, widths: list[float]) -> None:
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
@@ -204,6 +265,8 @@ def results_workbook(results: CampaignResults, zone: tzinfo = UTC) -> bytes:
     for scheme in results.schemes.values():
         _scheme_sheet(wb.create_sheet(_sheet_title(scheme.title, taken)), results, scheme,
                       computed)
+        _detail_sheet(wb.create_sheet(_sheet_title(scheme.title, taken, DETAIL_SUFFIX)),
+                      results, scheme, computed)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

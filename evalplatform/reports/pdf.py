@@ -70,8 +70,14 @@ def static_path(url: str) -> Path | None:
     return path
 
 
-def render_pdf(html: str) -> bytes:
-    """Render an HTML document (relative links resolve inside static/) to PDF bytes."""
+def layout(html: str):
+    """Lay out an HTML document (relative links resolve inside static/) into pages: a
+    WeasyPrint document whose ``pages`` can be counted before it is written."""
     weasyprint = _weasyprint()
-    document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher_class()())
-    return document.write_pdf()
+    return weasyprint.HTML(string=html, base_url=BASE_URL,
+                           url_fetcher=_fetcher_class()()).render()
+
+
+def render_pdf(html: str) -> bytes:
+    """Render an HTML document to PDF bytes."""
+    return layout(html).write_pdf()

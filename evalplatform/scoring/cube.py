@@ -7,10 +7,12 @@ cannot (the bootstrap over ballots).
 
 from __future__ import annotations
 
+import itertools
+import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, Text, cast, func, select
 
 from ..extensions import db
 from ..models import Answer, Ballot
@@ -171,7 +173,7 @@ def load_ballots(campaign_id: int, cube: Cube) -> BallotArrays:
     groups = np.array([g_index.get(r[1], -1) for r in ballot_rows], dtype=np.int64)
     answers = np.full((len(ids), len(cube.units), len(cube.items)), -1, dtype=np.int8)
     if len(ids):
-        data = _answer_rows(campaign_id)
+        data = _answer_rows(campaign_id, [u.id for u in cube.units], [i.id for i in cube.items])
         u_map = _lookup([u.id for u in cube.units])
         i_map = _lookup([i.id for i in cube.items])
         if len(data):
@@ -184,16 +186,67 @@ def load_ballots(campaign_id: int, cube: Cube) -> BallotArrays:
     return BallotArrays(answers[keep], groups[keep])
 
 
-def _answer_rows(campaign_id: int) -> np.ndarray:
-    """(ballot, unit, item, option) of every answer, straight from the DB-API cursor
-    into an array (building ORM rows for millions of answers takes far longer)."""
+def _answer_rows(campaign_id: int, unit_ids: list[int] | None = None,
+                 item_ids: list[int] | None = None) -> np.ndarray:
+    """(ballot, unit, item, option) of every answer, straight from the DB-API cursor into
+    an array (building ORM rows for millions of answers takes far longer).
+
+    Given the unit and item ids that count, only their answers are read, one row per
+    ballot: the answers packed into integers and joined into a string by the database,
+    parsed by NumPy. Fetching 12M answers as 12M rows of Python objects takes about five
+    times as long.
+    """
+    if unit_ids and item_ids:
+        packed = _packed_answer_rows(campaign_id, unit_ids, item_ids)
+        if packed is not None:
+            return packed
     statement = (select(Answer.ballot_id, Answer.unit_id, Answer.item_id, Answer.option)
                  .join(Ballot, Ballot.id == Answer.ballot_id)
                  .where(Ballot.campaign_id == campaign_id))
     result = db.session.connection().execute(statement)
     rows = result.cursor.fetchall() if result.cursor is not None else []
     result.close()
-    return np.array(rows, dtype=np.int64).reshape(-1, 4)
+    return np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64,
+                       count=4 * len(rows)).reshape(-1, 4)
+
+
+#: Option indexes are small (SmallInteger): packed answers keep them below this.
+OPTION_SPAN = 256
+
+
+def _packed_answer_rows(campaign_id: int, unit_ids: list[int], item_ids: list[int]
+                        ) -> np.ndarray | None:
+    """_answer_rows for these units and items, read as one packed string per ballot
+    (``unit × item_span × 256 + item × 256 + option``, comma-separated); None when the
+    ids are too large to pack into 63 bits or the text does not parse."""
+    item_span, unit_span = max(item_ids) + 1, max(unit_ids) + 1
+    if min(min(unit_ids), min(item_ids)) < 0 or unit_span * item_span * OPTION_SPAN >= 2 ** 62:
+        return None
+    code = (cast(Answer.unit_id, BigInteger) * (item_span * OPTION_SPAN)
+            + cast(Answer.item_id, BigInteger) * OPTION_SPAN + Answer.option)
+    statement = (
+        select(Ballot.id, func.count(), func.aggregate_strings(cast(code, Text), ","))
+        .join(Answer, Answer.ballot_id == Ballot.id)
+        .where(Ballot.campaign_id == campaign_id, Answer.unit_id.in_(unit_ids),
+               Answer.item_id.in_(item_ids), Answer.option >= 0, Answer.option < OPTION_SPAN)
+        .group_by(Ballot.id))
+    result = db.session.connection().execute(statement)
+    rows = result.cursor.fetchall() if result.cursor is not None else []
+    result.close()
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    counts = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a parse error shows as a short array, below
+        codes = (np.fromstring(",".join(r[2] for r in rows), dtype=np.int64, sep=",")
+                 if rows else np.zeros(0, dtype=np.int64))
+    if len(codes) != counts.sum():
+        return None
+    out = np.empty((len(codes), 4), dtype=np.int64)
+    out[:, 0] = np.repeat(ids, counts)
+    out[:, 1] = codes // (item_span * OPTION_SPAN)
+    out[:, 2] = codes // OPTION_SPAN % item_span
+    out[:, 3] = codes % OPTION_SPAN
+    return out
 
 
 def _lookup(ids: list[int]):

@@ -174,7 +174,8 @@ class ReportSection:
 
     title: str
     html: str
-    #: Where it may appear: "page" (results page), "bulletin", "unit_report".
+    #: Where it may appear: for the campaign "page" (results page) and "bulletin"; for
+    #: one unit (the hook called with its ``unit_id``) "unit_page" and "unit_report".
     places: tuple[str, ...] = ("page", "bulletin")
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from ..extensions import db
 from ..models import User
-from . import admin, api, auth, evaluator, respondent
+from . import admin, api, auth, evaluator, reports, respondent
 
 API_ERRORS = {403: "forbidden", 404: "not found", 405: "method not allowed",
               413: "request too large", 500: "internal error"}
@@ -32,7 +32,7 @@ def register_web(app: Flask) -> None:
     def _load_user(user_id: str):
         return db.session.get(User, int(user_id))
 
-    for module in (respondent, auth, admin, evaluator, api):
+    for module in (respondent, auth, admin, evaluator, reports, api):
         app.register_blueprint(module.bp)
 
     zone = ZoneInfo(app.config["TIMEZONE"])

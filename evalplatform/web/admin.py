@@ -22,10 +22,12 @@ from sqlalchemy import func, select
 from ..database import set_write_intent, write_intent
 from ..extensions import db
 from ..models import AuditEvent, Campaign, CodeBatch, Item, RaterGroup, Unit, User
+from ..reports.letterhead import PLACEHOLDERS
 from ..reports.slips import check_slip_count, codes_zip
 from ..services import ServiceError
 from ..services import campaigns as campaign_service
 from ..services import codes as code_service
+from ..services import letterheads as letterhead_service
 from ..services import units as unit_service
 from ..services import users as user_service
 from ..services.ballots import questionnaire
@@ -38,6 +40,7 @@ from .forms import (
     ImportForm,
     IssueCodesForm,
     ItemForm,
+    LetterheadForm,
     PasswordResetForm,
     TemplateForm,
     UnitForm,
@@ -240,6 +243,28 @@ def campaign_delete(campaign_id: int):
     return _button(lambda: campaign_service.delete_campaign(c, current_user), "评议活动已删除。",
                    url_for("admin.campaign", campaign_id=campaign_id),
                    url_for("admin.dashboard"))
+
+
+@bp.route("/campaigns/<int:campaign_id>/bulletin", methods=["GET", "POST"])
+def letterhead(campaign_id: int):
+    """The bulletin's letterhead and closing words (empty fields use the default text)."""
+    c = get_or_404(Campaign, campaign_id)
+    settings = letterhead_service.settings_for(c)
+    form = LetterheadForm(obj=settings)
+    if request.method == "GET":
+        form.issuer.data, form.doc_number.data = c.issuer, c.doc_number
+    if form.validate_on_submit():
+        try:
+            letterhead_service.save(c, current_user, **{
+                name: form[name].data for name in ("issuer", "doc_number",
+                                                   *letterhead_service.FIELDS)})
+            return _done("通报的红头和落款已保存。生成通报即可看到效果。", "reports.index",
+                         campaign_id=c.id)
+        except ServiceError as error:
+            db.session.rollback()
+            report_error(error, form)
+    return render_template("admin/letterhead.html", form=form, campaign=c,
+                           placeholders=PLACEHOLDERS)
 
 
 @bp.route("/campaigns/<int:campaign_id>/units", methods=["GET", "POST"])

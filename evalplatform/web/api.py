@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request, url_for
+import io
+
+from flask import Blueprint, g, jsonify, request, send_file, url_for
 from sqlalchemy import select
 
 from ..extensions import csrf, db
 from ..models import Campaign
 from ..scoring.engine import campaign_results
+from ..services import ServiceError
+from ..services import reports as report_service
 from ..services.users import user_for_token
 from .evaluator import participation_payload
 
@@ -81,6 +85,24 @@ def results(campaign_id: int):
     if c is None:
         return _error(404, "no such campaign")
     return jsonify(campaign_results(c).to_json())
+
+
+@bp.get("/campaigns/<int:campaign_id>/bulletin.pdf")
+def bulletin(campaign_id: int):
+    """The bulletin, rendered now and kept with its hash like every generated document."""
+    c = _campaign(campaign_id)
+    if c is None:
+        return _error(404, "no such campaign")
+    try:
+        document, data = report_service.bulletin_now(c, g.api_user)
+    except ServiceError as error:
+        db.session.rollback()
+        return _error(409, error.message)
+    response = send_file(io.BytesIO(data), mimetype=document.media_type,
+                         download_name=document.filename, as_attachment=True)
+    response.headers["X-Content-SHA256"] = document.sha256
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/openapi.json")

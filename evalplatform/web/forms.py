@@ -131,3 +131,42 @@ class UserEditForm(FlaskForm):
 class PasswordResetForm(FlaskForm):
     password = PasswordField("新密码", validators=[DataRequired(REQUIRED), Length(min=10, max=200,
                              message="密码为 10–200 位。")])
+
+
+def _placeholders(form, field) -> None:
+    """A letterhead text may hold {{ 占位符 }} and nothing else of a template."""
+    from wtforms.validators import ValidationError
+
+    from ..reports.letterhead import LetterheadError, check_text
+
+    try:
+        check_text(field.data or "")
+    except LetterheadError as error:
+        raise ValidationError(str(error)) from None
+
+
+class LetterheadForm(FlaskForm):
+    """The bulletin's letterhead and closing words. Empty fields use the default text."""
+
+    issuer = StringField("发文机关", validators=[Length(max=100)],
+                         render_kw={"placeholder": "如 中共××市委机关工委"})
+    doc_number = StringField("发文字号", validators=[Length(max=60)],
+                             render_kw={"placeholder": "如 ×机工〔2026〕10号"})
+    title = StringField("标题", validators=[Length(max=200), _placeholders])
+    recipients = StringField("主送机关", validators=[Length(max=300), _placeholders])
+    opening = TextAreaField("正文开头", validators=[Length(max=4000), _placeholders],
+                            render_kw={"rows": 5})
+    closing = TextAreaField("结束语", validators=[Length(max=4000), _placeholders],
+                            render_kw={"rows": 5})
+    signature = StringField("落款", validators=[Length(max=200), _placeholders])
+    issued_on = DateField("成文日期", validators=[Optional()],
+                          description="不填时：评议已结束的用结束日期，否则用生成当天。")
+    copy_to = StringField("抄送", validators=[Length(max=300)])
+    unit_comments = BooleanField("单位报告中附评议意见原文", default=True,
+                                 description="评议表允许填写意见建议时，各单位报告列出评议人对该单位的意见（顺序随机）。")
+
+
+class VerifyForm(FlaskForm):
+    document = FileField("要核验的文件（PDF 或 ZIP）",
+                         validators=[FileRequired("请选择要核验的文件。")],
+                         render_kw={"accept": ".pdf,.zip"})

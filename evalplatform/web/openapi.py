@@ -20,7 +20,8 @@ def _json(schema: dict, description: str) -> dict:
 
 
 def _errors(*codes: int) -> dict:
-    text = {401: "Missing or invalid bearer token", 404: "No such campaign"}
+    text = {401: "Missing or invalid bearer token", 404: "No such campaign",
+            409: "The document cannot be made yet (e.g. the campaign has no units)"}
     return {str(code): _json(ERROR, text[code]) for code in codes}
 
 
@@ -209,6 +210,21 @@ def spec(base_path: str) -> dict:
                 "parameters": [CAMPAIGN_ID],
                 "responses": {"200": _json({"$ref": "#/components/schemas/Results"},
                                            "The campaign's results"), **_errors(401, 404)},
+            }},
+            "/campaigns/{campaign_id}/bulletin.pdf": {"get": {
+                "summary": "The bulletin (通报) as PDF, rendered now",
+                "description": "Rendered from the current results and the campaign's "
+                               "letterhead, and kept on the server with its SHA-256 (sent "
+                               "as the X-Content-SHA256 header). While the campaign is open "
+                               "the PDF is marked as a draft (征求意见稿).",
+                "operationId": "getBulletin",
+                "parameters": [CAMPAIGN_ID],
+                "responses": {"200": {"description": "The bulletin",
+                                      "headers": {"X-Content-SHA256": {
+                                          "schema": {"type": "string"}}},
+                                      "content": {"application/pdf": {"schema": {
+                                          "type": "string", "format": "binary"}}}},
+                              **_errors(401, 404, 409)},
             }},
             "/openapi.json": {"get": {
                 "summary": "This document",

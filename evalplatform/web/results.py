@@ -11,9 +11,9 @@ from flask import current_app, url_for
 from markupsafe import Markup
 
 from ..models import Campaign
-from ..plugins import hook
 from ..reports import charts, labels
 from ..reports.excel import results_workbook
+from ..reports.sections import Section, plugin_sections
 from ..scoring.engine import campaign_results, registered_schemes
 from ..scoring.results import CampaignResults, SchemeResult, UnitResult
 
@@ -24,14 +24,6 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 class GroupColumn:
     name: str
     weight: float
-
-
-@dataclass(frozen=True)
-class Section:
-    """A plugin's section, its HTML marked safe (the hook promises escaped markup)."""
-
-    title: str
-    html: Markup
 
 
 @dataclass
@@ -58,18 +50,6 @@ def group_columns(scheme: SchemeResult, results: CampaignResults) -> list[GroupC
     if scheme.units:
         return [GroupColumn(g.group, g.weight) for g in scheme.units[0].groups]
     return [GroupColumn(p.name, p.weight) for p in results.participation]
-
-
-def plugin_sections(campaign: Campaign, results: CampaignResults, scheme_key: str,
-                    place: str = "page") -> list[Section]:
-    """Sections the ``report_sections`` hook adds to a scheme's part of ``place``."""
-    found = []
-    for batch in hook().report_sections(campaign=campaign, results=results,
-                                        scheme_key=scheme_key):
-        for section in batch or []:
-            if place in section.places:
-                found.append(Section(section.title, Markup(section.html)))  # noqa: S704
-    return found
 
 
 def scheme_view(campaign: Campaign, results: CampaignResults, scheme: SchemeResult
@@ -107,6 +87,7 @@ def unit_page(campaign: Campaign, scheme_key: str, unit_id: int) -> dict | None:
         "chart": charts.group_bars(unit, results.min_group_size),
         "item_shares": scheme.has_shares and any(i.shares for i in unit.items),
         "scheme_pages": _scheme_pages(campaign, scheme_key),
+        "sections": plugin_sections(campaign, results, scheme_key, "unit_page", unit_id),
     }
 
 

@@ -3,7 +3,8 @@
 Presets: 五种工作能力 + 五种优良作风 (two families of five dimensions, a weight per
 family) and 五力 (学习力、执行力、凝聚力、创新力、免疫力). Scores per dimension, per family
 and a composite; each unit's strongest and weakest dimension; a heat map and per-unit
-bars on the results page. Installed as the entry point ``capability`` in the group
+bars on the results page; on a unit's page and in its report, its bars and its dimension
+scores. Installed as the entry point ``capability`` in the group
 ``evalplatform.plugins``.
 """
 
@@ -12,7 +13,13 @@ from __future__ import annotations
 __version__ = "1.0.0"
 
 from evalplatform import hookimpl  # noqa: E402
-from evalplatform.reports.dimensions import heat_maps, strengths_table, unit_bars  # noqa: E402
+from evalplatform.reports.dimensions import (  # noqa: E402
+    heat_maps,
+    strengths_table,
+    unit_bar_chart,
+    unit_bars,
+    unit_dimension_table,
+)
 from evalplatform.scoring import ReportSection  # noqa: E402
 from evalplatform.scoring.dimensions import DimensionalSchemeResult  # noqa: E402
 
@@ -36,14 +43,26 @@ def questionnaire_items(scheme_key, config):
     return SCHEME.questionnaire_specs(SCHEME.normalize_config(config))
 
 
+UNIT_PLACES = ("unit_page", "unit_report")
+
+
 @hookimpl
-def report_sections(results, scheme_key):
-    """Strongest and weakest dimensions, the heat map, and a bar chart per unit."""
+def report_sections(results, scheme_key, unit_id):
+    """For the campaign: strongest and weakest dimensions and the heat map (page and
+    bulletin), a bar chart per unit (page only). For one unit: its bar chart and its
+    dimension scores."""
     if scheme_key != SCHEME.key:
         return None
     result = results.schemes.get(scheme_key)
     if not isinstance(result, DimensionalSchemeResult) or not result.units:
         return None
+    if unit_id is not None:
+        bars = unit_bar_chart(result, unit_id)
+        if bars is None:
+            return []
+        return [ReportSection("各维度得分条形图", str(bars), UNIT_PLACES),
+                ReportSection("各维度得分", str(unit_dimension_table(result, unit_id)),
+                              UNIT_PLACES)]
     return [ReportSection("各单位最强和最弱维度", str(strengths_table(result)), ("page", "bulletin")),
             ReportSection("各维度得分热力图", str(heat_maps(result)), ("page", "bulletin")),
             ReportSection("各单位维度得分", str(unit_bars(result)), ("page",))]

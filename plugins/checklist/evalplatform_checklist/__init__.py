@@ -4,7 +4,8 @@
 - ``register_schemes``: the ``checklist`` scheme (score = 100 − deductions, floor 0,
   optionally combined with another scheme's composite by a weight);
 - ``register_blueprints``: the evaluator's pages under ``/checklist``;
-- ``report_sections``: the scores behind each unit's result and the rectification status.
+- ``report_sections``: the scores behind each unit's result and the rectification status;
+  for one unit, its findings and its rectification list.
 """
 
 from __future__ import annotations
@@ -29,9 +30,11 @@ def register_blueprints():
 
 
 @hookimpl
-def report_sections(campaign, results, scheme_key):
+def report_sections(campaign, results, scheme_key, unit_id):
     if scheme_key != KEY:
         return None
-    from .sections import sections
+    from .sections import sections, unit_sections
 
+    if unit_id is not None:
+        return unit_sections(campaign, results, unit_id)
     return sections(campaign, results)

@@ -301,6 +301,8 @@ class LedgerRow:
     responsible: str
     deadline: date | None
     status: str  # as shown: 未开始 / 整改中 / 已完成 / 逾期
+    #: Absent from snapshots kept before it was added (read back as "").
+    measure: str = ""
 
 
 @dataclass
@@ -349,7 +351,7 @@ def live_data(campaign: Campaign, config: dict, as_of: date) -> ReviewData:
         u.reviewed += 1
         u.failed += entry.result == FAILED
     ledger = [LedgerRow(item.id, item.unit_id, item.unit.name, item.problem, item.responsible,
-                        item.deadline, item.display_status(as_of))
+                        item.deadline, item.display_status(as_of), item.measure or "")
               for item in ledger_items(campaign)]
     return ReviewData(as_of, False, units, ledger)
 

@@ -1,13 +1,14 @@
-"""What the checklist scheme adds to the results page and the bulletin: the scores behind
-each unit's result, and the rectification status with the overdue items listed."""
+"""What the checklist scheme adds to the results page and the bulletin (the scores behind
+each unit's result, the rectification status with the overdue items listed) and to one
+unit's page and report (its findings item by item, its rectification list)."""
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import has_request_context, url_for
 from markupsafe import Markup, escape
 
 from evalplatform.models import Campaign
-from evalplatform.models.checklists import OVERDUE, STATUSES
+from evalplatform.models.checklists import FAILED, OVERDUE, STATUSES
 from evalplatform.scoring import ReportSection
 from evalplatform.scoring.results import CampaignResults
 
@@ -106,11 +107,110 @@ def sections(campaign: Campaign, results: CampaignResults) -> list[ReportSection
         return []
     data = reviews.scoring_data(campaign, config)
     details = score_details(campaign, results, config, data)
-    ledger_url = url_for("checklist.ledger", campaign_id=campaign.id)
+    # a link on the page; none when built outside a request (a PDF from the command line)
+    ledger_url = url_for("checklist.ledger", campaign_id=campaign.id) if has_request_context() else None
     return [
         ReportSection("各单位检查得分", Markup(details), ("page", "bulletin")),  # noqa: S704
         ReportSection("整改情况", Markup(rectification_summary(data, ledger_url)),  # noqa: S704
                       ("page",)),
         ReportSection("整改情况", Markup(rectification_summary(data, None)),  # noqa: S704
-                      ("bulletin", "unit_report")),
+                      ("bulletin",)),
+    ]
+
+
+# -- one unit ------------------------------------------------------------------------------
+
+UNIT_PLACES = ("unit_page", "unit_report")
+
+
+def _plain_table(heads: list[tuple[str, bool]], rows: list[list[str]], caption: str) -> str:
+    """A plain table (``heads`` are (heading, numeric)); cells are markup already."""
+    numeric = ' class="num"'
+    head = "".join(f"<th{numeric if num else ''}>{escape(h)}</th>" for h, num in heads)
+    body = "".join("<tr>" + "".join(f"<td{numeric if num else ''}>{cell}</td>"
+                                    for (_, num), cell in zip(heads, row, strict=True)) + "</tr>"
+                   for row in rows)
+    return (f'<div class="table-scroll" role="region" aria-label="{escape(caption)}" tabindex="0">'
+            f'<table class="table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>')
+
+
+def unit_review(campaign: Campaign, results: CampaignResults, config: dict, data: ReviewData,
+                unit) -> str:
+    """The unit's findings, item by item in checklist order, and its checklist score."""
+    found = data.units.get(unit.id)
+    total = sum(len(entry["items"]) for entry in config["lists"])
+    reviewed = found.reviewed if found else 0
+    if not reviewed:
+        return (f"<p>{escape(unit.name)}尚未对照检查（检查表共 {total} 项），"
+                "不计算检查得分。</p>")
+    deduction = found.deduction
+    parts = [f"<p>{escape(unit.name)}检查得分 <strong>{_num(max(0.0, 100 - deduction))}</strong>"
+             f"（100 − 扣分 {_num(deduction)}）；已检查 {reviewed}/{total} 项，"
+             f"不符合 {found.failed} 项。"]
+    other_key = config.get("combine_with")
+    other = results.schemes.get(other_key) if other_key else None
+    ranked = results.schemes[reviews.KEY].unit(unit.id)
+    if other is not None and ranked is not None:
+        parts.append(f"与{escape(other.title)}合成后得分 <strong>{_num(ranked.score)}</strong>。")
+    parts.append("</p>")
+    entries = reviews.unit_entries(campaign, unit)
+    rows = []
+    for lst in config["lists"]:
+        for item in lst["items"]:
+            entry = entries.get((lst["key"], item["key"]))
+            if entry is None:
+                continue
+            result = escape(entry.result)
+            if entry.result == FAILED:
+                result = f"<strong>{result}</strong>"
+            rows.append([escape(lst["title"]), escape(entry.item_text), result,
+                         _num(entry.deduction) if entry.deduction else "—",
+                         escape(entry.note) if entry.note else "—"])
+    heads = [("检查表", False), ("检查项目", False), ("结果", False), ("扣分", True),
+             ("检查情况", False)]
+    parts.append(_plain_table(heads, rows, f"{unit.name} 对照检查结果"))
+    if reviewed < total:
+        parts.append(f'<p class="hint">尚有 {total - reviewed} 项未检查。</p>')
+    return "".join(parts)
+
+
+def unit_ledger(data: ReviewData, unit) -> str:
+    """The unit's rectification list (整改台账) as of the date its results are judged at."""
+    rows = [row for row in data.ledger if row.unit_id == unit.id]
+    when = data.as_of.isoformat() + ("（评议活动结束日）" if data.frozen else "")
+    if not rows:
+        return f"<p>截至 {escape(when)}，{escape(unit.name)}没有整改事项。</p>"
+    counts = {status: sum(row.status == status for row in rows) for status in (*STATUSES, OVERDUE)}
+    parts = [f"<p>截至 {escape(when)}，{escape(unit.name)}整改事项共 <strong>{len(rows)}</strong> 项："
+             + " ".join(f'<span class="{STATUS_CLASS[s]}">{s} {n} 项</span>'
+                        for s, n in counts.items() if n) + "</p>"]
+    table = []
+    for n, row in enumerate(rows, start=1):
+        status = f'<span class="{STATUS_CLASS[row.status]}">{escape(row.status)}</span>'
+        deadline = row.deadline.isoformat() if row.deadline else "—"
+        if row.status == OVERDUE and row.deadline:
+            status += f"<br>逾期 {(data.as_of - row.deadline).days} 天"
+        table.append([str(n), escape(row.problem), escape(row.measure or "—"),
+                      escape(row.responsible or "—"), deadline, status])
+    heads = [("序号", True), ("问题", False), ("整改措施", False), ("责任人", False),
+             ("整改时限", False), ("状态", False)]
+    parts.append(_plain_table(heads, table, f"{unit.name} 整改台账"))
+    note = "逾期指超过整改时限仍未完成。"
+    if data.frozen:
+        note += "评议结果按评议活动结束日的整改情况计算；此后的整改进展见整改台账页面。"
+    parts.append(f'<p class="hint">{note}</p>')
+    return "".join(parts)
+
+
+def unit_sections(campaign: Campaign, results: CampaignResults, unit_id: int
+                  ) -> list[ReportSection]:
+    config = reviews.campaign_config(campaign)
+    unit = reviews.check_unit(campaign, unit_id)
+    if config is None or reviews.KEY not in results.schemes or unit is None:
+        return []
+    data = reviews.scoring_data(campaign, config)
+    return [
+        ReportSection("对照检查情况", Markup(unit_review(campaign, results, config, data, unit)),  # noqa: S704
+                      UNIT_PLACES),
+        ReportSection("整改台账", Markup(unit_ledger(data, unit)), UNIT_PLACES),  # noqa: S704
     ]

@@ -2,7 +2,8 @@
 
 学习型、服务型、高效型（或务实型）、和谐型、创新型、廉洁型: each dimension has its items on
 the ballot; dimension score = mean of its items, composite = weighted mean of the six;
-a radar chart per unit and a heat map of units × dimensions on the results page.
+a radar chart per unit and a heat map of units × dimensions on the results page; on a
+unit's page and in its report, its radar chart and its dimension scores.
 Installed as the entry point ``six_type`` in the group ``evalplatform.plugins``.
 """
 
@@ -11,7 +12,12 @@ from __future__ import annotations
 __version__ = "1.0.0"
 
 from evalplatform import hookimpl  # noqa: E402
-from evalplatform.reports.dimensions import heat_maps, radars  # noqa: E402
+from evalplatform.reports.dimensions import (  # noqa: E402
+    heat_maps,
+    radars,
+    unit_dimension_table,
+    unit_radar,
+)
 from evalplatform.scoring import ReportSection  # noqa: E402
 from evalplatform.scoring.dimensions import DimensionalSchemeResult  # noqa: E402
 
@@ -34,13 +40,24 @@ def questionnaire_items(scheme_key, config):
     return SCHEME.questionnaire_specs(SCHEME.normalize_config(config))
 
 
+UNIT_PLACES = ("unit_page", "unit_report")
+
+
 @hookimpl
-def report_sections(results, scheme_key):
-    """The heat map of units × dimensions and a radar chart per unit."""
+def report_sections(results, scheme_key, unit_id):
+    """For the campaign: the heat map of units × dimensions (page and bulletin) and a radar
+    chart per unit (page only). For one unit: its radar chart and its dimension scores."""
     if scheme_key != SCHEME.key:
         return None
     result = results.schemes.get(scheme_key)
     if not isinstance(result, DimensionalSchemeResult) or not result.units:
         return None
+    if unit_id is not None:
+        radar = unit_radar(result, unit_id)
+        if radar is None:
+            return []
+        return [ReportSection("六型雷达图", str(radar), UNIT_PLACES),
+                ReportSection("各维度得分", str(unit_dimension_table(result, unit_id)),
+                              UNIT_PLACES)]
     return [ReportSection("各维度得分热力图", str(heat_maps(result)), ("page", "bulletin")),
-            ReportSection("各单位六型雷达图", str(radars(result)), ("page", "bulletin"))]
+            ReportSection("各单位六型雷达图", str(radars(result)), ("page",))]

@@ -1,0 +1,113 @@
+"""Making the campaign's documents: the bulletin, one unit's report, every unit's report.
+
+Each maker returns the results it used and the files it made (:class:`Made`), without
+writing to the database: a report takes seconds to render, and on SQLite a transaction
+that writes must be short. The caller (a job, a view, a command) then stores them with
+:func:`~evalplatform.services.documents.store_all` in one short write transaction.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+
+from ..database import write_intent
+from ..extensions import db
+from ..models import Campaign, Document, Job, Unit
+from ..reports import bulletin as reports
+from ..scoring.engine import campaign_results
+from ..scoring.results import CampaignResults
+from . import ServiceError
+from .documents import ZIP, Made, store_all
+
+Progress = Callable[[int, int, str], None]
+Output = tuple[CampaignResults, list[Made]]
+
+
+def _quiet(_done: int, _total: int, _message: str) -> None:
+    pass
+
+
+def _require_units(campaign: Campaign) -> None:
+    if not campaign.campaign_units:
+        raise ServiceError("评议活动还没有被评单位，无法生成报告。")
+
+
+def make_bulletin(campaign: Campaign, progress: Progress = _quiet) -> Output:
+    _require_units(campaign)
+    progress(0, 4, "计算评议结果")
+    results = campaign_results(campaign)
+    progress(1, 4, "组织通报内容")
+    html = reports.bulletin_html(campaign, results)
+    rendered = reports.render(html, progress, 2, 4)
+    return results, [Made("bulletin", rendered.data, reports.bulletin_filename(campaign),
+                          pages=rendered.pages)]
+
+
+def unit_of(campaign: Campaign, unit_id: int) -> Unit | None:
+    return next((u for u in campaign.units if u.id == unit_id), None)
+
+
+def make_unit_report(campaign: Campaign, unit: Unit) -> Output:
+    results = campaign_results(campaign)
+    rendered = reports.unit_report_pdf(campaign, unit, results)
+    return results, [Made("unit_report", rendered.data,
+                          reports.unit_report_filename(campaign, unit),
+                          pages=rendered.pages, unit_id=unit.id)]
+
+
+def make_unit_reports(campaign: Campaign, progress: Progress = _quiet) -> Output:
+    """Every unit's report, each kept on its own (so each can be checked when a unit
+    forwards it) and all together in a ZIP, numbered in the campaign's unit order."""
+    _require_units(campaign)
+    units = campaign.units
+    steps = len(units) + 2
+    progress(0, steps, "计算评议结果")
+    results = campaign_results(campaign)
+    made, buffer = [], io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for number, unit in enumerate(units, start=1):
+            progress(number, steps, f"第 {number}/{len(units)} 份：{unit.name}")
+            rendered = reports.unit_report_pdf(campaign, unit, results)
+            name = reports.unit_report_filename(campaign, unit, number)
+            archive.writestr(name, rendered.data)
+            made.append(Made("unit_report", rendered.data, name, pages=rendered.pages,
+                             unit_id=unit.id))
+    progress(steps - 1, steps, "打包")
+    bundle = Made("unit_reports", buffer.getvalue(),
+                  reports.safe_name(f"{campaign.title}-各单位评议报告") + ".zip", ZIP,
+                  pages=sum(m.pages or 0 for m in made))
+    return results, [bundle, *made]
+
+
+def make_and_store(campaign: Campaign, make: Callable[[], Output], user=None
+                   ) -> tuple[Document, bytes]:
+    """Make documents now (reading only: no write lock held while rendering), then store
+    them in one short write transaction; the first document and its bytes. Commits."""
+    with write_intent(False):
+        results, made = make()
+        db.session.commit()
+    with write_intent():
+        stored = store_all(campaign, results, made, user)
+        db.session.commit()
+    return stored[0], made[0].data
+
+
+def bulletin_now(campaign: Campaign, user=None) -> tuple[Document, bytes]:
+    return make_and_store(campaign, lambda: make_bulletin(campaign), user)
+
+
+def _bulletin_job(job: Job, campaign: Campaign, progress: Progress) -> Output:
+    return make_bulletin(campaign, progress)
+
+
+def _unit_reports_job(job: Job, campaign: Campaign, progress: Progress) -> Output:
+    return make_unit_reports(campaign, progress)
+
+
+#: What each kind of job does (see services.jobs).
+RUNNERS: dict[str, Callable[[Job, Campaign, Progress], Output]] = {
+    "bulletin": _bulletin_job,
+    "unit_reports": _unit_reports_job,
+}
