@@ -26,7 +26,7 @@ import re
 import subprocess
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 # --------------------------------------------------------------------------- poppler
@@ -229,7 +229,8 @@ def _scan(data: bytes, resources, used: dict, visited: set) -> None:
     for font in font_resources.values():  # fonts that show nothing still have a ToUnicode
         font = font.get_object()
         used.setdefault(_key(font), (font, set()))
-    shown: set[bytes] | None = None
+    shown: set[bytes] | None = None  # where the strings of the current font go
+    saved: list[set[bytes] | None] = []  # the font is part of the graphics state (q, Q)
     operands: list = []
     arrays: list[list] = []
     position, length = 0, len(data)
@@ -246,8 +247,7 @@ def _scan(data: bytes, resources, used: dict, visited: set) -> None:
             value, position = _literal(data, position)
             token: object = value
         elif kind == "hex":
-            digits = re.sub(rb"\s", b"", match.group()[1:-1])
-            token = bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
+            token = _hex(match.group()[1:-1])
         elif kind == "open":
             arrays.append([])
             continue
@@ -268,6 +268,10 @@ def _scan(data: bytes, resources, used: dict, visited: set) -> None:
             elif operator in (b"Tj", b"'", b'"', b"TJ") and operands and shown is not None:
                 strings = operands[-1] if operator == b"TJ" else [operands[-1]]
                 shown.update(item for item in strings if isinstance(item, bytes))
+            elif operator == b"q":
+                saved.append(shown)
+            elif operator == b"Q" and saved:
+                shown = saved.pop()
             elif operator == b"Do" and operands and isinstance(operands[-1], _Name):
                 xobjects = resources.get("/XObject")
                 xobject = xobjects.get_object().get(operands[-1]) if xobjects else None
@@ -307,8 +311,11 @@ _HEX = rb"<([0-9A-Fa-f\s]*)>"
 
 
 def _hex(digits: bytes) -> bytes:
-    digits = re.sub(rb"\s", b"", digits)
-    return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
+    try:
+        return bytes.fromhex(digits.decode())  # skips whitespace
+    except ValueError:  # an odd number of digits: the last one is followed by a 0
+        digits = re.sub(rb"\s", b"", digits) + b"0"
+        return bytes.fromhex(digits.decode())
 
 
 def _sections(cmap: bytes, name: bytes) -> Iterator[bytes]:
@@ -317,9 +324,9 @@ def _sections(cmap: bytes, name: bytes) -> Iterator[bytes]:
 
 
 def _code_range(low: bytes, high: bytes) -> Iterator[bytes]:
-    """The codes from low to high; like every CMap range, only the last byte may vary."""
-    for last in range(low[-1], high[-1] + 1):
-        yield low[:-1] + bytes([last])
+    """The codes from low to high, counted as numbers of low's length (as poppler reads them)."""
+    for code in range(int.from_bytes(low, "big"), int.from_bytes(high, "big") + 1):
+        yield code.to_bytes(len(low), "big")
 
 
 def _codespace(cmap: bytes) -> list[tuple[bytes, bytes]]:
@@ -379,24 +386,35 @@ def _to_unicode(font) -> tuple[dict[bytes, str], list[tuple[bytes, bytes]]]:
     return mapping, _codespace(cmap)
 
 
-def _cid_encoding(font) -> tuple[dict[bytes, int] | None, list[tuple[bytes, bytes]]] | None:
-    """A Type0 font's Encoding: code -> CID (None for Identity) and codespace; None if unknown."""
+def _cid_encoding(font) -> tuple[Callable[[bytes], int], list[tuple[bytes, bytes]]] | None:
+    """A Type0 font's Encoding: code -> CID, and its codespace; None if not read here."""
     encoding = font.get("/Encoding")
     if encoding in ("/Identity-H", "/Identity-V"):
-        return None, [(b"\x00\x00", b"\xff\xff")]
+        return (lambda code: int.from_bytes(code, "big")), [(b"\x00\x00", b"\xff\xff")]
     if encoding is None or not hasattr(encoding.get_object(), "get_data"):
-        return None  # a predefined CMap (UniGB-UCS2-H...): not read here
+        return None  # a predefined CMap (UniGB-UCS2-H...)
     cmap = encoding.get_object().get_data()
     cids: dict[bytes, int] = {}
-    for name in (b"cid", b"notdef"):
+    ranges: list[tuple[int, int, int, int, bool]] = []  # length, low, high, CID of low, counts
+    for name in (b"cid", b"notdef"):  # a notdef range gives all its codes one CID
         for section in _sections(cmap, name + b"char"):
             for code, cid in re.findall(_HEX + rb"\s*(\d+)", section):
                 cids[_hex(code)] = int(cid)
         for section in _sections(cmap, name + b"range"):
             for low, high, cid in re.findall(_HEX + rb"\s*" + _HEX + rb"\s*(\d+)", section):
-                for offset, code in enumerate(_code_range(_hex(low), _hex(high))):
-                    cids[code] = int(cid) + (offset if name == b"cid" else 0)
-    return cids, _codespace(cmap)
+                low, high = _hex(low), _hex(high)
+                ranges.append((len(low), int.from_bytes(low, "big"), int.from_bytes(high, "big"),
+                               int(cid), name == b"cid"))
+
+    def cid_of(code: bytes) -> int:  # a code the CMap does not map is shown as CID 0
+        if code in cids:
+            return cids[code]
+        number = int.from_bytes(code, "big")
+        return next((cid + (number - low if counts else 0)
+                     for length, low, high, cid, counts in reversed(ranges)
+                     if length == len(code) and low <= number <= high), 0)
+
+    return cid_of, _codespace(cmap)
 
 
 # --------------------------------------------------------------------------- font programs
@@ -601,16 +619,14 @@ class _Program:
             top = font_set.topDictIndex[0]
             self.order = list(top.charset)
             self.builtin_encoding = getattr(top, "Encoding", None)
-            charstrings = top.CharStrings
-            self._draw = lambda name, pen: charstrings[name].draw(pen)
+            self._glyphs = top.CharStrings
         else:  # TrueType (FontFile2) or OpenType (FontFile3 /OpenType)
             font = TTFont(io.BytesIO(data), lazy=True, fontNumber=0)
             self.order = font.getGlyphOrder()
             self.builtin_encoding = None
             self.cmap = {(table.platformID, table.platEncID): table.cmap
                          for table in font["cmap"].tables} if "cmap" in font else {}
-            glyphs = font.getGlyphSet()
-            self._draw = lambda name, pen: glyphs[name].draw(pen)
+            self._glyphs = font.getGlyphSet()
         self._ids: dict[str, int] | None = None
 
     def glyph_id(self, name: str) -> int | None:
@@ -621,8 +637,8 @@ class _Program:
     def is_empty(self, gid: int) -> bool:
         from fontTools.pens.boundsPen import ControlBoundsPen
 
-        pen = ControlBoundsPen(None)
-        self._draw(self.order[gid], pen)
+        pen = ControlBoundsPen(self._glyphs)  # composite glyphs draw their components
+        self._glyphs[self.order[gid]].draw(pen)
         return pen.bounds is None
 
 
@@ -667,7 +683,7 @@ def _check_type0(font, shown: set[bytes], to_unicode: dict[bytes, str]) -> set[s
         codespace = encoding[1] if encoding else [(b"\x00\x00", b"\xff\xff")]
         codes = {code for string in shown for code in _split_codes(string, codespace)}
         return {_name_text(code, to_unicode) for code in codes | set(to_unicode)}
-    cids, codespace = encoding
+    cid_of, codespace = encoding
     codes = {code for string in shown for code in _split_codes(string, codespace)} | set(to_unicode)
     cid_to_gid_map = descendant.get("/CIDToGIDMap", "/Identity")
     gid_table = None
@@ -675,7 +691,7 @@ def _check_type0(font, shown: set[bytes], to_unicode: dict[bytes, str]) -> set[s
         gid_table = cid_to_gid_map.get_object().get_data()
     missing = set()
     for code in codes:
-        cid = int.from_bytes(code, "big") if cids is None else cids.get(code, 0)
+        cid = cid_of(code)
         if gid_table is not None:
             gid = int.from_bytes(gid_table[2 * cid:2 * cid + 2], "big") if 2 * cid + 2 <= len(gid_table) \
                 else 0
@@ -705,7 +721,7 @@ def _simple_glyph_names(font, builtin: list | None) -> dict[int, str]:
             if char:
                 names[code] = agl.UV2AGL.get(ord(char), f"uni{ord(char):04X}")
     else:
-        source = builtin if builtin and base is None else StandardEncoding
+        source = builtin if isinstance(builtin, list) and base is None else StandardEncoding
         names = {code: name for code, name in enumerate(source) if name and name != ".notdef"}
     if hasattr(encoding, "get"):
         code = 0

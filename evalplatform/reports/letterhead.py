@@ -4,8 +4,9 @@ signature and date, as an admin wrote them for the campaign.
 Admins may put placeholders in these texts (``{{ 评议票数 }}``). The text is user input
 and is treated as such: it is parsed by Jinja's immutable sandbox, and only a bare
 placeholder from :data:`PLACEHOLDERS` is allowed — no statements, filters, calls or
-attribute access — so nothing an admin types can loop, read the server's objects or
-inject markup. Values are escaped, blank lines become paragraphs.
+attribute access — so nothing an admin types can loop or reach the server's objects.
+The parsed parts are then filled in by hand, each escaped: the typed text is text, not
+markup. Blank lines become paragraphs.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from functools import cache
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..models import Campaign, ReportSettings
 from ..scoring.results import CampaignResults
@@ -61,40 +62,53 @@ def _environment() -> ImmutableSandboxedEnvironment:
     return ImmutableSandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
 
 
-def check_text(text: str) -> None:
-    """Raise LetterheadError (with a message for the admin) unless the text uses nothing
-    but plain placeholders from PLACEHOLDERS."""
+def _parts(text: str) -> list[tuple[bool, str]]:
+    """The text as (is_placeholder, literal text or placeholder name) parts; raises
+    LetterheadError (with a message for the admin) for anything but bare placeholders."""
     try:
         tree = _environment().parse(text)
     except TemplateSyntaxError as error:
         raise LetterheadError(f"占位符写法有误（第 {error.lineno} 行）：{error.message}。"
                               "占位符的写法是 {{ 评议票数 }}。") from None
+    parts = []
     for node in tree.body:
         if not isinstance(node, nodes.Output):
             raise LetterheadError("只能使用 {{ 名称 }} 形式的占位符，不能使用 {% … %} 语句。")
         for part in node.nodes:
             if isinstance(part, nodes.TemplateData):
+                parts.append((False, part.data))
                 continue
             if not isinstance(part, nodes.Name) or part.ctx != "load":
                 raise LetterheadError("占位符只能是名称本身，如 {{ 评议票数 }}，不能带运算、过滤器或属性。")
             if part.name not in PLACEHOLDERS:
                 raise LetterheadError(f"没有名为“{part.name}”的占位符。可用的占位符："
                                       + "、".join(PLACEHOLDERS) + "。")
+            parts.append((True, part.name))
+    return parts
+
+
+def check_text(text: str) -> None:
+    """Raise LetterheadError unless the text uses nothing but placeholders."""
+    _parts(text)
+
+
+def _fill(text: str, values: dict[str, str]) -> Markup:
+    """The text with its placeholders filled in, every part of it escaped: what the admin
+    typed is text, never markup (Jinja would pass the typed text through unescaped)."""
+    return Markup("").join(escape(values[name] if placeholder else name)
+                           for placeholder, name in _parts(text))
 
 
 def render_text(text: str, values: dict[str, str]) -> Markup:
-    """The text with placeholders filled in, escaped; lines kept, blank lines → paragraphs."""
-    check_text(text)
-    filled = _environment().from_string(text).render(values)  # escaped by autoescape
-    paragraphs = [p.strip() for p in filled.replace("\r\n", "\n").split("\n\n")]
-    return Markup("").join(Markup("<p>{}</p>").format(Markup(p.replace("\n", "<br>")))  # noqa: S704
-                           for p in paragraphs if p)
+    """The text filled in; lines kept, blank lines → paragraphs."""
+    filled = _fill(text.replace("\r\n", "\n"), values)
+    return Markup("").join(Markup("<p>{}</p>").format(Markup("<br>").join(p.strip().split("\n")))
+                           for p in filled.split("\n\n") if p.strip())
 
 
 def render_line(text: str, values: dict[str, str]) -> Markup:
-    """A one-line text (title, recipients, signature) with placeholders filled in."""
-    check_text(text)
-    return Markup(_environment().from_string(" ".join(text.split())).render(values))  # noqa: S704
+    """A one-line text (title, recipients, signature) filled in."""
+    return _fill(" ".join(text.split()), values)
 
 
 def chinese_date(day: date | None) -> str:

@@ -150,29 +150,29 @@ def run(job_id: str) -> bool:
                     message="开始").returning(Job.id)).first()
     if claimed is None:
         return False
-    try:
-        with write_intent(False):  # reading and rendering: never hold the write lock
+    with write_intent(False):  # reading and rendering: never hold the write lock
+        try:
             job = db.session.get(Job, job_id)
             campaign = db.session.get(Campaign, job.campaign_id)
             results, made = RUNNERS[job.kind](job, campaign, progress_reporter(job_id))
             user = db.session.get(User, job.created_by_id) if job.created_by_id else None
             db.session.commit()
-        with write_intent():
-            stored = store_all(campaign, results, made, user)
-            db.session.commit()
-        _write(update(Job).where(Job.id == job_id).values(
-            status="done", document_id=stored[0].id, done=Job.total, message="已完成",
-            heartbeat_at=utcnow(), finished_at=utcnow()))
-    except Exception as error:  # noqa: BLE001 - a failed job is reported, never lost
-        db.session.rollback()
-        if isinstance(error, ServiceError):
-            message = error.message
-        else:
-            log.exception("job %s failed", job_id)
-            message = "生成失败：服务器内部错误（已记入日志）。请稍后重试，或联系管理员。"
-        _write(update(Job).where(Job.id == job_id).values(
-            status="failed", error=message, message="失败", finished_at=utcnow(),
-            heartbeat_at=utcnow()))
+            with write_intent():
+                document_id = store_all(campaign, results, made, user)[0].id
+                db.session.commit()
+            _write(update(Job).where(Job.id == job_id).values(
+                status="done", document_id=document_id, done=Job.total, message="已完成",
+                heartbeat_at=utcnow(), finished_at=utcnow()))
+        except Exception as error:  # noqa: BLE001 - a failed job is reported, never lost
+            db.session.rollback()
+            if isinstance(error, ServiceError):
+                message = error.message
+            else:
+                log.exception("job %s failed", job_id)
+                message = "生成失败：服务器内部错误（已记入日志）。请稍后重试，或联系管理员。"
+            _write(update(Job).where(Job.id == job_id).values(
+                status="failed", error=message, message="失败", finished_at=utcnow(),
+                heartbeat_at=utcnow()))
     return True
 
 

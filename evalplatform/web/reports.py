@@ -5,6 +5,7 @@ the Excel and CSV exports."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -35,9 +36,10 @@ bp.before_request(require_role("evaluator", "admin"))
 JOB_KINDS = ("bulletin", "unit_reports")
 
 
-def _download(data: bytes | io.BufferedReader, filename: str, mimetype: str):
+def _download(data: bytes | Path, filename: str, mimetype: str):
     body = io.BytesIO(data) if isinstance(data, bytes) else data
-    response = send_file(body, mimetype=mimetype, as_attachment=True, download_name=filename)
+    response = send_file(body, mimetype=mimetype, as_attachment=True, download_name=filename,
+                         conditional=False, etag=False)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -89,7 +91,7 @@ def document(document_id: int):
     path = document_service.path_of(doc)
     if path is None:
         abort(410)
-    return _download(path.open("rb"), doc.filename, doc.media_type)
+    return _download(path, doc.filename, doc.media_type)
 
 
 @bp.get("/campaigns/<int:campaign_id>/units/<int:unit_id>/report.pdf")
