@@ -37,3 +37,19 @@ def test_satisfaction_with_six_type_capability_and_checklist(app, evaluator_clie
     assert positions == sorted(positions)
     for title in ("满意度测评", "六型机关", "对照检查"):
         assert title in html
+
+    # The bulletin and a unit's report carry every scheme, each with its plugin's part.
+    from evalplatform import pdfcheck
+    from evalplatform.services import reports
+
+    bulletin = reports.make_bulletin(campaign)[1][0].data
+    text = pdfcheck.flat("".join(pdfcheck.page_texts(bulletin)))
+    assert pdfcheck.in_order(text, "（一）满意度测评", "（二）六型机关", "各维度得分热力图",
+                             "（三）", "各单位最强和最弱维度", "（四）对照检查", "三、排名末位的单位")
+    pdfcheck.assert_all_glyphs_rendered(bulletin)
+    unit = campaign.units[0]
+    report = reports.make_unit_report(campaign, unit)[1][0].data
+    text = pdfcheck.flat("".join(pdfcheck.page_texts(report)))
+    assert pdfcheck.in_order(text, unit.name, "一、满意度测评", "各评议主体评分", "二、六型机关", "雷达图",
+                             "三、能力作风评价", "条形图")
+    pdfcheck.assert_all_glyphs_rendered(report)

@@ -219,8 +219,8 @@ def _packed_answer_rows(campaign_id: int) -> np.ndarray | None:
     item_bits = (db.session.scalar(select(func.max(Item.id))) or 0).bit_length()
     if unit_bits + item_bits + OPTION_BITS > 62:
         return None
-    code = (((cast(Answer.unit_id, BigInteger) * (1 << item_bits) + Answer.item_id)
-             * (1 << OPTION_BITS)) + (Answer.option + OPTION_SHIFT))
+    code = ((cast(Answer.unit_id, BigInteger) * (1 << item_bits) + Answer.item_id)
+            * (1 << OPTION_BITS) + (cast(Answer.option, BigInteger) + OPTION_SHIFT))
     statement = (
         select(Ballot.id, func.count(), func.aggregate_strings(cast(code, Text), ","))
         .join(Answer, Answer.ballot_id == Ballot.id)

@@ -19,7 +19,7 @@ from ..models import (
     Unit,
 )
 from ..util import utcnow
-from . import ServiceError, audit
+from . import ServiceError, audit, documents
 from .questionnaires import BUILT_IN_SCHEMES, SCALES, TEMPLATES
 
 SETTINGS = ("title", "issuer", "doc_number", "period_start", "period_end", "phase",
@@ -75,6 +75,7 @@ def delete_campaign(campaign: Campaign, user) -> None:
     db.session.execute(delete(AccessCode).where(AccessCode.campaign_id == campaign.id))
     db.session.execute(delete(CodeBatch).where(CodeBatch.campaign_id == campaign.id))
     db.session.delete(campaign)
+    documents.delete_files(campaign.id)  # draft bulletins (征求意见稿) made before
 
 
 # -- units ---------------------------------------------------------------------------------
