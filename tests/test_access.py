@@ -24,7 +24,8 @@ def routes(app):
         "group_id": campaign.groups[0].id, "item_id": campaign.items[0].id,
         "batch_id": db.session.scalar(select(CodeBatch.id)), "user_id": 1,
         "code": codes["服务对象"][0], "filename": "app.css", "scheme_key": "satisfaction",
-        "key": "satisfaction", "entry_id": 1, "rect_id": 1,
+        "key": "satisfaction", "entry_id": 1, "rect_id": 1, "kind": "bulletin",
+        "job_id": "0" * 32, "document_id": 1,
     }
     found = []
     for rule in app.url_map.iter_rules():
@@ -43,7 +44,7 @@ def allowed(role: str | None, endpoint: str) -> bool:
         return False  # cookies never authenticate the API; only bearer tokens do
     if role is None:
         return False
-    if endpoint in STAFF or endpoint.startswith(("evaluator.", "checklist.")):
+    if endpoint in STAFF or endpoint.startswith(("evaluator.", "checklist.", "reports.")):
         return True
     return endpoint.startswith("admin.") and role == "admin"
 
@@ -55,7 +56,8 @@ def expected_refusal(role: str | None, endpoint: str) -> set[int]:
 
 
 @pytest.mark.parametrize("role", [None, "evaluator", "admin"])
-def test_every_route_with_every_role(app, role, admin_user, evaluator_user):
+def test_every_route_with_every_role(app, role, admin_user, evaluator_user, monkeypatch):
+    monkeypatch.setitem(app.config, "JOBS_BACKEND", "inline")  # no job outlives the test
     client = app.test_client()
     if role == "admin":
         login(client, "admin", ADMIN_PASSWORD)

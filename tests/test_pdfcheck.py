@@ -100,56 +100,35 @@ def test_each_uncovered_character_is_named_with_a_smaller_font():
     assert "".join(pdfcheck.page_texts(pdf)).split()[1] == UNCOVERED
 
 
-def test_hand_read_cff_agrees_with_fonttools(bulletin):
-    """The CFF reader behind missing_glyphs (fontTools itself is too slow on 65,535 glyphs)."""
-    from fontTools.pens.boundsPen import ControlBoundsPen
-    from fontTools.ttLib import TTFont
-    from pypdf import PdfReader
-
-    reader = PdfReader(io.BytesIO(bulletin))
-    font = reader.pages[0]["/Resources"]["/Font"]
-    descriptor = next(iter(font.values())).get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"]
-    data = descriptor.get_object()["/FontFile3"].get_object().get_data()
-    program = pdfcheck._CIDProgram(data, "sfnt", cff_cids=True)
-    otf = TTFont(io.BytesIO(data))
-    glyphs, order = otf.getGlyphSet(), otf.getGlyphOrder()
-    assert program.glyph_count == len(order)
-    drawn = 0
-    for gid in range(0, len(order), 7):
-        name = order[gid]
-        pen = ControlBoundsPen(glyphs)
-        glyphs[name].draw(pen)
-        assert program.is_empty(gid) == (pen.bounds is None), name
-        drawn += pen.bounds is not None
-        assert program.gid(0 if name == ".notdef" else int(name.removeprefix("cid"))) == gid
-    assert drawn > 3
+# Type0 fonts as WeasyPrint writes them, built by hand to show empty glyphs, codes that the
+# Encoding CMap sends to CID 0 or past the font's last glyph, form XObjects, a font not embedded.
 
 
-# A simple (not CID) TrueType font, the kind WeasyPrint does not write: built by hand.
-
-
-def tiny_truetype() -> bytes:
+def tiny_font(cff: bool) -> bytes:
+    """Glyphs .notdef, space, A (a triangle) and B, which lost its outline: TrueType or CFF."""
     from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.t2CharStringPen import T2CharStringPen
     from fontTools.pens.ttGlyphPen import TTGlyphPen
 
     def glyph(*points):
-        pen = TTGlyphPen(None)
+        pen = T2CharStringPen(600, None) if cff else TTGlyphPen(None)
         if points:
             pen.moveTo(points[0])
             for point in points[1:]:
                 pen.lineTo(point)
             pen.closePath()
-        return pen.glyph()
+        return pen.getCharString() if cff else pen.glyph()
 
-    order = [".notdef", "space", "parenleft", "parenright", "A", "B"]
-    builder = FontBuilder(1000, isTTF=True)
-    builder.setupGlyphOrder(order)
-    builder.setupCharacterMap({0x20: "space", 0x28: "parenleft", 0x29: "parenright", 0x41: "A", 0x42: "B"})
-    bar = glyph((200, -100), (200, 750), (300, 750), (300, -100))
-    builder.setupGlyf({".notdef": glyph((50, 0), (50, 700), (550, 700), (550, 0)), "space": glyph(),
-                       "parenleft": bar, "parenright": bar, "A": glyph((0, 0), (300, 700), (600, 0)),
-                       "B": glyph()})  # B lost its outline
-    builder.setupHorizontalMetrics({name: (600, 0) for name in order})
+    glyphs = {".notdef": glyph((50, 0), (50, 700), (550, 700)), "space": glyph(),
+              "A": glyph((0, 0), (300, 700), (600, 0)), "B": glyph()}
+    builder = FontBuilder(1000, isTTF=not cff)
+    builder.setupGlyphOrder(list(glyphs))
+    builder.setupCharacterMap({0x20: "space", 0x41: "A", 0x42: "B"})
+    if cff:
+        builder.setupCFF("Tiny", {}, glyphs, {})
+    else:
+        builder.setupGlyf(glyphs)
+    builder.setupHorizontalMetrics({name: (600, 0) for name in glyphs})
     builder.setupHorizontalHeader(ascent=800, descent=-200)
     builder.setupNameTable({"familyName": "Tiny", "styleName": "Regular"})
     builder.setupOS2()
@@ -159,20 +138,37 @@ def tiny_truetype() -> bytes:
     return out.getvalue()
 
 
-def raw_pdf(content: bytes, font_program: bytes) -> bytes:
+def stream(data: bytes, entries: bytes = b"") -> bytes:
+    return b"<< /Length %d %s >>\nstream\n%s\nendstream" % (len(data), entries, data)
+
+
+def type0_pdf(cff: bool) -> bytes:
+    cmap = b"begincmap\n1 begincodespacerange\n<0000> <ffff>\nendcodespacerange\n%s\nendcmap"
+    cidfont = b"/CIDFontType0" if cff else b"/CIDFontType2"
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
-        b"<< /Type /Font /Subtype /TrueType /BaseFont /Tiny /FirstChar 32 /LastChar 255"
-        b" /Encoding << /BaseEncoding /WinAnsiEncoding /Differences [128 /uniE000] >>"
-        b" /FontDescriptor 6 0 R >>",
-        b"<< /Type /FontDescriptor /FontName /Tiny /Flags 32 /FontBBox [0 -200 600 800]"
-        b" /ItalicAngle 0 /Ascent 800 /Descent -200 /CapHeight 700 /StemV 80 /FontFile2 7 0 R >>",
-        b"<< /Length %d /Length1 %d >>\nstream\n%s\nendstream" % (
-            len(font_program), len(font_program), font_program),
+        b" /Resources << /Font << /F1 5 0 R /F2 10 0 R >> /XObject << /X1 11 0 R >> >> >>",
+        stream(b"BT /F1 12 Tf 10 50 Td [<0002> -20 <0001>] TJ (\\000\\003) Tj ET /X1 Do"
+               b" BT /F2 12 Tf <0002> Tj ET"),
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /Tiny /Encoding 6 0 R /ToUnicode 7 0 R"
+        b" /DescendantFonts [8 0 R] >>",
+        stream(cmap % b"4 begincidchar\n<0001> 1\n<0002> 2\n<0003> 3\n<0009> 9\nendcidchar",
+               b"/Type /CMap /CMapName /WP-Encod-0"),  # code 0005 is not listed: CID 0
+        stream(cmap % b"4 beginbfchar\n<0001> <0020>\n<0002> <0041>\n<0003> <0042>\n<0009> <e000>\nendbfchar"),
+        b"<< /Type /Font /Subtype %s /BaseFont /Tiny /CIDToGIDMap /Identity /FontDescriptor 9 0 R"
+        b" /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> >>" % cidfont,
+        b"<< /Type /FontDescriptor /FontName /Tiny /Flags 4 /FontBBox [0 -200 600 800] /ItalicAngle 0"
+        b" /Ascent 800 /Descent -200 /CapHeight 700 /StemV 80 %s 12 0 R >>"
+        % (b"/FontFile3" if cff else b"/FontFile2"),
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /Plain /Encoding /Identity-H /DescendantFonts [13 0 R] >>",
+        stream(b"BT /F1 12 Tf 10 20 Td <00090005> Tj ET", b"/Type /XObject /Subtype /Form /BBox [0 0 200 100]"),
+        stream(tiny_font(cff), b"/Subtype /OpenType" if cff else b""),
+        b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /Plain /FontDescriptor 14 0 R"
+        b" /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> >>",
+        b"<< /Type /FontDescriptor /FontName /Plain /Flags 4 /FontBBox [0 0 0 0] /ItalicAngle 0"
+        b" /Ascent 0 /Descent 0 /CapHeight 0 /StemV 0 >>",
     ]
     out = bytearray(b"%PDF-1.7\n")
     offsets = []
@@ -186,14 +182,13 @@ def raw_pdf(content: bytes, font_program: bytes) -> bytes:
     return bytes(out)
 
 
-def test_simple_truetype_font_literal_strings_and_empty_glyphs():
-    font = tiny_truetype()
-    good = raw_pdf(b"BT /F1 12 Tf 10 50 Td (A \\(A\\) (\\101)) Tj [(A) -20 <2041>] TJ ET", font)
-    assert pdfcheck.missing_glyphs(good) == {}
-    assert pdfcheck.fonts(good)[0] | {"object": ""} == {
-        "name": "Tiny", "type": "TrueType", "encoding": "Custom", "embedded": True,
-        "subset": False, "unicode": False, "object": ""}
-    bad = raw_pdf(b"BT /F1 12 Tf 10 50 Td (A B \\200) Tj ET", font)
-    assert pdfcheck.missing_glyphs(bad) == {"Tiny": {"B", "\ue000"}}
-    with pytest.raises(AssertionError, match="Tiny: 'B' \\(U\\+0042\\), '\\\\ue000' \\(U\\+E000\\)"):
-        pdfcheck.assert_all_glyphs_rendered(bad)
+@pytest.mark.parametrize("cff", [False, True], ids=["TrueType", "CFF"])
+def test_empty_glyphs_cid_0_glyphs_past_the_end_and_fonts_not_embedded(cff):
+    pdf = type0_pdf(cff)
+    assert {(font["name"], font["embedded"]) for font in pdfcheck.fonts(pdf)} == {("Tiny", True), ("Plain", False)}
+    # A and the space draw as they should; B draws nothing, 0005 is sent to CID 0, 0009 past the
+    # last glyph; Plain shows 0002 with no font program and no ToUnicode CMap.
+    assert pdfcheck.missing_glyphs(pdf) == {"Tiny": {"B", "<0005>", "\ue000"}, "Plain": {"<0002>"}}
+    with pytest.raises(AssertionError, match=r"  Plain: '<0002>' \(unmapped code\)\n  Tiny: '<0005>' "
+                       r"\(unmapped code\), 'B' \(U\+0042\), '\\ue000' \(U\+E000\)\n"):
+        pdfcheck.assert_all_glyphs_rendered(pdf)

@@ -107,7 +107,7 @@ def ballots_csv(campaign: Campaign) -> BallotsCsv:
     keep = written[arrays.groups]
     answers, ballot_groups = arrays.answers[keep], arrays.groups[keep]
 
-    # The cell of option o of item i is labels[i, o]; the last column (-1) is empty, for
+    # The cell of option o of item i is table[i, o]; the last column (-1) is empty, for
     # unanswered cells and for an option index outside the item's scale.
     n_options = max((len(item.options) for item in items), default=0)
     table = np.full((len(items), n_options + 1), "", dtype=object)

@@ -21,7 +21,8 @@ def settings_for(campaign: Campaign) -> ReportSettings:
                           **{f: DEFAULTS.get(f, "") for f in TEXT_FIELDS})
 
 
-def save(campaign: Campaign, user, *, issuer: str, doc_number: str, **values) -> ReportSettings:
+def save(campaign: Campaign, user, *, issuer: str | None, doc_number: str | None, **values
+         ) -> ReportSettings:
     for name in TEXT_FIELDS:
         text = (values.get(name) or "").strip()
         try:
@@ -33,7 +34,7 @@ def save(campaign: Campaign, user, *, issuer: str, doc_number: str, **values) ->
     for name in FIELDS:
         setattr(settings, name, values.get(name))
     settings.unit_comments = bool(values.get("unit_comments"))
-    campaign.issuer, campaign.doc_number = issuer.strip(), doc_number.strip()
+    campaign.issuer, campaign.doc_number = (issuer or "").strip(), (doc_number or "").strip()
     db.session.add(settings)
     audit(user, "bulletin.letterhead", f"campaign:{campaign.id}")
     return settings

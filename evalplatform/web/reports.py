@@ -65,13 +65,14 @@ def start(campaign_id: int, kind: str):
         db.session.rollback()
         report_error(error)
         return redirect(url_for("reports.index", campaign_id=c.id), 303)
+    job_id, label = job.id, job.kind_label  # read before the commit expires them
     db.session.commit()
     if new:
-        job_service.dispatch(job.id)
-        flash(f"已开始生成{job.kind_label}，完成后可在下方下载。", "success")
+        job_service.dispatch(job_id)
+        flash(f"已开始生成{label}，完成后可在下方下载。", "success")
     else:
-        flash(f"{job.kind_label}正在生成中，请等候完成。", "info")
-    return redirect(url_for("reports.index", campaign_id=c.id, _anchor=f"job-{job.id}"), 303)
+        flash(f"{label}正在生成中，请等候完成。", "info")
+    return redirect(url_for("reports.index", campaign_id=c.id, _anchor=f"job-{job_id}"), 303)
 
 
 @bp.get("/jobs/<job_id>.json")
