@@ -8,7 +8,7 @@ import pytest
 
 from evalplatform import pdfcheck
 from evalplatform.extensions import db
-from evalplatform.models import Campaign, Document
+from evalplatform.models import Campaign
 from evalplatform.reports.letterhead import chinese_date
 from evalplatform.scoring.engine import campaign_results
 from evalplatform.services import campaigns

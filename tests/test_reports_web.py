@@ -10,6 +10,7 @@ import zipfile
 from datetime import timedelta
 
 import pytest
+from test_bulletin import UNIT_ROWS, closed_campaign
 
 from evalplatform import pdfcheck
 from evalplatform.extensions import db
@@ -18,8 +19,6 @@ from evalplatform.services import jobs as job_service
 from evalplatform.services import users
 from evalplatform.testing import build_campaign, post_form
 from evalplatform.util import utcnow
-
-from test_bulletin import UNIT_ROWS, closed_campaign
 
 
 @pytest.fixture
