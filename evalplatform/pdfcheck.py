@@ -107,24 +107,26 @@ def fonts(pdf: bytes) -> list[dict]:
 def missing_glyphs(pdf: bytes) -> dict[str, set[str]]:
     """Characters shown without a real glyph, by font name (``BaseFont``); empty if none.
 
-    The fonts of the pages and of the form XObjects they draw are checked, each with the codes
-    its text shows and those its ToUnicode CMap lists. A code is reported when its glyph is
-    ``.notdef`` (CID 0, which the Encoding CMap gives the codes it does not list), is past the
-    end of the embedded font program, or draws nothing although its text is not a space or a
-    format character. Fonts that prove nothing have all their characters reported: those not
-    embedded, and kinds WeasyPrint does not write (simple and Type 3 fonts, Type0 fonts with
-    a predefined CMap but Identity, a CIDToGIDMap stream or a bare CFF program). A character
-    is named by the ToUnicode CMap, else as ``<code in hex>``.
+    The characters checked are those the fonts of the pages' resources map in their ToUnicode
+    CMap: WeasyPrint maps there every glyph that it shows, and gives form XObjects and patterns
+    the same fonts. A character is reported when its glyph is ``.notdef`` (CID 0, which the
+    Encoding CMap gives the codes it does not list), is past the end of the embedded font
+    program, or draws nothing although it is not a space or a format character. Fonts that
+    prove nothing have all their characters reported: those not embedded, and kinds WeasyPrint
+    does not write (simple and Type 3 fonts; Type0 fonts with a predefined CMap but Identity, a
+    CIDToGIDMap stream or a bare CFF program). A ToUnicode entry without text is named
+    ``<code in hex>``.
     """
     from pypdf import PdfReader
 
-    reader = PdfReader(io.BytesIO(pdf))
-    shown: dict[object, tuple[object, set[bytes]]] = {}
-    for page in reader.pages:
-        _scan(page.get_contents(), page.get("/Resources"), reader, shown)
+    fonts = {}
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for font in (page.get("/Resources") or {}).get("/Font", {}).values():
+            font = font.get_object()
+            fonts[getattr(font, "indirect_reference", None) or id(font)] = font
     missing: dict[str, set[str]] = {}
-    for font, strings in shown.values():
-        characters = _check_font(font, strings)
+    for font in fonts.values():
+        characters = _check_font(font)
         if characters:
             missing.setdefault(str(font.get("/BaseFont", "/[none]"))[1:], set()).update(characters)
     return missing
@@ -148,53 +150,19 @@ def _codepoints(text: str) -> str:
     return " ".join(f"U+{ord(char):04X}" for char in text)
 
 
-# pypdf reads content streams a byte at a time, 0.07 s for a page of WeasyPrint's table rules: it
-# is given only the text objects (WeasyPrint sets the font in each one) and the XObjects drawn.
-_TEXT_AND_XOBJECTS = re.compile(rb"(?<!\S)BT\s.*?\sET(?!\S)|/[^\s/\[\]<>(){}%]+\s+Do(?!\S)", re.DOTALL)
-
-
-def _scan(stream, resources, reader, shown: dict) -> None:
-    """Record the strings each font shows in a content stream, and in the forms it draws."""
-    from pypdf.generic import ContentStream
-
-    def entry(font) -> tuple[object, set[bytes]]:  # fonts by object number
-        font = font.get_object()
-        return shown.setdefault(getattr(font, "indirect_reference", None) or id(font), (font, set()))
-
-    resources = resources or {}
-    fonts = resources.get("/Font", {})
-    for font in fonts.values():  # fonts that show nothing still have a ToUnicode CMap
-        entry(font)
-    content = ContentStream(None, reader, "bytes")  # strings as they are, not decoded
-    content.set_data(b"\n".join(_TEXT_AND_XOBJECTS.findall(stream.get_data() if stream is not None else b"")))
-    strings: set[bytes] = set()
-    for operands, operator in content.operations:
-        if operator == b"Tf" and operands[0] in fonts:
-            strings = entry(fonts[operands[0]])[1]
-        elif operator in (b"Tj", b"TJ", b"'", b'"'):
-            strings.update(item for item in (operands[-1] if operator == b"TJ" else operands[-1:])
-                           if isinstance(item, bytes))
-        elif operator == b"Do":
-            form = resources.get("/XObject", {}).get(operands[0])
-            if form is not None and form.get("/Subtype") == "/Form":
-                _scan(form, form.get("/Resources", resources), reader, shown)
-
-
-def _check_font(font, strings: set[bytes]) -> set[str]:
+def _check_font(font) -> set[str]:
     from pypdf._cmap import get_encoding  # pypdf's ToUnicode reader: private (pypdf 5.4 to 7.1)
 
     # Its keys are the codes decoded as Latin-1 (1 byte) or UTF-16BE (2 bytes): one character.
     to_unicode = {ord(code): text for code, text in get_encoding(font)[1].items()
                   if isinstance(code, str) and len(code) == 1}
-    size = 2 if font.get("/Subtype") == "/Type0" else 1  # simple and Type 3 fonts: not read here
-    codes = {code for code in to_unicode if code < 256 ** size} | {
-        int.from_bytes(string[i:i + size], "big") for string in strings for i in range(0, len(string), size)}
-    cid_of = _cid_encoding(font.get("/Encoding")) if size == 2 else None
+    codes = set(to_unicode)
+    cid_of = _cid_encoding(font.get("/Encoding")) if font.get("/Subtype") == "/Type0" else None
     drawn = _glyph_reader(font["/DescendantFonts"][0].get_object()) if cid_of else None
     if drawn is not None:  # else nothing proves that these characters are drawn
         codes = {code for code in codes if (draws := drawn(cid_of(code))) is None
-                 or not draws and not _is_blank(to_unicode.get(code, " "))}
-    return {to_unicode.get(code) or f"<{code:0{2 * size}x}>" for code in codes}
+                 or not draws and not _is_blank(to_unicode[code])}
+    return {to_unicode[code] or f"<{code:04x}>" for code in codes}
 
 
 def _is_blank(text: str) -> bool:
@@ -219,8 +187,10 @@ def _cid_encoding(encoding) -> Callable[[int], int] | None:
 def _glyph_reader(descendant) -> Callable[[int], bool | None] | None:
     """CID -> whether its glyph draws (None: no glyph but ``.notdef``), for an embedded TrueType
     or OpenType program; None for others. CIDs are glyph ids, or name glyphs of a CID-keyed CFF.
-    Only the glyphs asked for are read (fontTools is lazy): WeasyPrint keeps 65,535 glyph ids
-    in a Noto Sans CJK subset (HarfBuzz's retain-gids), and reading them all takes 0.5 s.
+
+    fontTools reads lazily: only the glyphs asked for are decompiled. The charset and the
+    charstring index of the 65,535 glyph ids that WeasyPrint keeps in a Noto Sans CJK subset
+    (HarfBuzz's retain-gids) still take it some 0.05 s a font.
     """
     from fontTools.ttLib import TTFont
 
@@ -239,17 +209,25 @@ def _glyph_reader(descendant) -> Callable[[int], bool | None] | None:
 
     def drawn(cid: int) -> bool | None:
         name = f"cid{cid:05d}" if cid_keyed else charset[cid] if cid < len(charset) else None
-        return _draws(charstrings[name]) if cid and name in charstrings else None
+        return _draws(charstrings, name) if cid and name in charstrings else None
 
     return drawn
 
 
-def _draws(charstring) -> bool:
-    """Whether a Type 2 charstring draws: an empty glyph's first operator is ``endchar``, with
-    a width at most (4 operands make an accented glyph). Hints and subroutines make outlines."""
-    index, operands = 0, 0
+def _draws(charstrings, name: str) -> bool:
+    """Whether a Type 2 charstring draws. Its first operator tells, unless it is a hint or a
+    subroutine call: a moveto draws, an ``endchar`` with a width at most does not (4 operands
+    make an accented glyph). Else the outline is measured, which takes longer."""
+    from fontTools.pens.boundsPen import ControlBoundsPen
+
+    charstring, index, operands = charstrings[name], 0, 0
     while True:
         item, is_operator, index = charstring.getToken(index)
         if is_operator or item is None:
-            return item not in ("endchar", None) or operands >= 4
+            break
         operands += 1
+    if item in ("rmoveto", "hmoveto", "vmoveto", "endchar", None):
+        return item not in ("endchar", None) or operands >= 4
+    pen = ControlBoundsPen(charstrings)
+    charstring.draw(pen)
+    return pen.bounds is not None

@@ -100,13 +100,15 @@ def test_each_uncovered_character_is_named_with_a_smaller_font():
     assert "".join(pdfcheck.page_texts(pdf)).split()[1] == UNCOVERED
 
 
-# Type0 fonts as WeasyPrint writes them, built by hand to show empty glyphs, codes that the
-# Encoding CMap sends to CID 0 or past the font's last glyph, form XObjects, a font not embedded.
+# Type0 fonts as WeasyPrint writes them, built by hand: empty glyphs, codes that the Encoding
+# CMap sends to CID 0 or past the font's last glyph, a font that is not embedded.
 
 
 def tiny_font(cff: bool) -> bytes:
-    """Glyphs .notdef, space, A (a triangle) and B, which lost its outline: TrueType or CFF."""
+    """Glyphs .notdef, space, A (a triangle), B (it lost its outline; in CFF its hints stay) and
+    C (a triangle; in CFF with hints first): TrueType, or OpenType with a name-keyed CFF."""
     from fontTools.fontBuilder import FontBuilder
+    from fontTools.misc.psCharStrings import T2CharString
     from fontTools.pens.t2CharStringPen import T2CharStringPen
     from fontTools.pens.ttGlyphPen import TTGlyphPen
 
@@ -119,11 +121,16 @@ def tiny_font(cff: bool) -> bytes:
             pen.closePath()
         return pen.getCharString() if cff else pen.glyph()
 
-    glyphs = {".notdef": glyph((50, 0), (50, 700), (550, 700)), "space": glyph(),
-              "A": glyph((0, 0), (300, 700), (600, 0)), "B": glyph()}
+    triangle = (0, 0), (300, 700), (600, 0)
+    glyphs = {".notdef": glyph((50, 0), (50, 700), (550, 700)), "space": glyph(), "A": glyph(*triangle),
+              "B": glyph(), "C": glyph(*triangle)}
+    if cff:
+        glyphs["B"] = T2CharString(program=[0, 700, "hstem", "endchar"])
+        glyphs["C"] = T2CharString(program=[0, 700, "hstem", 0, 0, "rmoveto", 300, 700, 300, -700, "rlineto",
+                                            "endchar"])
     builder = FontBuilder(1000, isTTF=not cff)
     builder.setupGlyphOrder(list(glyphs))
-    builder.setupCharacterMap({0x20: "space", 0x41: "A", 0x42: "B"})
+    builder.setupCharacterMap({0x20: "space", 0x41: "A", 0x42: "B", 0x43: "C"})
     if cff:
         builder.setupCFF("Tiny", {}, glyphs, {})
     else:
@@ -142,33 +149,43 @@ def stream(data: bytes, entries: bytes = b"") -> bytes:
     return b"<< /Length %d %s >>\nstream\n%s\nendstream" % (len(data), entries, data)
 
 
+def cmap(kind: bytes, entries: list[bytes]) -> bytes:
+    return stream(b"begincmap\n1 begincodespacerange\n<0000> <ffff>\nendcodespacerange\n"
+                  b"%d begin%s\n%s\nend%s\nendcmap" % (len(entries), kind, b"\n".join(entries), kind))
+
+
+def to_unicode(texts: dict[int, str]) -> bytes:
+    return cmap(b"bfchar", [b"<%04x> <%s>" % (code, text.encode("utf-16-be").hex().encode())
+                            for code, text in texts.items()])
+
+
 def type0_pdf(cff: bool) -> bytes:
-    cmap = b"begincmap\n1 begincodespacerange\n<0000> <ffff>\nendcodespacerange\n%s\nendcmap"
-    cidfont = b"/CIDFontType0" if cff else b"/CIDFontType2"
+    """Font Tiny shows A, a space, B, C; ཀ and an unnamed code that its Encoding CMap (like
+    WeasyPrint's WP-Encod-0) sends to CID 0; a code past its last glyph. Plain, which is not
+    embedded, shows A."""
+    descendant = b"<< /Type /Font /Subtype %s /BaseFont /%s /FontDescriptor %d 0 R /CIDToGIDMap /Identity" \
+                 b" /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> >>"
+    descriptor = b"<< /Type /FontDescriptor /FontName /%s /Flags 4 /FontBBox [0 -200 600 800]" \
+                 b" /ItalicAngle 0 /Ascent 800 /Descent -200 /CapHeight 700 /StemV 80 %s >>"
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R /F2 10 0 R >> /XObject << /X1 11 0 R >> >> >>",
-        stream(b"BT /F1 12 Tf 10 50 Td [<0002> -20 <0001>] TJ (\\000\\003) Tj ET /X1 Do"
-               b" BT /F2 12 Tf <0002> Tj ET"),
+        b" /Resources << /Font << /F1 5 0 R /F2 10 0 R >> >> >>",
+        stream(b"BT /F1 12 Tf 10 50 Td [<00020001>-20<0003000400050006>] TJ <0009> Tj ET"
+               b" BT /F2 12 Tf 10 20 Td <0002> Tj ET"),
         b"<< /Type /Font /Subtype /Type0 /BaseFont /Tiny /Encoding 6 0 R /ToUnicode 7 0 R"
         b" /DescendantFonts [8 0 R] >>",
-        stream(cmap % b"4 begincidchar\n<0001> 1\n<0002> 2\n<0003> 3\n<0009> 9\nendcidchar",
-               b"/Type /CMap /CMapName /WP-Encod-0"),  # code 0005 is not listed: CID 0
-        stream(cmap % b"4 beginbfchar\n<0001> <0020>\n<0002> <0041>\n<0003> <0042>\n<0009> <e000>\nendbfchar"),
-        b"<< /Type /Font /Subtype %s /BaseFont /Tiny /CIDToGIDMap /Identity /FontDescriptor 9 0 R"
-        b" /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> >>" % cidfont,
-        b"<< /Type /FontDescriptor /FontName /Tiny /Flags 4 /FontBBox [0 -200 600 800] /ItalicAngle 0"
-        b" /Ascent 800 /Descent -200 /CapHeight 700 /StemV 80 %s 12 0 R >>"
-        % (b"/FontFile3" if cff else b"/FontFile2"),
-        b"<< /Type /Font /Subtype /Type0 /BaseFont /Plain /Encoding /Identity-H /DescendantFonts [13 0 R] >>",
-        stream(b"BT /F1 12 Tf 10 20 Td <00090005> Tj ET", b"/Type /XObject /Subtype /Form /BBox [0 0 200 100]"),
+        cmap(b"cidchar", [b"<%04x> %d" % (code, code) for code in (1, 2, 3, 4, 9)]),  # not 5, 6
+        to_unicode({1: " ", 2: "A", 3: "B", 4: "C", 5: "\u0f40", 6: "", 9: "\ue000"}),
+        descendant % (b"/CIDFontType0" if cff else b"/CIDFontType2", b"Tiny", 9),
+        descriptor % (b"Tiny", b"/FontFile3 11 0 R" if cff else b"/FontFile2 11 0 R"),
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /Plain /Encoding /Identity-H /ToUnicode 12 0 R"
+        b" /DescendantFonts [13 0 R] >>",
         stream(tiny_font(cff), b"/Subtype /OpenType" if cff else b""),
-        b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /Plain /FontDescriptor 14 0 R"
-        b" /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> >>",
-        b"<< /Type /FontDescriptor /FontName /Plain /Flags 4 /FontBBox [0 0 0 0] /ItalicAngle 0"
-        b" /Ascent 0 /Descent 0 /CapHeight 0 /StemV 0 >>",
+        to_unicode({2: "A"}),
+        descendant % (b"/CIDFontType2", b"Plain", 14),
+        descriptor % (b"Plain", b""),
     ]
     out = bytearray(b"%PDF-1.7\n")
     offsets = []
@@ -183,12 +200,12 @@ def type0_pdf(cff: bool) -> bytes:
 
 
 @pytest.mark.parametrize("cff", [False, True], ids=["TrueType", "CFF"])
-def test_empty_glyphs_cid_0_glyphs_past_the_end_and_fonts_not_embedded(cff):
+def test_empty_glyphs_cid_0_codes_past_the_last_glyph_and_fonts_not_embedded(cff):
     pdf = type0_pdf(cff)
-    assert {(font["name"], font["embedded"]) for font in pdfcheck.fonts(pdf)} == {("Tiny", True), ("Plain", False)}
-    # A and the space draw as they should; B draws nothing, 0005 is sent to CID 0, 0009 past the
-    # last glyph; Plain shows 0002 with no font program and no ToUnicode CMap.
-    assert pdfcheck.missing_glyphs(pdf) == {"Tiny": {"B", "<0005>", "\ue000"}, "Plain": {"<0002>"}}
-    with pytest.raises(AssertionError, match=r"  Plain: '<0002>' \(unmapped code\)\n  Tiny: '<0005>' "
-                       r"\(unmapped code\), 'B' \(U\+0042\), '\\ue000' \(U\+E000\)\n"):
+    assert {(font["name"], font["type"], font["embedded"]) for font in pdfcheck.fonts(pdf)} == {
+        ("Tiny", "CID Type 0C (OT)" if cff else "CID TrueType", True), ("Plain", "CID TrueType", False)}
+    assert pdfcheck.missing_glyphs(pdf) == {"Tiny": {"B", "\u0f40", "<0006>", "\ue000"}, "Plain": {"A"}}
+    expected = ("  Plain: 'A' (U+0041)\n  Tiny: '<0006>' (unmapped code), 'B' (U+0042), '\u0f40' (U+0F40),"
+                " '\\ue000' (U+E000)\n")
+    with pytest.raises(AssertionError, match=re.escape(expected)):
         pdfcheck.assert_all_glyphs_rendered(pdf)
