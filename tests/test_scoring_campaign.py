@@ -81,6 +81,30 @@ def test_verify_recomputes_from_ballots_and_catches_tampering(app):
     assert missing.exit_code != 0 and "no campaign 999" in missing.output
 
 
+def test_packed_cells_tally_like_the_answer_rows_and_verify_checks_them(app):
+    campaign, plaintext = build_campaign(codes_per_group=6, unit_rows=UNITS4)
+    for k, code in enumerate(plaintext["服务对象"] + plaintext["机关干部"]):
+        cast(campaign, code, lambda name, item, k=k: (k * 7 + len(name)) % 6)
+    rules, _, _ = rules_for(campaign, {})
+    packed, rows = load_cube(campaign.id, rules), load_cube(campaign.id, rules, packed=False)
+    assert packed.packed is not None and rows.packed is None
+    np.testing.assert_array_equal(packed.counts, rows.counts)
+    np.testing.assert_array_equal(packed.ballots, rows.ballots)
+    # A ballot stored before cells existed: everything is read from the answer rows.
+    db.session.execute(text("UPDATE ballot SET cells = NULL WHERE id = (SELECT min(id) FROM ballot)"))
+    db.session.commit()
+    fallback = load_cube(campaign.id, rules)
+    assert fallback.packed is None
+    np.testing.assert_array_equal(fallback.counts, rows.counts)
+    db.session.execute(text("UPDATE ballot SET cells = :c WHERE cells IS NULL"),
+                       {"c": bytes([4] * len(packed.units) * len(packed.items))})
+    campaigns.close_campaign(campaign, None)
+    db.session.commit()
+    bad = app.test_cli_runner().invoke(args=["results", "verify", str(campaign.id)])
+    assert bad.exit_code == 1
+    assert "packed cells differ from the results recomputed from their answer rows" in bad.output
+
+
 def test_results_are_cached_until_the_next_ballot(app):
     campaign, plaintext = build_campaign(codes_per_group=2)
     first = campaign_results(campaign)

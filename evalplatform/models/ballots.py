@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, ForeignKey, SmallInteger, Text
+from sqlalchemy import BigInteger, ForeignKey, LargeBinary, SmallInteger, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -22,6 +22,10 @@ class Ballot(db.Model):
     )
     rater_group_id: Mapped[int] = mapped_column(ForeignKey("rater_group.id", ondelete="CASCADE"))
     submitted_on: Mapped[date]
+    #: The answers again, packed for scoring: one signed byte per (unit, item) in the
+    #: frozen rules' order, the option index or -1 (see scoring.cube.pack_cells). The
+    #: answer rows stay the record; this is what makes a city's results take a second.
+    cells: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan",
                                                  passive_deletes=True)

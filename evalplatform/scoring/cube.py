@@ -67,6 +67,9 @@ class Cube:
     #: The whole cube a scheme's sub-cube was cut from, for a scheme that combines its
     #: score with another scheme's (None for a whole cube).
     source: Cube | None = field(default=None, repr=False, compare=False)
+    #: The ballots the cube was tallied from, when read from their packed cells (the
+    #: bootstrap reuses them instead of reading the ballots again).
+    packed: BallotArrays | None = field(default=None, repr=False, compare=False)
 
     @property
     def n_options(self) -> int:
@@ -77,7 +80,8 @@ class Cube:
         wanted = set(item_ids)
         index = [i for i, item in enumerate(self.items) if item.id in wanted]
         return replace(self, items=tuple(self.items[i] for i in index),
-                       counts=self.counts[..., index, :, :], source=self.source or self)
+                       counts=self.counts[..., index, :, :], source=self.source or self,
+                       packed=None)
 
     def with_counts(self, counts: np.ndarray) -> Cube:
         return replace(self, counts=counts)
@@ -125,9 +129,68 @@ def structure_from_rules(rules: dict) -> tuple[tuple[CubeUnit, ...], tuple[CubeI
     return units, items, groups
 
 
-def load_cube(campaign_id: int, rules: dict) -> Cube:
-    """The campaign's cube, from one GROUP BY over its answers."""
+NO_ANSWER = -1
+
+
+def pack_cells(unit_ids: list[int], item_ids: list[int],
+               answers: dict[tuple[int, int], int]) -> bytes:
+    """A ballot's answers as one signed byte per (unit, item), units major, in the given
+    (frozen) order; NO_ANSWER where there is none. Options are indexes below 127."""
+    cells = np.full((len(unit_ids), len(item_ids)), NO_ANSWER, dtype=np.int8)
+    u_index = {u: k for k, u in enumerate(unit_ids)}
+    i_index = {i: k for k, i in enumerate(item_ids)}
+    for (unit_id, item_id), option in answers.items():
+        cells[u_index[unit_id], i_index[item_id]] = option
+    return cells.tobytes()
+
+
+def _packed_ballots(campaign_id: int, units: tuple, items: tuple, groups: tuple
+                    ) -> BallotArrays | None:
+    """Every ballot from its packed cells (one small blob per ballot), or None when some
+    ballot has none (stored before cells existed): then the answer rows are read."""
+    result = db.session.connection().execute(
+        select(Ballot.id, Ballot.rater_group_id, Ballot.cells)
+        .where(Ballot.campaign_id == campaign_id).order_by(Ballot.id))
+    rows = result.cursor.fetchall() if result.cursor is not None else []
+    result.close()
+    size = len(units) * len(items)
+    if any(r[2] is None or len(r[2]) != size for r in rows):
+        return None
+    g_index = {g.id: k for k, g in enumerate(groups)}
+    group_of = np.fromiter((g_index.get(r[1], -1) for r in rows), dtype=np.int64, count=len(rows))
+    answers = np.frombuffer(b"".join(bytes(r[2]) for r in rows), dtype=np.int8).reshape(
+        len(rows), len(units), len(items))
+    keep = group_of >= 0
+    return BallotArrays(answers[keep], group_of[keep])
+
+
+def counts_from_ballots(ballots: BallotArrays, shape: tuple[int, int, int, int]) -> np.ndarray:
+    """counts[u, i, g, o] tallied from per-ballot arrays (one bincount)."""
+    n_units, n_items, n_groups, n_options = shape
+    answers = ballots.answers.astype(np.int64)
+    valid = (answers >= 0) & (answers < n_options)
+    cell = np.arange(n_units * n_items, dtype=np.int64).reshape(n_units, n_items)
+    flat = ((cell[None] * n_groups + ballots.groups[:, None, None]) * n_options + answers)[valid]
+    counts = np.bincount(flat, minlength=n_units * n_items * n_groups * n_options)
+    return counts.reshape(shape)
+
+
+def load_cube(campaign_id: int, rules: dict, packed: bool = True) -> Cube:
+    """The campaign's cube: tallied from the ballots' packed cells, or (``packed=False``,
+    or ballots without cells) from one GROUP BY over the answer rows."""
     units, items, groups = structure_from_rules(rules)
+    n_options = max((len(i.options) for i in items), default=1)
+    ballots_found = _packed_ballots(campaign_id, units, items, groups) if packed else None
+    if ballots_found is not None:
+        counts = counts_from_ballots(ballots_found,
+                                     (len(units), len(items), len(groups), n_options))
+        per_group = np.bincount(ballots_found.groups, minlength=len(groups)).astype(np.int64)
+        return Cube(units, items, groups, counts, per_group, int(rules["min_group_size"]),
+                    campaign_id, packed=ballots_found)
+    return _cube_from_answers(campaign_id, rules, units, items, groups)
+
+
+def _cube_from_answers(campaign_id: int, rules: dict, units, items, groups) -> Cube:
     u_index = {u.id: k for k, u in enumerate(units)}
     i_index = {i.id: k for k, i in enumerate(items)}
     g_index = {g.id: k for k, g in enumerate(groups)}
@@ -163,8 +226,14 @@ class BallotArrays:
     groups: np.ndarray
 
 
-def load_ballots(campaign_id: int, cube: Cube) -> BallotArrays:
-    """All ballots of a campaign as arrays shaped like the cube's unit and item axes."""
+def load_ballots(campaign_id: int, cube: Cube, packed: bool = True) -> BallotArrays:
+    """All ballots of a campaign as arrays shaped like the cube's unit and item axes: from
+    their packed cells, or (``packed=False``, or ballots without cells) the answer rows."""
+    if packed and cube.packed is not None:
+        return cube.packed
+    if packed and (found := _packed_ballots(campaign_id, cube.units, cube.items,
+                                            cube.groups)) is not None:
+        return found
     g_index = {g.id: k for k, g in enumerate(cube.groups)}
     ballot_rows = db.session.execute(
         select(Ballot.id, Ballot.rater_group_id).where(Ballot.campaign_id == campaign_id)

@@ -55,8 +55,13 @@ def verify(campaign: Campaign) -> Verification:
         messages.append("rules are not frozen: the campaign is still a draft")
     elif not rules_ok:
         messages.append(f"the frozen rules do not match their SHA-256 {stored_hash}")
-    results = compute(campaign, rules, stored_hash, frozen, schemes)
-    _, recomputed = results_digest(results)
+    _, recomputed = results_digest(compute(campaign, rules, stored_hash, frozen, schemes,
+                                           from_answers=True))
+    _, served = results_digest(compute(campaign, rules, stored_hash, frozen, schemes))
+    cells_ok = served == recomputed
+    if not cells_ok:
+        messages.append("the results served from the ballots' packed cells differ from the "
+                        "results recomputed from their answer rows")
     snapshot = latest_snapshot(campaign)
     results_ok = None
     if snapshot is None:
@@ -66,6 +71,6 @@ def verify(campaign: Campaign) -> Verification:
         if not results_ok:
             messages.append(f"published results {snapshot.results_sha256} differ from the "
                             f"results recomputed from the ballots {recomputed}")
-    ok = rules_ok and results_ok is not False
+    ok = rules_ok and cells_ok and results_ok is not False
     return Verification(ok, rules_ok, results_ok, stored_hash, recomputed,
                         snapshot.results_sha256 if snapshot else None, messages)

@@ -10,6 +10,7 @@ from sqlalchemy import insert
 
 from ..extensions import db
 from ..models import Answer, Ballot, Campaign, Comment
+from ..scoring.cube import pack_cells
 from ..util import today
 from . import ServiceError
 from .codes import spend_code
@@ -76,12 +77,16 @@ def comment_field(unit_id: int | None) -> str:
 
 def questionnaire(campaign: Campaign) -> Questionnaire:
     """The campaign's ballot as respondents see it."""
+    units, items = campaign.units, campaign.items
+    if campaign.rules:  # open: the frozen order, which the ballots' packed cells follow
+        units = _in_order(units, campaign.rules["units"])
+        items = _in_order(items, campaign.rules["items"])
     return Questionnaire(
         campaign_id=campaign.id,
         title=campaign.title,
         intro=campaign.intro,
         comments_enabled=campaign.comments_enabled,
-        units=tuple(QUnit(u.id, u.name, u.category) for u in campaign.units),
+        units=tuple(QUnit(u.id, u.name, u.category) for u in units),
         items=tuple(
             QItem(
                 item.id,
@@ -91,9 +96,14 @@ def questionnaire(campaign: Campaign) -> Questionnaire:
                 item.required,
                 item.scheme,
             )
-            for item in campaign.items
+            for item in items
         ),
     )
+
+
+def _in_order(rows, frozen: list[dict]) -> list:
+    position = {entry["id"]: k for k, entry in enumerate(frozen)}
+    return sorted(rows, key=lambda row: position.get(row.id, len(position)))
 
 
 @dataclass
@@ -185,7 +195,9 @@ def submit_ballot(code_hash: bytes, q: Questionnaire, ballot: BallotInput) -> Re
     if access.campaign_id != q.campaign_id:
         raise ServiceError("访问码与评议表不匹配，请重新输入访问码。")
     row = Ballot(id=_random_id(), campaign_id=q.campaign_id,
-                 rater_group_id=access.rater_group_id, submitted_on=today())
+                 rater_group_id=access.rater_group_id, submitted_on=today(),
+                 cells=pack_cells([u.id for u in q.units], [i.id for i in q.items],
+                                  ballot.answers))
     db.session.add(row)
     db.session.flush()
     if ballot.answers:

@@ -1,0 +1,150 @@
+"""Scoring at city scale: full results (every enabled scheme, bootstrap included) against
+one raw GROUP BY over the same answers in the same database.
+
+    .venv/bin/python bench/scoring.py [--quick] [--sizes 1000,10000,20000]
+
+Each size is a campaign of 100 units in 4 categories × 6 items, 4 rater groups, ballots
+inserted as the respondent path stores them (a ballot row with its packed cells, and one
+answer row per cell). Targets (issue 6): results ≤ 1.5× the raw query; under 2 s without
+the bootstrap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import best_of, machine, result_line  # noqa: E402
+
+UNITS, ITEMS, CATEGORIES = 100, 6, ("综合管理类", "执法监管类", "服务窗口类", "社会管理类")
+GROUPS = (("服务对象", 0.4), ("企业代表", 0.3), ("人大代表", 0.2), ("机关干部", 0.1))
+RAW_GROUP_BY = """
+SELECT a.unit_id, a.item_id, b.rater_group_id, a.option, count(*)
+FROM answer a JOIN ballot b ON b.id = a.ballot_id
+WHERE b.campaign_id = ? GROUP BY a.unit_id, a.item_id, b.rater_group_id, a.option"""
+
+
+def build(app, ballots: int, seed: int = 1):
+    """A frozen campaign with ``ballots`` ballots; returns the campaign id."""
+    from evalplatform.extensions import db
+    from evalplatform.services import campaigns, units
+
+    with app.app_context():
+        made = [units.save_unit(None, f"单位{n:03d}（{ballots}）", CATEGORIES[n % 4], None, None)
+                for n in range(UNITS)]
+        campaign = campaigns.create_campaign(None, title=f"万人评议 {ballots}", min_group_size=5)
+        campaigns.set_units(campaign, [u.id for u in made], None)
+        for name, weight in GROUPS:
+            campaigns.add_group(campaign, name, weight, None)
+        campaigns.apply_template(campaign, "satisfaction", None)
+        for n in range(ITEMS - 1):
+            campaigns.add_item(campaign, f"评价项目{n + 2}", "satisfaction5", True, None)
+        db.session.flush()
+        campaigns.open_campaign(campaign, None)
+        db.session.commit()
+        rules = campaign.rules
+        unit_ids = [u["id"] for u in rules["units"]]
+        item_ids = [i["id"] for i in rules["items"]]
+        group_ids = [g["id"] for g in rules["groups"]]
+        campaign_id = campaign.id
+        path = db.engine.url.database
+    rng = np.random.default_rng(seed)
+    quality = rng.normal(0, 0.6, UNITS)  # each unit's own level: spreads the ranking
+    groups = rng.choice(len(group_ids), size=ballots, p=[0.5, 0.25, 0.15, 0.1])
+    base = rng.normal(1.2, 0.9, (ballots, UNITS, 1)) - quality[None, :, None]
+    answers = np.clip(np.rint(base + rng.normal(0, 0.5, (ballots, UNITS, ITEMS))), 0, 4)
+    answers[rng.random((ballots, UNITS, ITEMS)) < 0.08] = 5  # 不了解
+    answers = answers.astype(np.int8)
+    ids = rng.choice(2**62, size=ballots, replace=False).astype(np.int64) + 1
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA synchronous=OFF")
+    connection.execute("BEGIN")
+    connection.executemany(
+        "INSERT INTO ballot (id, campaign_id, rater_group_id, submitted_on, cells) "
+        "VALUES (?, ?, ?, '2026-11-20', ?)",
+        ((int(ids[b]), campaign_id, group_ids[groups[b]], answers[b].tobytes())
+         for b in range(ballots)))
+    unit_col = np.repeat(np.array(unit_ids), ITEMS)
+    item_col = np.tile(np.array(item_ids), UNITS)
+    connection.executemany(
+        "INSERT INTO answer (ballot_id, unit_id, item_id, option) VALUES (?, ?, ?, ?)",
+        ((int(ids[b]), int(u), int(i), int(o)) for b in range(ballots)
+         for u, i, o in zip(unit_col, item_col, answers[b].ravel(), strict=True)))
+    connection.execute("COMMIT")
+    connection.execute("ANALYZE")
+    connection.close()
+    return campaign_id
+
+
+def measure(app, campaign_id: int, repeat: int) -> dict[str, float]:
+    from evalplatform.extensions import db
+    from evalplatform.models import Campaign
+    from evalplatform.scoring.engine import compute, registered_schemes
+    from evalplatform.scoring.rules import rules_for
+
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        schemes = registered_schemes()
+        rules, digest, frozen = rules_for(campaign, schemes)
+        quick = {**rules, "bootstrap": {**rules["bootstrap"], "replicates": 0}}
+        path = db.engine.url.database
+        out = {
+            "results": best_of(repeat, compute, campaign, rules, digest, frozen, schemes),
+            "no_bootstrap": best_of(repeat, compute, campaign, quick, digest, frozen, schemes),
+            "from_answers": best_of(1, compute, campaign, quick, digest, frozen, schemes,
+                                    from_answers=True),
+        }
+        db.session.remove()
+    connection = sqlite3.connect(path)
+    out["raw"] = best_of(repeat, lambda: connection.execute(RAW_GROUP_BY, (campaign_id,)).fetchall())
+    connection.close()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 and 2,000 ballots only")
+    parser.add_argument("--sizes", default="")
+    args = parser.parse_args()
+    sizes = ([int(s) for s in args.sizes.split(",")] if args.sizes else
+             [1000, 2000] if args.quick else [1000, 10000, 20000])
+    print(f"# scoring: {UNITS} units × {ITEMS} items, {len(GROUPS)} rater groups, "
+          f"500 bootstrap replicates\n# machine: {machine()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["EVALPLATFORM_INSTANCE"] = tmp
+        from flask_migrate import upgrade
+
+        from evalplatform import create_app
+
+        app = create_app({"DATABASE_URL": f"sqlite:///{tmp}/bench.db", "TESTING": True})
+        with app.app_context():
+            upgrade()
+        print("| ballots | answers | build (s) | raw GROUP BY (s) | results, bootstrap (s) "
+              "| results, no bootstrap (s) | from answer rows, no bootstrap (s) | ratio |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        last = None
+        for size in sizes:
+            start = time.perf_counter()
+            campaign_id = build(app, size)
+            built = time.perf_counter() - start
+            m = measure(app, campaign_id, repeat=3 if size <= 10000 else 2)
+            print(f"| {size:,} | {size * UNITS * ITEMS:,} | {built:.1f} | {m['raw']:.3f} "
+                  f"| {m['results']:.3f} | {m['no_bootstrap']:.3f} | {m['from_answers']:.3f} "
+                  f"| {m['results'] / m['raw']:.2f} |", flush=True)
+            last = (size, m)
+    size, m = last
+    print(f"# {size:,} ballots: results without the bootstrap {m['no_bootstrap']:.2f} s "
+          f"(target < 2 s)")
+    result_line("scoring", m["results"], "s", m["raw"])
+
+
+if __name__ == "__main__":
+    main()
