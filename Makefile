@@ -11,7 +11,7 @@ SYSTEM_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-s
                    poppler-utils
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-pg setup system venv db lint clean
+.PHONY: run test test-sqlite test-pg setup system venv db lint clean bench
 
 run: setup db
 	@$(FLASK) demo load --if-empty
@@ -59,3 +59,6 @@ lint: venv
 
 clean:
 	rm -rf $(VENV) $(STAMPS) *.egg-info
+
+bench: setup
+	$(BIN)/python bench/run.py

@@ -1,0 +1,61 @@
+"""Run every benchmark and write docs/performance.md from what they print.
+
+    .venv/bin/python bench/run.py [--quick] [NAME ...]      (make bench)
+
+Each benchmark is a script in bench/ that prints a Markdown table and ends with
+``bench NAME: VALUE UNIT vs baseline VALUE UNIT, ratio R``. Their output goes into
+docs/performance.md under the machine and the command that produced it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import subprocess
+import sys
+
+from common import ROOT, machine
+
+BENCHES = ("submit", "scoring", "reports", "codes")
+HEADER = """# Performance
+
+Measured by `make bench` (`{command}`) on {when}, on: {machine}.
+Every figure comes with a baseline measured in the same run on the same machine; the
+last line of each section is the line DESIGN.md fixes. Re-run to refresh this page.
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (a smoke test)")
+    parser.add_argument("names", nargs="*", help=f"some of: {', '.join(BENCHES)} (default all)")
+    args = parser.parse_args()
+    names = args.names or list(BENCHES)
+    if unknown := set(names) - set(BENCHES):
+        parser.error(f"unknown benchmark {', '.join(sorted(unknown))}")
+    command = "python bench/run.py" + (" --quick" if args.quick else "")
+    sections, failed = [], []
+    for name in names:
+        script = ROOT / "bench" / f"{name}.py"
+        if not script.exists():
+            continue
+        print(f"== {name}", flush=True)
+        run = subprocess.run([sys.executable, str(script), *(["--quick"] if args.quick else [])],
+                             capture_output=True, text=True, cwd=ROOT)
+        out = "\n".join(line for line in run.stdout.splitlines() if not line.startswith("INFO "))
+        print(out, flush=True)
+        if run.returncode != 0:
+            failed.append(name)
+            print(run.stderr[-3000:], file=sys.stderr)
+        sections.append(f"## {name}\n\n```\n{out.strip()}\n```\n" if run.returncode == 0 else
+                        f"## {name}\n\nfailed (exit {run.returncode}).\n")
+    when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    page = HEADER.format(command=command, when=when, machine=machine()) + "\n" + "\n".join(sections)
+    if not args.quick:
+        (ROOT / "docs" / "performance.md").write_text(page, encoding="utf-8")
+        print("wrote docs/performance.md")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
