@@ -38,6 +38,9 @@ def fire(jobs) -> list[int]:
 
     def post(job):
         browser, token, url, data = job
+        # gunicorn closes idle keep-alive connections after 2 s; a POST on such a
+        # connection is reset and not retried. Start every POST on a fresh connection.
+        browser.close()
         barrier.wait()
         return browser.post(url, data={"csrf_token": token, **data}, allow_redirects=False,
                             timeout=60).status_code

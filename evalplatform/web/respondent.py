@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from sqlalchemy import select
 
+from ..database import write_intent
 from ..extensions import db
-from ..models import Campaign, RaterGroup
+from ..models import Campaign, CampaignUnit, RaterGroup, Unit
 from ..services.ballots import check_ballot_rules, parse_ballot, questionnaire, submit_ballot
 from ..services.codes import CodeRefused, check_code, check_code_hash
 from .forms import CodeForm
@@ -25,6 +27,34 @@ REFUSAL_STATUS = {"malformed": 404, "unknown": 404, "used": 410, "void": 410,
 def _refused(error: CodeRefused):
     session.pop("code", None)
     return render_template("respondent/refused.html", error=error), REFUSAL_STATUS[error.reason]
+
+
+def _questionnaire(campaign: Campaign):
+    """``questionnaire(campaign)``, built once per process for a campaign whose rules are
+    frozen (open or closed) and reused while nothing it shows has changed.
+
+    Once a campaign opens its items and unit list are locked (and the frozen rules, hence
+    their SHA-256, hold every item's label, scheme and options); what can still change is
+    the campaign's title and intro and the units' names, categories and order. Those are
+    part of the cache key, read fresh on every request in one small query.
+    """
+    if campaign.rules_sha256 is None:
+        return questionnaire(campaign)
+    unit_rows = tuple(tuple(row) for row in db.session.execute(
+        select(Unit.id, Unit.name, Unit.category, Unit.position)
+        .join(CampaignUnit, CampaignUnit.unit_id == Unit.id)
+        .where(CampaignUnit.campaign_id == campaign.id)
+        .order_by(Unit.id)
+    ))
+    key = (campaign.rules_sha256, campaign.title, campaign.intro, campaign.comments_enabled,
+           unit_rows)
+    cache = current_app.extensions.setdefault("evalplatform.questionnaires", {})
+    cached = cache.get(campaign.id)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    q = questionnaire(campaign)
+    cache[campaign.id] = (key, q)
+    return q
 
 
 def _start(access):
@@ -63,17 +93,25 @@ def survey():
         if "receipt" in session:
             return redirect(url_for("respondent.done"), 303)
         return redirect(url_for("respondent.index"), 303)
-    try:
-        access = check_code_hash(bytes.fromhex(stored))
-    except (CodeRefused, ValueError) as error:
-        return _refused(error if isinstance(error, CodeRefused) else CodeRefused("unknown"))
-    campaign = db.session.get(Campaign, access.campaign_id)
-    group = db.session.get(RaterGroup, access.rater_group_id)
-    q = questionnaire(campaign)
     ballot, status = None, 200
-    if request.method == "POST":
-        ballot = parse_ballot(q, request.form)
-        check_ballot_rules(campaign, q, ballot)
+    # On SQLite a POST's transactions start with BEGIN IMMEDIATE, i.e. hold the one write
+    # lock from their first query to their commit. Only spending the code and storing the
+    # ballot write: the code check, the questionnaire and the ballot's validation read in a
+    # plain transaction, ended before the short write transaction begins (spend_code's
+    # conditional UPDATE decides again, atomically, whether the code may be used).
+    with write_intent(False):
+        try:
+            access = check_code_hash(bytes.fromhex(stored))
+        except (CodeRefused, ValueError) as error:
+            return _refused(error if isinstance(error, CodeRefused) else CodeRefused("unknown"))
+        campaign = db.session.get(Campaign, access.campaign_id)
+        q = _questionnaire(campaign)
+        if request.method == "POST":
+            ballot = parse_ballot(q, request.form)
+            check_ballot_rules(campaign, q, ballot)
+            if ballot.valid:
+                db.session.commit()  # end the read transaction: it wrote nothing
+    if ballot is not None:
         if ballot.valid:
             try:
                 receipt = submit_ballot(access.code_hash, q, ballot)
@@ -87,6 +125,7 @@ def survey():
                                   "units": receipt.units_rated}
             return redirect(url_for("respondent.done"), 303)
         status = 422
+    group = db.session.get(RaterGroup, access.rater_group_id)
     return render_template("respondent/survey.html", q=q, group=group, campaign=campaign,
                            ballot=ballot), status
 
