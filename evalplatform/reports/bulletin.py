@@ -101,15 +101,6 @@ def render(html: str, progress: Progress | None = None, step: int = 0, steps: in
     return Rendered(document.write_pdf(), len(document.pages))
 
 
-def bulletin_pdf(campaign: Campaign, progress: Progress | None = None) -> Rendered:
-    if progress:
-        progress(0, 4, "计算评议结果")
-    results = campaign_results(campaign)
-    if progress:
-        progress(1, 4, "组织通报内容")
-    return render(bulletin_html(campaign, results), progress, 2, 4)
-
-
 def bulletin_filename(campaign: Campaign) -> str:
     return safe_name(f"{campaign.title}-通报") + ".pdf"
 

@@ -16,12 +16,12 @@ from ..database import write_intent
 from ..extensions import db
 from ..models import Campaign, Document, Job, Unit
 from ..reports import bulletin as reports
+from ..reports.bulletin import Progress
 from ..scoring.engine import campaign_results
 from ..scoring.results import CampaignResults
 from . import ServiceError
 from .documents import ZIP, Made, store_all
 
-Progress = Callable[[int, int, str], None]
 Output = tuple[CampaignResults, list[Made]]
 
 
