@@ -24,3 +24,4 @@ _control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET")
 control_socket_disable = not _control_socket
 if _control_socket:
     control_socket = _control_socket
+

@@ -5,12 +5,15 @@
 A fresh instance (SQLite in a temp dir, then PostgreSQL in a scratch database that is
 created and dropped) is migrated and given a campaign shaped like a real one: 20 units
 in 3 categories, 4 rater groups, the satisfaction template, enough codes. gunicorn serves
-it with the project's gunicorn.conf.py on 127.0.0.1 and CLIENTS concurrent clients do what
-a phone does, one ballot after another, each with a fresh cookie jar:
+it with the project's gunicorn.conf.py on 127.0.0.1 and CLIENTS concurrent clients post
+ballots, each with its own cookie jar.
 
-    GET /s/<code>  -> 303 to /survey, session cookie
-    GET /survey    -> 200, CSRF token from the form
-    POST /survey   -> 303 to /done, every unit graded
+The figure (``bench submit``) is the respondent's submission: POST /survey with the
+session cookie and CSRF token, every unit graded -> code check, CSRF, validation, code
+spent and ballot stored, 303 to /done. Before the measured window every client opens its
+ballots the way a phone does (GET /s/<code> -> 303 + session cookie, GET /survey -> the
+form and its CSRF token), so that the window measures submissions only. Also reported:
+the whole three-request flow per ballot ("3 requests"), the pages included.
 
 Measured: ballots/s (successful POSTs per second over the measuring window, after a
 warm-up) and the POST's p50/p99 latency. Afterwards the database must hold exactly one
@@ -19,12 +22,13 @@ ballot (with all its answers) and one spent code per successful POST.
 Baseline, same run, same gunicorn settings, same clients: bench/bare_app.py, a bare Flask
 app on sqlite3 that stores the same ballot (one ballot row + its answer rows, the same
 pragmas and BEGIN IMMEDIATE) from a single POST. Ratio = project ÷ baseline ballots/s.
+PostgreSQL is measured with 1, 2 and 4 gunicorn workers (the same clients), to show how
+throughput follows the workers while there are cores to run them.
 
 Load generator: Python, in CLIENT_PROCS processes × threads, http.client with keep-alive
-(wrk is not installed here, and the three-step flow with cookies and a CSRF token per
-ballot is simple to script in Python; clients spend most of their time waiting, and
-their CPU time is measured and reported since on 2 cores they share the machine with
-the server).
+(wrk is not installed here, and the flow with cookies and a CSRF token per ballot is
+simple to script in Python; clients spend most of their time waiting, and their CPU time
+is measured and reported since on 2 cores they share the machine with the server).
 
 ``--profile`` instead runs the respondent flow in-process under pyinstrument (Flask test
 client, SQLite) and prints where the time goes.
@@ -218,14 +222,13 @@ def _cookie_header(jar: dict) -> dict:
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
-def _client_thread(port, mode, codes, fields, start_at, end_at, out, seed):
-    rnd = random.Random(seed)
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    posts, errors, exhausted = [], {}, False
+def _connection(port):
+    """A keep-alive connection and a request function that reconnects once on a reset."""
+    state = {"conn": http.client.HTTPConnection("127.0.0.1", port, timeout=60)}
 
     def request(method, path, body=None, headers=None):
-        nonlocal conn
         for attempt in range(2):
+            conn = state["conn"]
             try:
                 conn.request(method, path, body=body, headers=headers or {})
                 resp = conn.getresponse()
@@ -235,51 +238,79 @@ def _client_thread(port, mode, codes, fields, start_at, end_at, out, seed):
                 return resp, data
             except (http.client.HTTPException, OSError):
                 conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                state["conn"] = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
                 if attempt or method == "POST":
                     raise
+
+    return request, lambda: state["conn"].close()
+
+
+def _open_ballot(request, code):
+    """GET /s/<code> then GET /survey, as a phone does: (cookie header, CSRF token) or an
+    error label."""
+    jar: dict = {}
+    resp, _ = request("GET", f"/s/{code}")
+    if resp.status != 303:
+        return f"GET /s {resp.status}"
+    _cookies(resp, jar)
+    resp, page = request("GET", "/survey", headers=_cookie_header(jar))
+    if resp.status != 200:
+        return f"GET /survey {resp.status}"
+    _cookies(resp, jar)
+    token = CSRF_RE.search(page)
+    if token is None:
+        return "no csrf token"
+    return _cookie_header(jar), token.group(1).decode()
+
+
+def _client_thread(port, mode, work, fields, start_at, end_at, out, seed):
+    """One client. ``mode``: "prepare" opens a ballot for each code in ``work`` (no time
+    limit) and returns them; "post" posts a prepared ballot after another; "flow" does
+    the three requests per code; "bare" posts to the baseline."""
+    rnd = random.Random(seed)
+    request, close = _connection(port)
+    posts, errors, exhausted, prepared = [], {}, False, []
 
     def fail(what):
         errors[what] = errors.get(what, 0) + 1
 
+    if mode == "prepare":
+        for code in work:
+            try:
+                opened = _open_ballot(request, code)
+            except (http.client.HTTPException, OSError) as error:
+                opened = type(error).__name__
+            if isinstance(opened, str):
+                fail(opened)
+            else:
+                prepared.append(opened)
+        close()
+        out.append((prepared, errors, False))
+        return
     delay = start_at - time.time()
     if delay > 0:
         time.sleep(delay)
+    work = list(work)
     while time.time() < end_at:
         answers = {name: str(rnd.randrange(n)) for name, n in fields}
         try:
             if mode == "bare":
-                body = urlencode(answers)
-                t0 = time.perf_counter()
-                resp, _ = request("POST", "/ballot", body, FORM)
-                t1 = time.perf_counter()
-                if resp.status == 303:
-                    posts.append((time.time(), t1 - t0))
-                else:
-                    fail(f"POST {resp.status}")
-                continue
-            if not codes:
-                exhausted = True
-                break
-            code = codes.pop()
-            jar: dict = {}
-            resp, _ = request("GET", f"/s/{code}")
-            if resp.status != 303:
-                fail(f"GET /s {resp.status}")
-                continue
-            _cookies(resp, jar)
-            resp, page = request("GET", "/survey", headers=_cookie_header(jar))
-            if resp.status != 200:
-                fail(f"GET /survey {resp.status}")
-                continue
-            _cookies(resp, jar)
-            token = CSRF_RE.search(page)
-            if token is None:
-                fail("no csrf token")
-                continue
-            body = urlencode({"csrf_token": token.group(1).decode(), **answers})
+                path, headers, body = "/ballot", FORM, urlencode(answers)
+            else:
+                if not work:
+                    exhausted = True
+                    break
+                opened = work.pop()
+                if mode == "flow":
+                    opened = _open_ballot(request, opened)
+                    if isinstance(opened, str):
+                        fail(opened)
+                        continue
+                cookie, token = opened
+                path, headers = "/survey", {**FORM, **cookie}
+                body = urlencode({"csrf_token": token, **answers})
             t0 = time.perf_counter()
-            resp, _ = request("POST", "/survey", body, {**FORM, **_cookie_header(jar)})
+            resp, _ = request("POST", path, body, headers)
             t1 = time.perf_counter()
             if resp.status == 303:
                 posts.append((time.time(), t1 - t0))
@@ -287,16 +318,16 @@ def _client_thread(port, mode, codes, fields, start_at, end_at, out, seed):
                 fail(f"POST {resp.status}")
         except (http.client.HTTPException, OSError) as error:
             fail(type(error).__name__)
-    conn.close()
+    close()
     out.append((posts, errors, exhausted))
 
 
-def _client_process(port, mode, code_slices, fields, start_at, end_at, queue, seed):
+def _client_process(port, mode, slices, fields, start_at, end_at, queue, seed):
     out: list = []
     threads = [threading.Thread(target=_client_thread,
-                                args=(port, mode, codes, fields, start_at, end_at, out,
+                                args=(port, mode, work, fields, start_at, end_at, out,
                                       seed * 1000 + i))
-               for i, codes in enumerate(code_slices)]
+               for i, work in enumerate(slices)]
     for t in threads:
         t.start()
     for t in threads:
@@ -305,34 +336,47 @@ def _client_process(port, mode, code_slices, fields, start_at, end_at, queue, se
     queue.put((out, times.user + times.system))
 
 
-def drive(port: int, mode: str, codes: list[str], fields, duration: float,
-          warmup: float) -> dict:
-    """Run CLIENT_PROCS × CLIENT_THREADS clients for warmup + duration seconds."""
+def _run_clients(port, mode, work, fields, start_at, end_at):
+    """CLIENT_PROCS processes × CLIENT_THREADS threads sharing ``work`` out; returns what
+    each thread returned and the clients' CPU seconds."""
     n = CLIENT_PROCS * CLIENT_THREADS
-    slices = [codes[i::n] for i in range(n)]
+    slices = [work[i::n] for i in range(n)]
     ctx = mp.get_context("fork")
     queue = ctx.Queue()
-    start_at = time.time() + 0.5
-    end_at = start_at + warmup + duration
     procs = [ctx.Process(target=_client_process,
                          args=(port, mode, slices[p::CLIENT_PROCS], fields, start_at, end_at,
                                queue, p))
              for p in range(CLIENT_PROCS)]
-    cpu_before = os.times()
     for p in procs:
         p.start()
     results = [queue.get() for _ in procs]
     for p in procs:
         p.join()
-    posts, errors, exhausted, client_cpu = [], {}, False, 0.0
-    for out, cpu in results:
-        client_cpu += cpu
-        for p, e, x in out:
-            posts += p
-            exhausted |= x
-            for k, v in e.items():
-                errors[k] = errors.get(k, 0) + v
-    del cpu_before
+    return [r for out, _ in results for r in out], sum(cpu for _, cpu in results)
+
+
+def prepare(port: int, codes: list[str]) -> tuple[list, dict]:
+    """Open a ballot for every code (the two GETs), before the measured window."""
+    outs, _ = _run_clients(port, "prepare", codes, [], 0, 0)
+    prepared, errors = [], {}
+    for p, e, _ in outs:
+        prepared += p
+        for k, v in e.items():
+            errors[k] = errors.get(k, 0) + v
+    return prepared, errors
+
+
+def drive(port: int, mode: str, work: list, fields, duration: float, warmup: float) -> dict:
+    """Run the clients for warmup + duration seconds; measure the last ``duration``."""
+    start_at = time.time() + 0.5
+    end_at = start_at + warmup + duration
+    outs, client_cpu = _run_clients(port, mode, work, fields, start_at, end_at)
+    posts, errors, exhausted = [], {}, False
+    for p, e, x in outs:
+        posts += p
+        exhausted |= x
+        for k, v in e.items():
+            errors[k] = errors.get(k, 0) + v
     window = [lat for t, lat in posts if start_at + warmup <= t <= end_at]
     lat = sorted(window)
     return {
@@ -370,8 +414,16 @@ def run_config(label, target, workers, env, log, mode, codes, fields, duration, 
     before = db_counts(database_url)
     server = Server(target, workers, env, log, extra)
     try:
+        work = codes
+        if mode == "post":
+            t0 = time.perf_counter()
+            work, prep_errors = prepare(server.port, codes)
+            if prep_errors:
+                print(f"  !! opening ballots: {prep_errors}", flush=True)
+            print(f"  ({label}: {len(work)} ballots opened first, GET /s + GET /survey, "
+                  f"{len(work) / (time.perf_counter() - t0):.0f} per second)", flush=True)
         cpu0 = server_cpu(server.process.pid)
-        result = drive(server.port, mode, codes, fields, duration, warmup)
+        result = drive(server.port, mode, work, fields, duration, warmup)
         result["server_cpu"] = (server_cpu(server.process.pid) - cpu0) / (warmup + duration)
     finally:
         server.stop()
@@ -448,7 +500,7 @@ def main() -> None:
         return
 
     duration, warmup = (3.0, 1.0) if args.quick else (15.0, 2.0)
-    codes_per_run = 1500 if args.quick else 8000
+    codes_per_run = 5000 if args.quick else 10000
     workers = int(os.environ.get("GUNICORN_WORKERS", str(os.cpu_count() or 2)))
     clients = CLIENT_PROCS * CLIENT_THREADS
     print(f"bench submit: {machine()}")
@@ -471,7 +523,7 @@ def main() -> None:
         instance = tmp / "sqlite"
         instance.mkdir()
         sqlite_url = f"sqlite:///{instance / 'app.db'}"
-        _, codes, fields = setup_instance(sqlite_url, instance, codes_per_run)
+        _, codes, fields = setup_instance(sqlite_url, instance, 2 * codes_per_run)
         common_env = {"SECRET_KEY": SECRET_KEY, "CODE_HASH_KEY": CODE_HASH_KEY,
                       "JOBS_BACKEND": "inline"}
         import sqlite3
@@ -485,12 +537,16 @@ def main() -> None:
                           fields_env, tmp / "bare.log", "bare", [], fields, duration, warmup,
                           f"sqlite:///{bare_db}", extra=("--pythonpath", "bench"))
         rows.append(bare)
-        project = run_config("evalplatform, SQLite", "wsgi:app", workers,
-                             {**common_env, "DATABASE_URL": sqlite_url,
-                              "EVALPLATFORM_INSTANCE": str(instance)},
-                             tmp / "sqlite.log", "project", codes, fields, duration, warmup,
+        sqlite_env = {**common_env, "DATABASE_URL": sqlite_url,
+                      "EVALPLATFORM_INSTANCE": str(instance)}
+        project = run_config("evalplatform, SQLite", "wsgi:app", workers, sqlite_env,
+                             tmp / "sqlite.log", "post", codes[::2], fields, duration, warmup,
                              sqlite_url)
         rows.append(project)
+        flow = run_config("evalplatform, SQLite, 3 requests", "wsgi:app", workers,
+                          sqlite_env, tmp / "sqlite-flow.log", "flow", codes[1::2], fields,
+                          duration, warmup, sqlite_url)
+        rows.append(flow)
 
         pg_results = {}
         if pg_admin:
@@ -504,7 +560,7 @@ def main() -> None:
                 pg_results[n] = run_config(
                     f"evalplatform, PostgreSQL, {n}w", "wsgi:app", n,
                     {**common_env, "DATABASE_URL": pg_url, "EVALPLATFORM_INSTANCE": str(instance)},
-                    tmp / f"pg-{n}.log", "project", codes[i::len(scaling)], fields, duration,
+                    tmp / f"pg-{n}.log", "post", codes[i::len(scaling)], fields, duration,
                     warmup, pg_url)
                 rows.append(pg_results[n])
     finally:

@@ -23,7 +23,9 @@ ENV_SETTINGS = (
 
 
 class Defaults:
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    #: PostgreSQL connections can die behind the pool's back (server restart, idle
+    #: timeouts), so they are pinged when taken from the pool; SQLite's cannot.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     WTF_CSRF_TIME_LIMIT = None  # a slow respondent must not lose the ballot
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -82,6 +84,14 @@ def load(app, overrides: dict | None) -> None:
     instance = Path(app.instance_path)
     app.config.setdefault("DATABASE_URL", f"sqlite:///{instance / 'evalplatform.db'}")
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        from .database import SQLiteConnection
+
+        options["connect_args"] = {"factory": SQLiteConnection, **options.get("connect_args", {})}
+    else:
+        options.setdefault("pool_pre_ping", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance, "secret-key")
     if not app.config.get("CODE_HASH_KEY"):

@@ -135,6 +135,37 @@ def test_campaign_closed_while_filling_refuses_and_stores_nothing(client, campai
     assert db.session.scalar(select(func.count()).where(AccessCode.status == "used")) == 0
 
 
+def test_ballot_checked_against_rules_that_changed_is_refused_and_stores_nothing(client,
+                                                                                 campaign):
+    """The server checks a ballot against the questionnaire it built when the form was
+    opened; should the campaign's rules differ by the time it is stored (here: changed
+    behind the application's back), the ballot is refused whole and the code kept."""
+    c, codes = campaign
+    page = start(client, codes["服务对象"][0])
+    c.rules_sha256 = "0" * 64
+    db.session.commit()
+    response = submit(client, page, full_ballot(c))
+    assert response.status_code == 409
+    assert "评议表已更新，您的评议未保存" in response.get_data(as_text=True)
+    assert ballot_count() == 0
+    assert db.session.scalar(select(func.count()).where(AccessCode.status == "used")) == 0
+    # opening the code again builds the form anew, and the ballot goes in
+    page = start(client, codes["服务对象"][0])
+    assert submit(client, page, full_ballot(c)).status_code == 303
+    assert ballot_count() == 1
+
+
+def test_ballot_posted_to_a_process_that_never_showed_the_form_is_stored(client, app,
+                                                                         campaign):
+    """Behind gunicorn the form may come from one worker and the ballot go to another."""
+    c, codes = campaign
+    page = start(client, codes["服务对象"][0])
+    app.extensions.pop("evalplatform.questionnaires")
+    assert submit(client, page, full_ballot(c, 1)).status_code == 303
+    assert ballot_count() == 1
+    assert db.session.scalar(select(func.count()).select_from(Answer)) == len(c.units) * len(c.items)
+
+
 def test_partial_ballot_is_refused_with_fields_marked_and_answers_kept(client, campaign):
     c, codes = campaign
     page = start(client, codes["服务对象"][0])

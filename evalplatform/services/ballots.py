@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass, field
 from datetime import date
@@ -53,6 +54,11 @@ class Questionnaire:
     comments_enabled: bool
     units: tuple[QUnit, ...]
     items: tuple[QItem, ...]
+    #: The frozen rules' SHA-256 once the campaign is open; a ballot checked against this
+    #: questionnaire is stored only while the campaign's rules still have this hash.
+    rules_sha256: str | None = None
+    #: ``{scheme key: config}`` of the enabled schemes, for the validate_ballot hook.
+    schemes: dict = field(default_factory=dict, compare=False)
 
     @property
     def categories(self) -> list[tuple[str, list[QUnit]]]:
@@ -81,6 +87,9 @@ def questionnaire(campaign: Campaign) -> Questionnaire:
     if campaign.rules:  # open: the frozen order, which the ballots' packed cells follow
         units = _in_order(units, campaign.rules["units"])
         items = _in_order(items, campaign.rules["items"])
+        schemes = {k: v["config"] for k, v in campaign.rules["schemes"].items()}
+    else:
+        schemes = {row.scheme: row.config for row in campaign.schemes}
     return Questionnaire(
         campaign_id=campaign.id,
         title=campaign.title,
@@ -98,6 +107,8 @@ def questionnaire(campaign: Campaign) -> Questionnaire:
             )
             for item in items
         ),
+        rules_sha256=campaign.rules_sha256,
+        schemes=schemes,
     )
 
 
@@ -153,19 +164,22 @@ def parse_ballot(q: Questionnaire, form) -> BallotInput:
     return result
 
 
-def check_ballot_rules(campaign: Campaign, q: Questionnaire, ballot: BallotInput) -> None:
+def check_ballot_rules(q: Questionnaire, ballot: BallotInput) -> None:
     """Add to ``ballot.errors`` what the enabled schemes' rules refuse (validate_ballot
-    hook), e.g. more 优秀 votes than allowed. Only a ballot complete so far is checked."""
+    hook), e.g. more 优秀 votes than allowed. Only a ballot complete so far is checked.
+
+    The campaign is read from the database only if some implementation asks for it.
+    """
     from ..plugins import hook
 
     if not ballot.valid:
         return
-    if campaign.rules is not None:
-        schemes = {k: v["config"] for k, v in campaign.rules["schemes"].items()}
-    else:
-        schemes = {row.scheme: row.config for row in campaign.schemes}
-    for problems in hook().validate_ballot(campaign=campaign, questionnaire=q, ballot=ballot,
-                                           schemes=schemes):
+    caller = hook().validate_ballot
+    campaign = None
+    if any("campaign" in impl.argnames for impl in caller.get_hookimpls()):
+        campaign = db.session.get(Campaign, q.campaign_id)
+    for problems in caller(campaign=campaign, questionnaire=q, ballot=ballot,
+                           schemes=q.schemes):
         for field_name, message in (problems or {}).items():
             ballot.errors.setdefault(field_name, message)
 
@@ -183,6 +197,14 @@ def _random_id() -> int:
     return secrets.randbits(63) or 1
 
 
+@functools.cache
+def _insert_statements():
+    """Core INSERTs, built once (building a statement costs more than running it here):
+    a ballot is written, never read back, so the ORM's unit of work would only cost time
+    while the write lock is held."""
+    return insert(Ballot.__table__), insert(Answer.__table__), insert(Comment.__table__)
+
+
 def submit_ballot(code_hash: bytes, q: Questionnaire, ballot: BallotInput) -> Receipt:
     """Spend the code and store the ballot in the current transaction.
 
@@ -191,22 +213,21 @@ def submit_ballot(code_hash: bytes, q: Questionnaire, ballot: BallotInput) -> Re
     """
     if not ballot.valid:
         raise ServiceError("评议表填写不完整，请检查标记的项目。")
-    access = spend_code(code_hash)
-    if access.campaign_id != q.campaign_id:
-        raise ServiceError("访问码与评议表不匹配，请重新输入访问码。")
-    row = Ballot(id=_random_id(), campaign_id=q.campaign_id,
-                 rater_group_id=access.rater_group_id, submitted_on=today(),
-                 cells=pack_cells([u.id for u in q.units], [i.id for i in q.items],
-                                  ballot.answers))
-    db.session.add(row)
-    db.session.flush()
-    if ballot.answers:
-        db.session.execute(
-            insert(Answer),
-            [{"ballot_id": row.id, "unit_id": unit_id, "item_id": item_id, "option": option}
-             for (unit_id, item_id), option in ballot.answers.items()],
-        )
-    for unit_id, text in ballot.comments.items():
-        db.session.add(Comment(id=_random_id(), ballot_id=row.id, unit_id=unit_id, text=text))
+    # Everything is prepared before the first statement takes the write lock.
+    ballot_id, submitted_on = _random_id(), today()
+    cells = pack_cells([u.id for u in q.units], [i.id for i in q.items], ballot.answers)
+    answers = [{"ballot_id": ballot_id, "unit_id": unit_id, "item_id": item_id, "option": option}
+               for (unit_id, item_id), option in ballot.answers.items()]
+    comments = [{"id": _random_id(), "ballot_id": ballot_id, "unit_id": unit_id, "text": text}
+                for unit_id, text in ballot.comments.items()]
+    insert_ballot, insert_answers, insert_comments = _insert_statements()
+    access = spend_code(code_hash, q.campaign_id, q.rules_sha256)
+    db.session.execute(insert_ballot, {
+        "id": ballot_id, "campaign_id": q.campaign_id, "rater_group_id": access.rater_group_id,
+        "submitted_on": submitted_on, "cells": cells})
+    if answers:
+        db.session.execute(insert_answers, answers)
+    if comments:
+        db.session.execute(insert_comments, comments)
     units_rated = len({unit_id for unit_id, _ in ballot.answers})
-    return Receipt(q.title, row.submitted_on, units_rated)
+    return Receipt(q.title, submitted_on, units_rated)

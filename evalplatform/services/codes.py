@@ -7,13 +7,14 @@ download made when the batch is issued.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from ..extensions import db
 from ..models import AccessCode, Campaign, CodeBatch, RaterGroup
@@ -117,6 +118,7 @@ REFUSALS = {
     "void": "该访问码已作废，请联系发放访问码的工作人员。",
     "draft": "该评议活动尚未开始，请在活动开始后再使用访问码。",
     "closed": "该评议活动已经结束，感谢您的关注。",
+    "stale": "评议表已更新，您的评议未保存。请重新打开访问码链接，按新的评议表填写。",
 }
 
 
@@ -165,23 +167,43 @@ def check_code_hash(code_hash: bytes) -> CodeAccess:
     return CodeAccess(code_hash, campaign_id, group_id)
 
 
-def spend_code(code_hash: bytes) -> CodeAccess:
+@functools.cache
+def _spend_statement(for_campaign: bool, for_rules: bool):
+    """The conditional UPDATE of spend_code, built once: building a statement costs more
+    than running it, and this one runs once a ballot."""
+    codes, campaigns = AccessCode.__table__, Campaign.__table__
+    open_campaigns = select(campaigns.c.id).where(campaigns.c.status == "open")
+    if for_rules:
+        open_campaigns = open_campaigns.where(
+            campaigns.c.rules_sha256 == bindparam("rules"))
+    condition = [codes.c.code_hash == bindparam("hash"), codes.c.status == CODE_NEW,
+                 codes.c.campaign_id.in_(open_campaigns)]
+    if for_campaign:
+        condition.append(codes.c.campaign_id == bindparam("campaign"))
+    # A Core UPDATE on the table: nothing in the session needs to be kept in step with it.
+    return (update(codes).where(*condition).values(status=CODE_USED)
+            .returning(codes.c.campaign_id, codes.c.rater_group_id))
+
+
+def spend_code(code_hash: bytes, campaign_id: int | None = None,
+               rules_sha256: str | None = None) -> CodeAccess:
     """Mark a code used, atomically; raise CodeRefused if it cannot be used.
 
     One conditional UPDATE decides: of any number of concurrent calls with one code,
-    exactly one succeeds. Call inside the transaction that stores the ballot.
+    exactly one succeeds. Call inside the transaction that stores the ballot. With
+    ``campaign_id`` and ``rules_sha256`` (the questionnaire the ballot was checked
+    against), the code is spent only for that campaign while its rules have that hash.
     """
-    open_campaigns = select(Campaign.id).where(Campaign.status == "open")
+    params = {"hash": code_hash, "campaign": campaign_id, "rules": rules_sha256}
     row = db.session.execute(
-        update(AccessCode)
-        .where(AccessCode.code_hash == code_hash, AccessCode.status == CODE_NEW,
-               AccessCode.campaign_id.in_(open_campaigns))
-        .values(status=CODE_USED)
-        .returning(AccessCode.campaign_id, AccessCode.rater_group_id)
+        _spend_statement(campaign_id is not None, rules_sha256 is not None),
+        {k: v for k, v in params.items() if v is not None},
     ).first()
     if row is None:
         check_code_hash(code_hash)  # raises with the precise reason
-        raise CodeRefused("used")  # it was spent between the two statements
+        # The code is usable, so another condition failed: the ballot was checked against
+        # another campaign's form, or rules that are not the campaign's any more.
+        raise CodeRefused("stale" if campaign_id is not None else "used")
     return CodeAccess(code_hash, row[0], row[1])
 
 

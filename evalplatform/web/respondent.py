@@ -14,18 +14,19 @@ from sqlalchemy import select
 from ..database import write_intent
 from ..extensions import db
 from ..models import Campaign, CampaignUnit, RaterGroup, Unit
-from ..services.ballots import check_ballot_rules, parse_ballot, questionnaire, submit_ballot
+from ..services.ballots import Questionnaire, check_ballot_rules, parse_ballot, questionnaire, submit_ballot
 from ..services.codes import CodeRefused, check_code, check_code_hash
 from .forms import CodeForm
 
 bp = Blueprint("respondent", __name__)
 
 REFUSAL_STATUS = {"malformed": 404, "unknown": 404, "used": 410, "void": 410,
-                  "draft": 403, "closed": 403}
+                  "draft": 403, "closed": 403, "stale": 409}
 
 
 def _refused(error: CodeRefused):
     session.pop("code", None)
+    session.pop("campaign", None)
     return render_template("respondent/refused.html", error=error), REFUSAL_STATUS[error.reason]
 
 
@@ -48,7 +49,7 @@ def _questionnaire(campaign: Campaign):
     ))
     key = (campaign.rules_sha256, campaign.title, campaign.intro, campaign.comments_enabled,
            unit_rows)
-    cache = current_app.extensions.setdefault("evalplatform.questionnaires", {})
+    cache = _cache()
     cached = cache.get(campaign.id)
     if cached is not None and cached[0] == key:
         return cached[1]
@@ -57,8 +58,21 @@ def _questionnaire(campaign: Campaign):
     return q
 
 
+def _cache() -> dict:
+    return current_app.extensions.setdefault("evalplatform.questionnaires", {})
+
+
+def _cached(campaign_id) -> Questionnaire | None:
+    """The questionnaire this process last built for an open campaign, if any. Unit names
+    in it may be out of date (they only appear in messages); its items, options and unit
+    ids are those of the frozen rules whose hash it carries."""
+    cached = _cache().get(campaign_id)
+    return cached[1] if cached is not None else None
+
+
 def _start(access):
     session["code"] = access.code_hash.hex()
+    session["campaign"] = access.campaign_id
     session.pop("receipt", None)
     return redirect(url_for("respondent.survey"), 303)
 
@@ -93,41 +107,61 @@ def survey():
         if "receipt" in session:
             return redirect(url_for("respondent.done"), 303)
         return redirect(url_for("respondent.index"), 303)
+    try:
+        code_hash = bytes.fromhex(stored)
+    except ValueError:
+        return _refused(CodeRefused("unknown"))
+    if request.method == "POST":
+        # The usual case reads nothing before it writes: the questionnaire this process
+        # built for the campaign (frozen while it is open) checks the ballot, then one
+        # short write transaction spends the code, which also proves that the code is
+        # still usable and the campaign's rules still those the ballot was checked against.
+        q = _cached(session.get("campaign"))
+        if q is not None:
+            with write_intent(False):
+                ballot = parse_ballot(q, request.form)
+                check_ballot_rules(q, ballot)
+                db.session.commit()  # ends a read a plugin's rule may have made
+            if ballot.valid:
+                return _submit(code_hash, q, ballot)
+    # A page to show (the form, or the ballot back with its errors): read in a plain
+    # transaction, which on SQLite never waits for writers.
     ballot, status = None, 200
-    # On SQLite a POST's transactions start with BEGIN IMMEDIATE, i.e. hold the one write
-    # lock from their first query to their commit. Only spending the code and storing the
-    # ballot write: the code check, the questionnaire and the ballot's validation read in a
-    # plain transaction, ended before the short write transaction begins (spend_code's
-    # conditional UPDATE decides again, atomically, whether the code may be used).
     with write_intent(False):
         try:
-            access = check_code_hash(bytes.fromhex(stored))
-        except (CodeRefused, ValueError) as error:
-            return _refused(error if isinstance(error, CodeRefused) else CodeRefused("unknown"))
+            access = check_code_hash(code_hash)
+        except CodeRefused as error:
+            return _refused(error)
         campaign = db.session.get(Campaign, access.campaign_id)
         q = _questionnaire(campaign)
         if request.method == "POST":
             ballot = parse_ballot(q, request.form)
-            check_ballot_rules(campaign, q, ballot)
-            if ballot.valid:
-                db.session.commit()  # end the read transaction: it wrote nothing
-    if ballot is not None:
-        if ballot.valid:
-            try:
-                receipt = submit_ballot(access.code_hash, q, ballot)
+            check_ballot_rules(q, ballot)
+            if ballot.valid:  # this process had not built the questionnaire yet
                 db.session.commit()
-            except CodeRefused as error:
-                db.session.rollback()
-                return _refused(error)
-            session.pop("code", None)
-            session["receipt"] = {"title": receipt.campaign_title,
-                                  "date": receipt.submitted_on.isoformat(),
-                                  "units": receipt.units_rated}
-            return redirect(url_for("respondent.done"), 303)
-        status = 422
-    group = db.session.get(RaterGroup, access.rater_group_id)
-    return render_template("respondent/survey.html", q=q, group=group, campaign=campaign,
-                           ballot=ballot), status
+                return _submit(code_hash, q, ballot)
+            status = 422
+        group = db.session.get(RaterGroup, access.rater_group_id)
+        return render_template("respondent/survey.html", q=q, group=group, campaign=campaign,
+                               ballot=ballot), status
+
+
+def _submit(code_hash: bytes, q, ballot):
+    """Spend the code and store the ballot in one short write transaction."""
+    try:
+        receipt = submit_ballot(code_hash, q, ballot)
+        db.session.commit()
+    except CodeRefused as error:
+        db.session.rollback()
+        if error.reason == "stale":
+            _cache().pop(q.campaign_id, None)
+        return _refused(error)
+    session.pop("code", None)
+    session.pop("campaign", None)
+    session["receipt"] = {"title": receipt.campaign_title,
+                          "date": receipt.submitted_on.isoformat(),
+                          "units": receipt.units_rated}
+    return redirect(url_for("respondent.done"), 303)
 
 
 @bp.get("/done")
