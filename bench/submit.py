@@ -290,17 +290,17 @@ def _client_thread(port, mode, work, fields, start_at, end_at, out, seed):
     delay = start_at - time.time()
     if delay > 0:
         time.sleep(delay)
-    work = list(work)
     while time.time() < end_at:
         answers = {name: str(rnd.randrange(n)) for name, n in fields}
         try:
             if mode == "bare":
                 path, headers, body = "/ballot", FORM, urlencode(answers)
             else:
-                if not work:
+                try:
+                    opened = work.pop()  # atomic: the process's threads share one list
+                except IndexError:
                     exhausted = True
                     break
-                opened = work.pop()
                 if mode == "flow":
                     opened = _open_ballot(request, opened)
                     if isinstance(opened, str):
@@ -324,6 +324,9 @@ def _client_thread(port, mode, work, fields, start_at, end_at, out, seed):
 
 def _client_process(port, mode, slices, fields, start_at, end_at, queue, seed):
     out: list = []
+    if mode != "prepare":  # one list for all threads: none runs dry while others have work
+        shared = [item for work in slices for item in work]
+        slices = [shared] * len(slices)
     threads = [threading.Thread(target=_client_thread,
                                 args=(port, mode, work, fields, start_at, end_at, out,
                                       seed * 1000 + i))
