@@ -159,3 +159,21 @@ def test_user_text_is_printed_literally_and_makes_the_renderer_fetch_nothing(app
     assert pdfcheck.flat(comment) in pdfcheck.flat("".join(pdfcheck.page_texts(pdfs[1])))
     assert all(url.startswith(pdf_module.BASE_URL) for url in fetched), fetched
     assert not [r for r in caplog.records if "refused" in r.getMessage()]
+
+
+def test_units_reports_laid_out_in_worker_processes_read_the_same(app):
+    """REPORT_PROCESSES > 1 lays the reports out in spawned processes; what comes back is
+    each unit's own report, in the campaign's order, word for word as in-process."""
+    campaign = closed_campaign(unit_rows=UNIT_ROWS[:8])
+    texts = {}
+    for processes in (1, 2):
+        app.config["REPORT_PROCESSES"] = processes
+        _, made = report_service.make_unit_reports(campaign)
+        texts[processes] = [(m.unit_id, m.pages, pdfcheck.page_texts(m.data)) for m in made[1:]]
+    assert [unit_id for unit_id, _, _ in texts[2]] == [u.id for u in campaign.units]
+    for unit, (_, _, pages) in zip(campaign.units, texts[2], strict=True):
+        assert unit.name in pdfcheck.flat(pages[0])
+    strip_time = [(u, n, [line for p in pages for line in p.splitlines() if "生成" not in line])
+                  for u, n, pages in texts[1]]
+    assert strip_time == [(u, n, [line for p in pages for line in p.splitlines()
+                                  if "生成" not in line]) for u, n, pages in texts[2]]

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import multiprocessing
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -81,3 +85,34 @@ def layout(html: str):
 def render_pdf(html: str) -> bytes:
     """Render an HTML document to PDF bytes."""
     return layout(html).write_pdf()
+
+
+def _render_counted(html: str) -> tuple[bytes, int]:
+    document = layout(html)
+    return document.write_pdf(), len(document.pages)
+
+
+def render_many(htmls: Iterable[str], processes: int = 1) -> Iterator[tuple[bytes, int]]:
+    """Render documents to (PDF bytes, pages), in order.
+
+    With ``processes`` > 1 they are laid out in that many worker processes while this one
+    goes on making the next documents' HTML (laying out is WeasyPrint's pure-Python work,
+    so threads would not help). The workers are spawned, fresh interpreters that share
+    nothing with a web or job process but the HTML they are sent; they render with the
+    same static-only URL fetcher, and end with the batch.
+    """
+    if processes <= 1:
+        for html in htmls:
+            yield _render_counted(html)
+        return
+    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        pending: deque = deque()
+        for html in htmls:
+            pending.append(pool.submit(_render_counted, html))
+            if len(pending) >= 2 * processes:  # enough queued: wait for the oldest
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

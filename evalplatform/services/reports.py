@@ -12,11 +12,14 @@ import io
 import zipfile
 from collections.abc import Callable
 
+from flask import current_app
+
 from ..database import write_intent
 from ..extensions import db
 from ..models import Campaign, Document, Job, Unit
 from ..reports import bulletin as reports
 from ..reports.bulletin import Progress
+from ..reports.pdf import render_many
 from ..scoring.engine import campaign_results
 from ..scoring.results import CampaignResults
 from . import ServiceError
@@ -66,14 +69,16 @@ def make_unit_reports(campaign: Campaign, progress: Progress = _quiet) -> Output
     progress(0, steps, "计算评议结果")
     results = campaign_results(campaign)
     made, buffer = [], io.BytesIO()
+    # Laid out in worker processes (REPORT_PROCESSES) while the next units' HTML is made.
+    processes = min(current_app.config["REPORT_PROCESSES"], len(units) // 4)
+    htmls = (reports.unit_report_html(campaign, unit, results) for unit in units)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for number, unit in enumerate(units, start=1):
+        for number, (unit, (data, pages)) in enumerate(
+                zip(units, render_many(htmls, processes)), start=1):
             progress(number, steps, f"第 {number}/{len(units)} 份：{unit.name}")
-            rendered = reports.unit_report_pdf(campaign, unit, results)
             name = reports.unit_report_filename(campaign, unit, number)
-            archive.writestr(name, rendered.data)
-            made.append(Made("unit_report", rendered.data, name, pages=rendered.pages,
-                             unit_id=unit.id))
+            archive.writestr(name, data)
+            made.append(Made("unit_report", data, name, pages=pages, unit_id=unit.id))
     progress(steps - 1, steps, "打包")
     bundle = Made("unit_reports", buffer.getvalue(),
                   reports.safe_name(f"{campaign.title}-各单位评议报告") + ".zip", ZIP,
