@@ -18,6 +18,7 @@ ENV_SETTINGS = (
     "TIMEZONE",
     "JOBS_BACKEND",
     "JOB_THREADS",
+    "REPORT_PROCESSES",
     "REDIS_URL",
 )
 
@@ -47,6 +48,8 @@ class Defaults:
     #: REDIS_URL, run by `rq worker`), or "inline" (at once, in the caller).
     JOBS_BACKEND = "thread"
     JOB_THREADS = 1
+    #: Worker processes laying out the units' reports of one job (1: in the job's own).
+    REPORT_PROCESSES = min(4, os.cpu_count() or 1)
     REDIS_URL = None
     #: Name of the RQ queue report jobs go to.
     JOBS_QUEUE = "evalplatform-reports"
@@ -75,7 +78,7 @@ def load(app, overrides: dict | None) -> None:
     env = {k: os.environ[k] for k in ENV_SETTINGS if os.environ.get(k)}
     if "SESSION_COOKIE_SECURE" in env:
         env["SESSION_COOKIE_SECURE"] = _as_bool(env["SESSION_COOKIE_SECURE"])
-    for name in ("MAX_CONTENT_LENGTH", "JOB_THREADS"):
+    for name in ("MAX_CONTENT_LENGTH", "JOB_THREADS", "REPORT_PROCESSES"):
         if name in env:
             env[name] = int(env[name])
     app.config.update(env)
