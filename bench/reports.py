@@ -80,7 +80,9 @@ def build(app, size: int, ballots_per_unit: int) -> int:
     from evalplatform.extensions import db
     from evalplatform.models import AccessCode, RectificationItem
     from evalplatform.models.codes import CODE_NEW, CODE_USED
+    from evalplatform.scoring.cube import pack_cells
     from evalplatform.services import campaigns, codes
+    from evalplatform.services.ballots import questionnaire
     from evalplatform.testing import build_campaign
 
     rnd = random.Random(size)
@@ -120,25 +122,29 @@ def build(app, size: int, ballots_per_unit: int) -> int:
         db.session.commit()
 
         # Ballots, bulk: what submit_ballot stores, minus one transaction per ballot.
-        unit_ids = [u.id for u in campaign.units]
-        items = [(i.id, len(i.options)) for i in campaign.items]
+        q = questionnaire(campaign)  # the frozen order the packed cells follow
+        unit_ids = [u.id for u in q.units]
+        items = [(i.id, len(i.options)) for i in q.items]
         groups = [g.id for g in campaign.groups]
         ballots, answers, comments = [], [], []
         for b in range(n_ballots):
             ballot_id = secrets.randbits(63) or 1
             group_id = groups[b % len(groups)]
-            ballots.append((ballot_id, campaign.id, group_id, date(2026, 11, 20).isoformat()))
+            chosen = {}
             for unit_id in rnd.sample(unit_ids, min(UNITS_PER_BALLOT, len(unit_ids))):
                 bias = unit_id % 3  # units differ
                 for item_id, n_options in items:
                     option = min(n_options - 1, int(rnd.random() ** (1 + bias) * n_options))
+                    chosen[(unit_id, item_id)] = option
                     answers.append((ballot_id, item_id, unit_id, option))
                 if rnd.random() < 0.02:
                     comments.append((secrets.randbits(63) or 1, ballot_id, unit_id,
                                      rnd.choice(COMMENTS)))
+            ballots.append((ballot_id, campaign.id, group_id, date(2026, 11, 20).isoformat(),
+                            pack_cells(unit_ids, [i for i, _ in items], chosen)))
         connection = db.session.connection().connection.driver_connection
         connection.executemany("INSERT INTO ballot (id, campaign_id, rater_group_id, "
-                               "submitted_on) VALUES (?, ?, ?, ?)", ballots)
+                               "submitted_on, cells) VALUES (?, ?, ?, ?, ?)", ballots)
         connection.executemany("INSERT INTO answer (ballot_id, item_id, unit_id, option) "
                                "VALUES (?, ?, ?, ?)", answers)
         connection.executemany("INSERT INTO comment (id, ballot_id, unit_id, text) "

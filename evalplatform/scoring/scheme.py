@@ -165,15 +165,24 @@ class WeightedScheme(Scheme):
         """Item means and valid-vote counts, both ``[..., U, I, G]``."""
         scores = cube.option_table(config.get("option_scores"))  # [I, O]
         valid_mask = ~np.isnan(scores)
-        s0 = np.nan_to_num(scores)
         counts = cube.counts
-        valid = (counts * valid_mask[:, None, :]).sum(-1)
-        total = (counts * s0[:, None, :]).sum(-1)
+        # Bootstrap cubes are float32 and 500 times the size of the point estimate's: keep
+        # their precision (exact for counts) and never build a temporary of their size.
+        dtype = counts.dtype if counts.dtype.kind == "f" else np.float64
+        s0 = np.nan_to_num(scores).astype(dtype)
+        valid = np.einsum("...uigo,io->...uig", counts, valid_mask.astype(dtype))
+        total = np.einsum("...uigo,io->...uig", counts, s0)
         if self.trims(config):
-            present = (counts > 0) & valid_mask[:, None, :]
-            anything = present.any(-1)  # cells without votes: no extremes to drop
-            high = np.where(anything, np.where(present, s0[:, None, :], -np.inf).max(-1), 0.0)
-            low = np.where(anything, np.where(present, s0[:, None, :], np.inf).min(-1), 0.0)
+            # the highest and lowest score given in each cell, option by option
+            high = np.full(counts.shape[:-1], -np.inf, dtype=dtype)
+            low = np.full(counts.shape[:-1], np.inf, dtype=dtype)
+            for o in range(counts.shape[-1]):
+                given = (counts[..., o] > 0) & valid_mask[:, None, o]
+                score = s0[:, None, o]
+                np.maximum(high, np.where(given, score, -np.inf), out=high)
+                np.minimum(low, np.where(given, score, np.inf), out=low)
+            anything = np.isfinite(high)  # cells without votes: no extremes to drop
+            high, low = np.where(anything, high, 0.0), np.where(anything, low, 0.0)
             trimmed = valid > 5
             total = np.where(trimmed, total - high - low, total)
             valid_for_mean = np.where(trimmed, valid - 2, valid)
