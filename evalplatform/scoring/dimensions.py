@@ -147,8 +147,10 @@ def weighted_over(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Weighted means of the finite values: ``values[..., K, X]`` and ``weights[K, J]``
     give ``[..., J, X]``; a mean with no finite value (or only zero weights) is NaN."""
     finite = np.isfinite(values)
-    num = np.einsum("...kx,kj->...jx", np.where(finite, values, 0.0), weights)
-    den = np.einsum("...kx,kj->...jx", finite.astype(float), weights)
+    dtype = values.dtype if values.dtype.kind == "f" else np.float64  # float32 replicates stay so
+    w = weights.astype(dtype)
+    num = np.einsum("...kx,kj->...jx", np.where(finite, values, 0).astype(dtype, copy=False), w)
+    den = np.einsum("...kx,kj->...jx", finite.astype(dtype), w)
     return _divide(num, den)
 
 
