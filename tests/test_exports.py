@@ -107,6 +107,19 @@ def test_csv_is_one_row_per_ballot_with_the_options_chosen(style_campaign):
     assert seen == submitted
 
 
+def test_csv_written_block_by_block_is_the_same_file(style_campaign, monkeypatch):
+    """Big campaigns are written a block of ballots at a time; the blocks join up."""
+    from evalplatform.reports import ballots_csv as module
+
+    campaign, plaintext = style_campaign
+    vote(campaign, plaintext, {"服务对象": 7, "机关干部": 5})
+    close(campaign)
+    whole = ballots_csv(campaign).data
+    monkeypatch.setattr(module, "CSV_BLOCK", 5)
+    assert ballots_csv(campaign).data == whole
+    assert [r[0] for r in read_csv(whole)[1:]] == [str(n) for n in range(1, 13)]
+
+
 def test_csv_rows_follow_the_random_ballot_ids_and_never_print_them(style_campaign):
     campaign, plaintext = style_campaign
     vote(campaign, plaintext, {"服务对象": 6, "机关干部": 5}, seed=1)

@@ -41,6 +41,8 @@ MERGED_GROUP = "其他（人数不足，合并）"
 HEAD_NUMBER, HEAD_GROUP = "序号", "评议主体"
 UNIT_ITEM_SEPARATOR = "｜"
 MIMETYPE = "text/csv; charset=utf-8"
+#: Ballots turned into CSV rows at a time.
+CSV_BLOCK = 1000
 
 
 @dataclass(frozen=True)
@@ -114,21 +116,24 @@ def ballots_csv(campaign: Campaign) -> BallotsCsv:
     for i, item in enumerate(items):
         for o, option in enumerate(item.options):
             table[i, o] = safe_text(option.label)
-    index = answers.astype(np.intp)
-    index[(index < 0) | (index >= n_options)] = n_options
     n = len(answers)
-    rows = np.empty((n, 2 + len(units) * len(items)), dtype=object)
-    rows[:, 0] = np.arange(1, n + 1)
-    rows[:, 1] = group_cell[ballot_groups]
-    rows[:, 2:] = table[np.arange(len(items)), index].reshape(n, len(units) * len(items))
-
+    columns = len(units) * len(items)
     out = io.BytesIO()
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow([HEAD_NUMBER, HEAD_GROUP, *(
         safe_text(f"{unit.name}{UNIT_ITEM_SEPARATOR}{item.label}")
         for unit in units for item in items)])
-    writer.writerows(rows.tolist())
+    # A block of ballots at a time: the cells of 20,000 ballots × 600 answers as Python
+    # objects at once would take gigabytes; a block takes a few megabytes.
+    for start in range(0, n, CSV_BLOCK):
+        block = answers[start:start + CSV_BLOCK].astype(np.intp)
+        block[(block < 0) | (block >= n_options)] = n_options
+        rows = np.empty((len(block), 2 + columns), dtype=object)
+        rows[:, 0] = np.arange(start + 1, start + len(block) + 1)
+        rows[:, 1] = group_cell[ballot_groups[start:start + CSV_BLOCK]]
+        rows[:, 2:] = table[np.arange(len(items)), block].reshape(len(block), columns)
+        writer.writerows(rows.tolist())
     text.flush()
     data = out.getvalue()
     text.close()
