@@ -74,7 +74,7 @@ def make_unit_reports(campaign: Campaign, progress: Progress = _quiet) -> Output
     htmls = (reports.unit_report_html(campaign, unit, results) for unit in units)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for number, (unit, (data, pages)) in enumerate(
-                zip(units, render_many(htmls, processes)), start=1):
+                zip(units, render_many(htmls, processes), strict=True), start=1):
             progress(number, steps, f"第 {number}/{len(units)} 份：{unit.name}")
             name = reports.unit_report_filename(campaign, unit, number)
             archive.writestr(name, data)
