@@ -21,7 +21,31 @@ HEADER = """# Performance
 
 Measured by `make bench` (`{command}`) on {when}, on: {machine}.
 Every figure comes with a baseline measured in the same run on the same machine; the
-last line of each section is the line DESIGN.md fixes. Re-run to refresh this page.
+last line of each section is the line DESIGN.md fixes. Re-run to refresh this page
+(on a quiet machine: the benchmarks share its cores with whatever else runs).
+
+What the benchmarks show, and what is behind each figure:
+
+- **submit** — the respondent's POST (code check, CSRF, validation, code spent, ballot
+  stored) under gunicorn, against a bare Flask endpoint that only inserts the same
+  answers. A ballot is checked against the questionnaire the process built once for the
+  open campaign and stored in one short write transaction of prebuilt Core statements
+  (UPDATE … RETURNING, two INSERTs); SQLite writers of a process queue on a lock instead
+  of polling the database file. What remains above the baseline is Flask's session and
+  CSRF handling and the code check itself. "3 requests" adds the two page views a phone
+  makes first; the ballot page (hundreds of escaped radio buttons) dominates it.
+  PostgreSQL is measured with 1, 2 and 4 workers on the same machine.
+- **scoring** — full results (every scheme, the 500-replicate bootstrap) against one raw
+  `GROUP BY` over the answer rows. Ballots carry their answers packed (one byte a cell),
+  so the tally is one read and one `bincount`; the bootstrap is one matrix product per
+  rater group and dominates what is left.
+- **reports** — the bulletin and every unit's report (WeasyPrint), against WeasyPrint
+  rendering plain tables of the same rows. Layout is WeasyPrint's pure-Python work,
+  about a millisecond per element on these machines (style cascade, CJK line breaking,
+  tables split over pages); the units' reports are laid out in `REPORT_PROCESSES`
+  worker processes.
+- **codes** — issuing codes (random, keyed hash, one bulk INSERT) against the same work
+  done bare, and the slip PDF (a QR code and text per slip) against plain text lines.
 """
 
 
