@@ -20,6 +20,12 @@ ENV_SETTINGS = (
     "JOB_THREADS",
     "REPORT_PROCESSES",
     "REDIS_URL",
+    "RATELIMIT_ENABLED",
+    "RATELIMIT_STORAGE_URI",
+    "RATELIMIT_CODE",
+    "RATELIMIT_LOGIN",
+    "RATELIMIT_LOGIN_ACCOUNT",
+    "FORWARDED_ALLOW_IPS",
 )
 
 
@@ -53,6 +59,18 @@ class Defaults:
     REDIS_URL = None
     #: Name of the RQ queue report jobs go to.
     JOBS_QUEUE = "evalplatform-reports"
+    #: Rate limits (docs/security.md). Only refused attempts count. Where the counts are
+    #: kept: memory (each process its own), or Redis — this URI, else REDIS_URL.
+    RATELIMIT_STORAGE_URI = None
+    #: Wrong, used or void access codes tried from one client address (/ and /s/<code>).
+    RATELIMIT_CODE = "20 per minute; 100 per hour"
+    #: Failed staff log-ins from one client address …
+    RATELIMIT_LOGIN = "10 per minute; 50 per hour"
+    #: … and against one account name, from anywhere.
+    RATELIMIT_LOGIN_ACCOUNT = "100 per hour"
+    #: Proxies whose X-Forwarded-For gives the client address (gunicorn reads the same
+    #: variable for X-Forwarded-Proto).
+    FORWARDED_ALLOW_IPS = "127.0.0.1"
 
 
 def _instance_secret(instance: Path, name: str) -> str:
@@ -76,13 +94,16 @@ def load(app, overrides: dict | None) -> None:
     """Fill app.config from defaults, the environment and explicit overrides."""
     app.config.from_object(Defaults)
     env = {k: os.environ[k] for k in ENV_SETTINGS if os.environ.get(k)}
-    if "SESSION_COOKIE_SECURE" in env:
-        env["SESSION_COOKIE_SECURE"] = _as_bool(env["SESSION_COOKIE_SECURE"])
+    for name in ("SESSION_COOKIE_SECURE", "RATELIMIT_ENABLED"):
+        if name in env:
+            env[name] = _as_bool(env[name])
     for name in ("MAX_CONTENT_LENGTH", "JOB_THREADS", "REPORT_PROCESSES"):
         if name in env:
             env[name] = int(env[name])
     app.config.update(env)
     app.config.update(overrides or {})
+    # Rate limits are on, except in a test app that does not ask for them.
+    app.config.setdefault("RATELIMIT_ENABLED", not app.config.get("TESTING"))
 
     instance = Path(app.instance_path)
     app.config.setdefault("DATABASE_URL", f"sqlite:///{instance / 'evalplatform.db'}")

@@ -1,5 +1,11 @@
 """Flask extensions, created unbound and bound to an app in create_app()."""
 
+import functools
+import hashlib
+import hmac
+import ipaddress
+
+from flask import current_app, request
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -24,3 +30,137 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+
+
+class RateLimits:
+    """Rate limits on views, enforced per application by Flask-Limiter.
+
+    A view declares its limit by the name of the setting that holds it::
+
+        @limiter.limit("RATELIMIT_CODE", methods=["POST"])
+        def index(): ...
+
+    The setting (e.g. ``"20 per minute; 100 per hour"``) is read at every request, so a
+    change of configuration takes effect without a restart. Only *refused* attempts count
+    (answers 400–499 other than 429 itself): a respondent whose code works, or a colleague
+    who logs in, never uses up the allowance of others behind the same address. Keys are
+    keyed hashes of the client address (or of the account name tried), so the limiter's
+    storage — memory, or Redis — never holds an address.
+
+    Each app gets its own Flask-Limiter (its own storage and on/off switch), bound by
+    :meth:`init_app` once the blueprints are registered; ``RATELIMIT_ENABLED`` is read at
+    every request.
+    """
+
+    KEYS = ("address", "account")
+
+    def limit(self, setting: str, *, key: str = "address", methods: list[str] | None = None):
+        """Declare the limit held by the setting ``setting`` on a view."""
+        if key not in self.KEYS:
+            raise ValueError(f"rate limit key must be one of {self.KEYS}")
+
+        def decorate(view):
+            marks = getattr(view, "_evalplatform_rate_limits", ())
+            view._evalplatform_rate_limits = (*marks, (setting, key, methods))
+            return view
+
+        return decorate
+
+    def init_app(self, app, blueprints: dict[str, str] | None = None) -> None:
+        """Give ``app`` its own Flask-Limiter and put the declared limits on its views, and
+        on whole blueprints: ``blueprints`` maps a blueprint's name to a setting."""
+        from flask_limiter import Limiter
+
+        storage = (app.config.get("RATELIMIT_STORAGE_URI") or app.config.get("REDIS_URL")
+                   or "memory://")
+        limiter = Limiter(
+            key_func=_address_key, storage_uri=storage,
+            key_prefix=app.config.get("RATELIMIT_KEY_PREFIX") or "evalplatform",
+            strategy=app.config.get("RATELIMIT_STRATEGY") or "fixed-window",
+            headers_enabled=True, on_breach=_log_breach,
+            # rate limiting must never take the site down: if Redis is unreachable, each
+            # process counts on its own until it is back
+            in_memory_fallback_enabled=True, swallow_errors=True,
+        )
+        # Flask-Limiter reads RATELIMIT_ENABLED once, here, and skips everything when it
+        # is off; ours is read at every request (request_filter below), so bind it on.
+        enabled = app.config.get("RATELIMIT_ENABLED", True)
+        app.config["RATELIMIT_ENABLED"] = True
+        try:
+            limiter.init_app(app)
+        finally:
+            app.config["RATELIMIT_ENABLED"] = enabled
+        limiter.request_filter(lambda: not current_app.config.get("RATELIMIT_ENABLED", True))
+        app.extensions["evalplatform.limiter"] = limiter
+        for endpoint, view in list(app.view_functions.items()):
+            for setting, key, methods in getattr(view, "_evalplatform_rate_limits", ()):
+                # shared: every view limited by one setting draws on one allowance
+                view = limiter.shared_limit(
+                    functools.partial(_setting, setting), scope=f"{setting}:{key}",
+                    key_func=_account_key if key == "account" else _address_key,
+                    methods=methods, deduct_when=_refused,
+                )(view)
+            app.view_functions[endpoint] = view
+        for name, setting in (blueprints or {}).items():
+            limiter.shared_limit(functools.partial(_setting, setting), scope=f"{setting}:address",
+                                 key_func=_address_key, deduct_when=_refused)(app.blueprints[name])
+
+
+def _setting(name: str) -> str:
+    return current_app.config[name]
+
+
+def _refused(response) -> bool:
+    """Whether an answer counts against the limit: a refusal, but not the 429 itself."""
+    return 400 <= response.status_code < 500 and response.status_code != 429
+
+
+def pseudonym(value: str) -> str:
+    """A keyed hash of an address or account name: the same for the same value, but no
+    one without SECRET_KEY can tell which value it was."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def client_address() -> str:
+    """The client's address: the peer's, or — when the peer is a trusted proxy (listed in
+    FORWARDED_ALLOW_IPS, addresses or networks, like gunicorn's setting) — the last hop
+    of X-Forwarded-For, which that proxy appended."""
+    peer = request.remote_addr or ""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if forwarded and _trusted(peer, str(current_app.config.get("FORWARDED_ALLOW_IPS") or "")):
+        return forwarded.split(",")[-1].strip() or peer
+    return peer
+
+
+def _trusted(peer: str, allowed: str) -> bool:
+    for entry in (e.strip() for e in allowed.split(",")):
+        if entry == "*" or entry == peer:
+            return True
+        try:
+            if ipaddress.ip_address(peer) in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:  # not an address or a network (e.g. a unix socket)
+            continue
+    return False
+
+
+def _address_key() -> str:
+    return "a-" + pseudonym(client_address())
+
+
+def _account_key() -> str:
+    return "u-" + pseudonym((request.form.get("username") or "").strip().lower())
+
+
+def _log_breach(limit) -> None:
+    """Log a refused attempt: which page, which limit, and the client's pseudonym —
+    never the address, the path (it may hold a code) or what was typed."""
+    who = next((str(arg) for arg in limit.request_args if str(arg)[:2] in ("a-", "u-")), "?")
+    current_app.logger.warning(
+        "rate limit reached: %s %s refused (limit %s, %s %s)", request.method,
+        request.endpoint, limit.limit, "account" if who.startswith("u-") else "client",
+        who[2:12])
+
+
+limiter = RateLimits()

@@ -12,6 +12,7 @@ from flask import render_template
 from markupsafe import Markup
 
 from ..services import ServiceError
+from .excel import safe_text
 from .pdf import render_pdf
 
 #: Most slips one download may hold: a slip takes about 30 ms to render, so 1000 take
@@ -54,8 +55,8 @@ def codes_csv(group_name: str, codes: list[str], base_url: str) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["rater_group", "code", "url"])
-    for code in codes:
-        writer.writerow([group_name, code, code_url(base_url, code)])
+    for code in codes:  # the group's name is typed by staff: never a formula
+        writer.writerow([safe_text(group_name), code, code_url(base_url, code)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

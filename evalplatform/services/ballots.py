@@ -149,7 +149,7 @@ def parse_ballot(q: Questionnaire, form) -> BallotInput:
                 result.errors[name] = f"“{unit.name}”的“{item.label}”只能选择一项。"
                 continue
             value = values[0]
-            if not value.isdigit() or int(value) >= len(item.options):
+            if not (value.isascii() and value.isdigit()) or int(value) >= len(item.options):
                 result.errors[name] = f"“{unit.name}”的“{item.label}”选项无效，请重新选择。"
                 continue
             result.answers[(unit.id, item.id)] = int(value)

@@ -172,7 +172,12 @@ def _spend_statement(for_campaign: bool, for_rules: bool):
     """The conditional UPDATE of spend_code, built once: building a statement costs more
     than running it, and this one runs once a ballot."""
     codes, campaigns = AccessCode.__table__, Campaign.__table__
-    open_campaigns = select(campaigns.c.id).where(campaigns.c.status == "open")
+    # FOR SHARE (PostgreSQL; SQLite has one writer anyway): closing a campaign, which
+    # updates its row, waits for ballots being stored, and a ballot stored after the
+    # close began sees the campaign closed. Without it a ballot could be accepted while
+    # the closing transaction takes the results snapshot, and be missing from it.
+    open_campaigns = (select(campaigns.c.id).where(campaigns.c.status == "open")
+                      .with_for_update(read=True))
     if for_rules:
         open_campaigns = open_campaigns.where(
             campaigns.c.rules_sha256 == bindparam("rules"))

@@ -241,4 +241,11 @@ def _read_csv(data: bytes) -> list[list]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;，")
     except csv.Error:
         dialect = csv.excel
-    return list(csv.reader(io.StringIO(text), dialect))
+    try:
+        # newline="": a lone CR (old Mac files, a stray one in a cell) ends a line, as in
+        # Excel, instead of failing the reader
+        return list(csv.reader(io.StringIO(text, newline=""), dialect))
+    except csv.Error as error:  # e.g. a cell of more than 128 kB
+        log.info("unreadable .csv upload: %r", error)
+        raise ServiceError("无法读取该 CSV 文件，请在 Excel 中打开检查后"
+                           "另存为 .xlsx 或 .csv 再上传。") from error

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import math
+import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import text
+from sqlalchemy import exc, text
+from werkzeug.exceptions import BadRequest, MethodNotAllowed
 
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import User
 from . import admin, api, auth, evaluator, reports, respondent
 
-API_ERRORS = {403: "forbidden", 404: "not found", 405: "method not allowed",
-              413: "request too large", 500: "internal error"}
+API_ERRORS = {400: "bad request", 403: "forbidden", 404: "not found",
+              405: "method not allowed", 413: "request too large",
+              429: "too many requests", 500: "internal error", 503: "service unavailable"}
+#: Seconds a client is asked to wait after the database was busy.
+BUSY_RETRY_AFTER = 5
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
@@ -34,6 +40,18 @@ def register_web(app: Flask) -> None:
 
     for module in (respondent, auth, admin, evaluator, reports, api):
         app.register_blueprint(module.bp)
+    # after the blueprints: it wraps their rate-limited views. Wrong API tokens count as
+    # failed log-ins.
+    limiter.init_app(app, blueprints={"api": "RATELIMIT_LOGIN"})
+
+    @app.before_request
+    def _refuse_nul_characters():
+        """No text typed into a form contains NUL; PostgreSQL cannot store it and would
+        fail the request half-way. Refuse it up front, whatever the page."""
+        values = [*request.args.values(), *request.form.values(),
+                  *(f.filename or "" for f in request.files.values())]
+        if any("\x00" in value for value in values):
+            raise BadRequest("提交的内容含有无效字符（空字符），请删除后重新提交。")
 
     zone = ZoneInfo(app.config["TIMEZONE"])
 
@@ -68,6 +86,80 @@ def register_web(app: Flask) -> None:
             message="表单已失效或来源不明，请返回上一页刷新后重新提交。",
         ), 400
 
+    @app.errorhandler(429)
+    def _too_many(error):
+        wait = _retry_after()
+        if request.path.startswith("/api/"):
+            response = jsonify(error=API_ERRORS[429])
+        else:
+            minutes = max(1, math.ceil(wait / 60))
+            if request.blueprint == "auth":
+                message = (f"登录失败次数过多，为防止密码被猜测，请 {minutes} 分钟后再试。"
+                           "如忘记密码，请联系系统管理员重置。")
+            else:
+                message = (f"访问码输入错误次数过多，为防止访问码被猜测，请 {minutes} 分钟后再试。"
+                           "请核对纸条上的访问码；如仍无法进入，请联系发放访问码的工作人员。")
+            response = current_app.make_response(
+                render_template("error.html", title="尝试次数过多", message=message))
+        response.status_code = 429
+        response.headers["Retry-After"] = str(wait)
+        return response
+
+    @app.errorhandler(exc.OperationalError)
+    @app.errorhandler(exc.TimeoutError)
+    def _database_busy(error):
+        """The database is locked, busy, restarting or out of connections: nothing of the
+        request was committed (the transaction is rolled back here), so say so and ask
+        the person to try again — never a 500."""
+        db.session.rollback()
+        current_app.logger.warning("database busy or unavailable: %s %s: %s", request.method,
+                                   request.endpoint, type(getattr(error, "orig", error)).__name__)
+        if request.path.startswith("/api/"):
+            response = jsonify(error=API_ERRORS[503])
+        else:
+            if request.endpoint == "respondent.survey" and request.method == "POST":
+                page = {"message": "系统繁忙，请稍后重试，您的评议未保存。您的访问码仍然有效，"
+                                   "请稍候片刻，返回评议表重新提交。",
+                        "back_url": url_for("respondent.survey"), "back_label": "返回评议表"}
+            elif request.method in ("GET", "HEAD"):
+                page = {"message": "系统繁忙，请稍后刷新页面重试。"}
+            else:
+                page = {"message": "系统繁忙，请稍后重试，您提交的内容未保存。"}
+            response = current_app.make_response(
+                render_template("error.html", title="系统繁忙", **page))
+        response.status_code = 503
+        response.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
+        return response
+
+    @app.errorhandler(exc.DataError)
+    @app.errorhandler(OverflowError)
+    def _out_of_range(error):
+        """A value the database cannot hold (a number too large for its column, on
+        PostgreSQL also a text too long): the request is refused and nothing is kept.
+        Views should catch these first; this is the net under them. In a page's address
+        such a number is an id that names nothing: not found."""
+        db.session.rollback()
+        current_app.logger.warning("value out of range: %s %s", request.method, request.endpoint,
+                                   exc_info=error)
+        if request.method in ("GET", "HEAD"):
+            return _not_found(error)
+        if request.path.startswith("/api/"):
+            return jsonify(error=API_ERRORS[400]), 400
+        return render_template(
+            "error.html", title="提交的内容有误",
+            message="提交的内容超出了允许的范围（数字过大或文字过长），未保存。"
+                    "请返回上一页修改后重新提交。"), 400
+
+    @app.errorhandler(BadRequest)
+    def _bad_request(error):
+        """Malformed requests (CSRFError has its own handler above)."""
+        if request.path.startswith("/api/"):
+            return jsonify(error=API_ERRORS[400]), 400
+        message = error.description if _is_chinese(error.description) else \
+            "提交的内容无法识别，请返回上一页检查后重新提交。"
+        return render_template("error.html", title="提交的内容有误", message=message), 400
+
+    _not_found = _error_page(404, "页面不存在", "您访问的页面不存在，请检查地址是否正确。")
     for code, title, message in (
         (403, "无权访问", "您的账号没有访问此页面的权限。"),
         (404, "页面不存在", "您访问的页面不存在，请检查地址是否正确。"),
@@ -78,10 +170,32 @@ def register_web(app: Flask) -> None:
         app.register_error_handler(code, _error_page(code, title, message))
 
 
+def _retry_after() -> int:
+    """Seconds until the rate limit that refused this request lets the client in again."""
+    state = current_app.extensions.get("evalplatform.limiter")
+    current = state.current_limit if state is not None else None
+    if current is None:
+        return 60
+    try:
+        return max(1, math.ceil(current.reset_at - time.time()))
+    except Exception:  # the limiter's storage went away meanwhile: a safe guess
+        return 60
+
+
+def _is_chinese(text: str | None) -> bool:
+    return bool(text) and any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
 def _error_page(code: int, title: str, message: str):
     def handler(error):
         if request.path.startswith("/api/"):
-            return jsonify(error=API_ERRORS.get(code, "error")), code
-        return render_template("error.html", title=title, message=message), code
+            response = jsonify(error=API_ERRORS.get(code, "error"))
+        else:
+            response = current_app.make_response(
+                render_template("error.html", title=title, message=message))
+        response.status_code = code
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)  # required with 405
+        return response
 
     return handler

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from flask import (
     Blueprint,
@@ -27,6 +28,7 @@ from ..reports.slips import check_slip_count, codes_zip
 from ..services import ServiceError
 from ..services import campaigns as campaign_service
 from ..services import codes as code_service
+from ..services import dashboard as dashboard_service
 from ..services import letterheads as letterhead_service
 from ..services import units as unit_service
 from ..services import users as user_service
@@ -88,10 +90,10 @@ def _button(operation, message, back: str, done: str | None = None):
 
 @bp.get("/")
 def dashboard():
-    campaigns = db.session.scalars(select(Campaign).order_by(Campaign.id.desc())).all()
-    progress = {c.id: code_service.participation(c) for c in campaigns}
-    return render_template("admin/dashboard.html", campaigns=campaigns, progress=progress,
-                           missing=campaign_service.missing_plugins(campaigns))
+    overview = dashboard_service.overview()
+    return render_template("admin/dashboard.html", overview=overview,
+                           missing=campaign_service.missing_plugins(
+                               [p.campaign for p in overview]))
 
 
 # -- units ---------------------------------------------------------------------------------
@@ -273,7 +275,7 @@ def campaign_units(campaign_id: int):
     form = ActionForm()
     if form.validate_on_submit():
         try:
-            ids = [int(v) for v in request.form.getlist("unit") if v.isdigit()]
+            ids = [int(v) for v in request.form.getlist("unit") if v.isascii() and v.isdigit()]
             campaign_service.set_units(c, ids, current_user)
             return _done(f"已选择 {len(ids)} 个被评单位。", "admin.campaign_units", campaign_id=c.id)
         except ServiceError as error:
@@ -381,6 +383,10 @@ def campaign_preview(campaign_id: int):
 
 # -- codes ---------------------------------------------------------------------------------
 
+#: The browser's nonce for "the download has started" (static/codes.js), never the codes.
+DOWNLOAD_TOKEN = re.compile(r"[A-Za-z0-9]{8,40}")
+
+
 def _base_url() -> str:
     return current_app.config.get("PUBLIC_BASE_URL") or request.host_url
 
@@ -435,8 +441,15 @@ def _codes_download(c: Campaign, group: RaterGroup, batch: CodeBatch, plaintext:
             db.session.commit()
         flash("生成下载文件失败，该批访问码已作废，请重新发放。", "error")
         return redirect(url_for("admin.campaign_codes", campaign_id=c.id), 303)
-    return send_file(io.BytesIO(archive), mimetype="application/zip", as_attachment=True,
-                     download_name=f"{stem}.zip")
+    response = send_file(io.BytesIO(archive), mimetype="application/zip", as_attachment=True,
+                         download_name=f"{stem}.zip")
+    token = request.form.get("download_token", "")
+    if DOWNLOAD_TOKEN.fullmatch(token):
+        # tells static/codes.js that the download has started (its progress bar ends)
+        response.set_cookie("codes_download", token, max_age=120, path=url_for(
+            "admin.campaign_codes", campaign_id=c.id), samesite="Strict",
+            secure=request.is_secure)
+    return response
 
 
 @bp.post("/campaigns/<int:campaign_id>/codes/<int:batch_id>/revoke")
@@ -491,6 +504,31 @@ def user_edit(user_id: int):
                            token=token, action=ActionForm())
 
 
+#: What the audit log's actions mean, for the page (unknown ones, e.g. a plugin's, are
+#: shown by their name alone).
+AUDIT_ACTIONS = {
+    "auth.login": "登录", "auth.logout": "退出", "auth.login_failed": "登录失败",
+    "user.create": "新建账号", "user.update": "修改账号", "user.password": "设置密码",
+    "user.token": "生成 API 令牌",
+    "unit.create": "新增被评单位", "unit.update": "修改被评单位", "unit.delete": "删除被评单位",
+    "unit.activate": "启用被评单位", "unit.deactivate": "停用被评单位", "unit.import": "导入被评单位",
+    "campaign.create": "新建评议活动", "campaign.update": "修改评议活动",
+    "campaign.delete": "删除评议活动", "campaign.units": "选择被评单位",
+    "campaign.open": "开始评议", "campaign.close": "结束评议",
+    "group.add": "新增评议主体", "group.update": "修改评议主体", "group.delete": "删除评议主体",
+    "questionnaire.template": "套用评议表模板", "questionnaire.add_item": "新增评价项目",
+    "questionnaire.delete_item": "删除评价项目",
+    "scheme.enable": "启用评分方案", "scheme.disable": "停用评分方案",
+    "scheme.configure": "设置评分方案",
+    "codes.issue": "发放访问码", "codes.revoke": "作废访问码",
+    "bulletin.letterhead": "修改通报版头", "document.bulletin": "生成通报",
+    "document.unit_report": "生成单位报告", "document.unit_reports": "生成各单位报告",
+    "job.bulletin": "开始生成通报", "job.unit_reports": "开始生成各单位报告",
+    "checklist.review": "记录对照检查", "rectification.add": "新增整改事项",
+    "rectification.update": "更新整改事项", "rectification.import": "导入整改台账",
+}
+
+
 @bp.get("/audit")
 def audit_log():
     page = max(request.args.get("page", 1, type=int), 1)
@@ -500,5 +538,5 @@ def audit_log():
         .order_by(AuditEvent.id.desc()).limit(per_page).offset((page - 1) * per_page)
     ).all()
     total = db.session.scalar(select(func.count()).select_from(AuditEvent))
-    return render_template("admin/audit.html", rows=rows, page=page,
+    return render_template("admin/audit.html", rows=rows, page=page, actions=AUDIT_ACTIONS,
                            pages=max((total + per_page - 1) // per_page, 1))

@@ -42,7 +42,14 @@ def _authenticate():
     return None
 
 
+#: Ids are database integers: a larger number in the URL names no campaign (and must not
+#: reach the database, which cannot compare it).
+MAX_ID = 2**63 - 1
+
+
 def _campaign(campaign_id: int) -> Campaign | None:
+    if not 0 < campaign_id <= MAX_ID:
+        return None
     return db.session.get(Campaign, campaign_id)
 
 

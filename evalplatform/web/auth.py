@@ -6,8 +6,10 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
 
-from ..extensions import db
+from ..extensions import db, limiter
+from ..models import User
 from ..services import ServiceError, audit
 from ..services.users import authenticate, set_password
 from .common import report_error
@@ -31,6 +33,8 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("RATELIMIT_LOGIN", methods=["POST"])
+@limiter.limit("RATELIMIT_LOGIN_ACCOUNT", key="account", methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
@@ -44,14 +48,27 @@ def login():
             audit(user, "auth.login", f"user:{user.id}")
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
+        _audit_failed_login(form.username.data)
         form.password.errors = ["用户名或密码错误，或账号已停用。"]
         status = 401
     return render_template("auth/login.html", form=form), status
 
 
+def _audit_failed_login(username: str) -> None:
+    """Record a failed log-in against an existing account (so admins see guessing in the
+    audit log). What was typed as a user name is not recorded when it names no account:
+    it might be a password typed into the wrong field."""
+    user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
+    if user is not None:
+        audit(None, "auth.login_failed", f"user:{user.id}", username=user.username)
+        db.session.commit()
+
+
 @bp.post("/logout")
 @login_required
 def logout():
+    audit(current_user, "auth.logout", f"user:{current_user.id}")
+    db.session.commit()
     logout_user()
     session.clear()
     flash("您已安全退出。", "info")

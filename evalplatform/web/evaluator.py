@@ -6,13 +6,13 @@ import io
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Campaign
 from ..scoring.engine import registered_schemes
 from ..services import ServiceError
 from ..services import campaigns as campaign_service
+from ..services import dashboard as dashboard_service
 from ..services.codes import participation
 from ..services.questionnaires import BUILT_IN_SCHEMES
 from . import results as results_view
@@ -27,9 +27,14 @@ for _name, _filter in results_view.FILTERS.items():
 
 @bp.get("/")
 def dashboard():
-    campaigns = db.session.scalars(select(Campaign).order_by(Campaign.id.desc())).all()
-    progress = {c.id: participation(c) for c in campaigns}
-    return render_template("evaluator/dashboard.html", campaigns=campaigns, progress=progress)
+    return render_template("evaluator/dashboard.html", overview=dashboard_service.overview())
+
+
+@bp.get("/participation.json")
+def participation_all_json():
+    """Live participation of every campaign, for the dashboards' progress bars (polled by
+    static/participation.js)."""
+    return jsonify(dashboard_service.live())
 
 
 @bp.get("/campaigns/<int:campaign_id>")
@@ -51,6 +56,11 @@ def participation_json(campaign_id: int):
     """Live participation for the progress bars (polled by static/participation.js)."""
     c = get_or_404(Campaign, campaign_id)
     return jsonify(participation_payload(c))
+
+
+def participation_payload(c: Campaign) -> dict:
+    """One campaign's live participation (also the API's participation resource)."""
+    return dashboard_service.payload(c)
 
 
 @bp.get("/campaigns/<int:campaign_id>/results")
@@ -76,15 +86,6 @@ def results_xlsx(campaign_id: int):
                          as_attachment=True, download_name=filename)
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def participation_payload(c: Campaign) -> dict:
-    return {
-        "campaign": c.id,
-        "status": c.status,
-        "groups": [{"name": g.name, "issued": g.issued, "used": g.used}
-                   for g in participation(c)],
-    }
 
 
 # -- scoring schemes -----------------------------------------------------------------------

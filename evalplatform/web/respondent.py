@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from sqlalchemy import select
 
 from ..database import write_intent
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import Campaign, CampaignUnit, RaterGroup, Unit
 from ..services.ballots import Questionnaire, check_ballot_rules, parse_ballot, questionnaire, submit_ballot
 from ..services.codes import CodeRefused, check_code, check_code_hash
@@ -78,6 +78,7 @@ def _start(access):
 
 
 @bp.route("/", methods=["GET", "POST"])
+@limiter.limit("RATELIMIT_CODE", methods=["POST"])
 def index():
     form = CodeForm()
     status = 200
@@ -93,6 +94,7 @@ def index():
 
 
 @bp.get("/s/<code>")
+@limiter.limit("RATELIMIT_CODE")
 def enter(code: str):
     try:
         return _start(check_code(code))

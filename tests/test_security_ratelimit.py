@@ -1,0 +1,202 @@
+"""Brute force: guessing codes and passwords is rate-limited, refused clearly, and logged.
+
+The suite's app has the limits off (TESTING); these tests switch them on with small
+allowances and a storage emptied before and after.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import pytest
+from sqlalchemy import select
+
+from evalplatform.extensions import db
+from evalplatform.models import AuditEvent
+from evalplatform.services import codes as code_service
+from evalplatform.testing import ADMIN_PASSWORD, EVALUATOR_PASSWORD, build_campaign, csrf_token
+
+WRONG = ["K7QM-2XRP-9TWD", "AAAA-BBBB-CCCC", "ZZZZ-9999-0000", "1234-5678-9ABC", "HJKM-NPQR-STVW",
+         "QQQQ-RRRR-SSSS", "0000-1111-2222"]
+
+
+def limiter(app):
+    return app.extensions["evalplatform.limiter"]
+
+
+@pytest.fixture
+def limits(app, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_ENABLED", True)
+    monkeypatch.setitem(app.config, "RATELIMIT_CODE", "5 per minute")
+    monkeypatch.setitem(app.config, "RATELIMIT_LOGIN", "3 per minute")
+    monkeypatch.setitem(app.config, "RATELIMIT_LOGIN_ACCOUNT", "5 per hour")
+    limiter(app).reset()
+    yield app.config
+    limiter(app).reset()
+
+
+def from_address(address: str) -> dict:
+    """Headers of a request relayed by the (trusted, local) reverse proxy for a client."""
+    return {"X-Forwarded-For": address}
+
+
+def type_code(client, code: str, address: str = "203.0.113.7"):
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    return client.post("/", data={"csrf_token": token, "code": code},
+                       headers=from_address(address))
+
+
+def test_code_guessing_is_stopped_with_a_chinese_page_and_logged(app, client, limits, caplog):
+    campaign, plaintext = build_campaign(codes_per_group=2)
+    good = plaintext["服务对象"][0]
+    caplog.set_level(logging.WARNING)
+    # the QR link and the typed form share one allowance
+    for code in WRONG[:3]:
+        assert client.get(f"/s/{code}", headers=from_address("203.0.113.7")).status_code == 404
+    for code in WRONG[3:5]:
+        assert type_code(client, code).status_code == 404
+    refused = client.get(f"/s/{good}", headers=from_address("203.0.113.7"))
+    assert refused.status_code == 429
+    page = refused.get_data(as_text=True)
+    assert "尝试次数过多" in page and "访问码输入错误次数过多" in page and "分钟后再试" in page
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert type_code(client, good).status_code == 429  # the right code too, for now
+    # another client of the same proxy is not held up, and its right code works
+    assert client.get(f"/s/{good}", headers=from_address("198.51.100.4")).status_code == 303
+    # logged: which page and limit, a pseudonym of the client; never the code or address
+    breaches = [r.getMessage() for r in caplog.records if "rate limit reached" in r.getMessage()]
+    assert breaches and "respondent.enter" in breaches[0] and "5 per 1 minute" in breaches[0]
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for secret in [good, good.replace("-", ""), *WRONG, "203.0.113.7"]:
+        assert secret not in logged
+    # the code itself was not spent by any of this
+    assert code_service.check_code(good).campaign_id == campaign.id
+
+
+def test_working_codes_use_up_nothing(app, client, limits):
+    _, plaintext = build_campaign(codes_per_group=4)
+    codes = plaintext["服务对象"] + plaintext["机关干部"]
+    for code in codes:  # eight right codes from one address: more than the allowance of 5
+        assert client.get(f"/s/{code}", headers=from_address("203.0.113.9")).status_code == 303
+        assert type_code(client, code, "203.0.113.9").status_code == 303
+    for code in WRONG[:5]:
+        assert client.get(f"/s/{code}", headers=from_address("203.0.113.9")).status_code == 404
+    assert client.get(f"/s/{WRONG[5]}", headers=from_address("203.0.113.9")).status_code == 429
+
+
+def test_an_address_is_the_proxys_only_when_the_proxy_is_trusted(app, client, limits,
+                                                                 monkeypatch):
+    monkeypatch.setitem(app.config, "FORWARDED_ALLOW_IPS", "10.9.9.9")  # not the peer
+    for n, code in enumerate(WRONG[:5]):
+        # a client cannot escape the limit by inventing X-Forwarded-For headers
+        response = client.get(f"/s/{code}", headers=from_address(f"192.0.2.{n}"))
+        assert response.status_code == 404
+    assert client.get(f"/s/{WRONG[5]}", headers=from_address("192.0.2.99")).status_code == 429
+    # a proxy named by its network is trusted
+    monkeypatch.setitem(app.config, "FORWARDED_ALLOW_IPS", "10.0.0.0/8, 127.0.0.0/8")
+    assert client.get(f"/s/{WRONG[5]}", headers=from_address("192.0.2.99")).status_code == 404
+
+
+def login_as(client, username: str, password: str, address: str):
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={"csrf_token": token, "username": username,
+                                       "password": password}, headers=from_address(address))
+
+
+def test_password_guessing_is_stopped_and_audited(app, limits, admin_user, evaluator_user):
+    guesser = app.test_client()
+    for guess in ("password123", "admin12345", "123456789a"):
+        assert login_as(guesser, "admin", guess, "203.0.113.20").status_code == 401
+    refused = login_as(guesser, "admin", ADMIN_PASSWORD, "203.0.113.20")
+    assert refused.status_code == 429
+    page = refused.get_data(as_text=True)
+    assert "登录失败次数过多" in page and "请联系系统管理员" in page
+    # the admin, from the office's own address, still gets in
+    assert login_as(app.test_client(), "admin", ADMIN_PASSWORD, "198.51.100.20").status_code == 302
+    failed = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "auth.login_failed")).all()
+    assert len(failed) == 3 and {e.target for e in failed} == {f"user:{admin_user.id}"}
+    # a name that is no account (perhaps a password typed in the wrong box) is not recorded
+    assert login_as(app.test_client(), "Secret-Pa55word", "x" * 10,
+                    "198.51.100.21").status_code == 401
+    dump = repr(db.session.execute(select(AuditEvent.target, AuditEvent.detail)).all())
+    assert "Secret-Pa55word" not in dump
+
+
+def test_one_account_guessed_from_many_addresses_is_stopped(app, limits, admin_user,
+                                                            evaluator_user):
+    for n in range(5):
+        client = app.test_client()
+        assert login_as(client, "admin", f"wrong-{n}-guess", f"192.0.2.{n}").status_code == 401
+    assert login_as(app.test_client(), "admin", ADMIN_PASSWORD, "192.0.2.50").status_code == 429
+    # other accounts are not affected
+    assert login_as(app.test_client(), "pingyi", EVALUATOR_PASSWORD,
+                    "192.0.2.50").status_code == 302
+
+
+def test_wrong_api_tokens_count_as_failed_logins_and_get_json(app, client, limits):
+    for n in range(3):
+        response = client.get("/api/v1/campaigns", headers={
+            "Authorization": f"Bearer ep_wrong{n}", **from_address("203.0.113.30")})
+        assert response.status_code == 401
+    refused = client.get("/api/v1/campaigns", headers={
+        "Authorization": "Bearer ep_wrong", **from_address("203.0.113.30")})
+    assert refused.status_code == 429 and refused.json == {"error": "too many requests"}
+    assert int(refused.headers["Retry-After"]) > 0
+    # a right token from another address is served
+    from evalplatform.services.users import create_token, create_user
+
+    token = create_token(create_user("reader", "evaluator", "a-long-password-1"))
+    db.session.commit()
+    assert client.get("/api/v1/campaigns", headers={
+        "Authorization": f"Bearer {token}", **from_address("198.51.100.30")}).status_code == 200
+
+
+def test_limits_come_from_the_configuration_and_can_be_switched_off(app, client, limits,
+                                                                    monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_CODE", "2 per minute")
+    for code in WRONG[:2]:
+        client.get(f"/s/{code}", headers=from_address("203.0.113.40"))
+    assert client.get(f"/s/{WRONG[2]}", headers=from_address("203.0.113.40")).status_code == 429
+    monkeypatch.setitem(app.config, "RATELIMIT_ENABLED", False)
+    assert client.get(f"/s/{WRONG[3]}", headers=from_address("203.0.113.40")).status_code == 404
+
+
+def test_limiter_storage_never_holds_an_address(app, client, limits):
+    for code in WRONG[:3]:
+        client.get(f"/s/{code}", headers=from_address("203.0.113.77"))
+    storage = limiter(app).storage
+    keys = " ".join(map(str, getattr(storage, "storage", {}).keys()))
+    assert keys and "203.0.113.77" not in keys and "K7QM" not in keys
+
+
+def test_limits_are_shared_through_redis_between_processes(app, limits, monkeypatch):
+    """With Redis configured, two app instances (two gunicorn workers, or two hosts) draw
+    on one allowance; in memory each would count alone."""
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/14"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379 (CI has one)")
+    from evalplatform import create_app
+
+    prefix = f"evalplatform-test-{time.monotonic_ns()}"
+    workers = [create_app({**{k: app.config[k] for k in (
+        "DATABASE_URL", "SECRET_KEY", "CODE_HASH_KEY")}, "TESTING": True,
+        "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": url, "RATELIMIT_KEY_PREFIX": prefix,
+        "RATELIMIT_CODE": "4 per minute"}) for _ in range(2)]
+    try:
+        statuses = []
+        for n, code in enumerate(WRONG[:5]):
+            with workers[n % 2].test_client() as browser:
+                statuses.append(browser.get(f"/s/{code}", headers=from_address(
+                    "203.0.113.50")).status_code)
+        assert statuses == [404, 404, 404, 404, 429]
+    finally:
+        workers[0].extensions["evalplatform.limiter"].reset()
+        for worker in workers:
+            with worker.app_context():
+                db.engine.dispose()
+
