@@ -72,7 +72,7 @@ def test_results_json_ranks_and_nulls_suppressed_groups(client, app, token):
 def test_results_are_described_in_openapi(client, app, token):
     spec = client.get("/api/v1/openapi.json").json
     operation = spec["paths"]["/campaigns/{campaign_id}/results"]["get"]
-    assert set(operation["responses"]) == {"200", "401", "404"}
+    assert set(operation["responses"]) == {"200", "401", "404", "429", "503"}
     schemas = spec["components"]["schemas"]
     campaign = voted_campaign()
     body = get(client, f"/campaigns/{campaign.id}/results", token).json

@@ -20,8 +20,15 @@ def _json(schema: dict, description: str) -> dict:
 
 
 def _errors(*codes: int) -> dict:
+    """Error responses; every operation that needs a token can also be rate-limited (wrong
+    tokens count as failed log-ins) and find the database busy."""
     text = {401: "Missing or invalid bearer token", 404: "No such campaign",
-            409: "The document cannot be made yet (e.g. the campaign has no units)"}
+            409: "The document cannot be made yet (e.g. the campaign has no units)",
+            429: "Too many failed log-ins or wrong tokens from this address; retry after "
+                 "the Retry-After header's seconds",
+            503: "The database is busy or unreachable; nothing was changed, retry shortly"}
+    if 401 in codes:
+        codes = (*codes, 429, 503)
     return {str(code): _json(ERROR, text[code]) for code in codes}
 
 
