@@ -11,7 +11,7 @@ SYSTEM_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-s
                    poppler-utils chromium
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-pg setup system venv db lint clean bench
+.PHONY: run test test-sqlite test-pg setup system venv translations i18n db lint clean bench
 
 run: setup db
 	@$(FLASK) demo load --if-empty
@@ -30,7 +30,7 @@ test: setup
 test-pg: setup
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-setup: system venv
+setup: system venv translations
 
 system: $(STAMPS)/system
 $(STAMPS)/system: Makefile
@@ -50,6 +50,25 @@ $(STAMPS)/venv: setup.cfg pyproject.toml constraints.txt
 	  if [ -f "$$p/setup.cfg" ]; then $(BIN)/pip install -q -c constraints.txt -e "$$p" || exit 1; fi; \
 	done
 	@mkdir -p $(STAMPS) && touch $@
+
+# Message catalogues: the core's and each plugin's (docs/i18n.md). Compiled at setup;
+# `make i18n` re-extracts the wrapped strings after a change and updates the catalogues.
+CATALOGS := evalplatform/translations $(wildcard plugins/*/evalplatform_*/translations)
+EXTRACT := --no-wrap --sort-by-file --add-location=file --omit-header -k lazy_gettext
+
+translations: $(STAMPS)/translations
+$(STAMPS)/translations: $(STAMPS)/venv $(shell find evalplatform/translations plugins -name '*.po' 2>/dev/null)
+	@for d in $(CATALOGS); do $(BIN)/pybabel -q compile -d $$d || exit 1; done
+	@mkdir -p $(STAMPS) && touch $@
+
+i18n: venv
+	@for d in $(CATALOGS); do root=$$(dirname $$d); case $$root in plugins/*) root=$$(dirname $$root);; *) root=.;; esac; \
+	  $(BIN)/pybabel -q extract $(EXTRACT) -F $$root/babel.cfg -o $$d/messages.pot $$root || exit 1; \
+	  if [ -f $$d/en/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel -q update --no-wrap --no-fuzzy-matching --omit-header -l en -i $$d/messages.pot -d $$d || exit 1; \
+	  else $(BIN)/pybabel -q init --no-wrap -l en -i $$d/messages.pot -d $$d || exit 1; fi; \
+	done
+	@$(MAKE) -s translations
 
 db: venv
 	@$(FLASK) db upgrade

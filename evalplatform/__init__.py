@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask, request
 
-from . import config, database, plugins
+from . import config, database, i18n, plugins
 from .extensions import csrf, db, login_manager, migrate
 from .hookspecs import hookimpl
 
@@ -36,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     with app.app_context():
         database.configure_engine(db.engine)
     pm = plugins.init_app(app)
+    i18n.init_app(app, [d for dirs in pm.hook.translation_directories() for d in dirs or []])
 
     @app.before_request
     def _declare_write_intent():

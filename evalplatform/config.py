@@ -16,6 +16,7 @@ ENV_SETTINGS = (
     "SESSION_COOKIE_SECURE",
     "MAX_CONTENT_LENGTH",
     "TIMEZONE",
+    "BABEL_DEFAULT_LOCALE",
     "JOBS_BACKEND",
     "JOB_THREADS",
     "REPORT_PROCESSES",
@@ -50,6 +51,8 @@ class Defaults:
     JSON_SORT_KEYS = False
     #: Time zone in which staff pages show times (stored times are UTC).
     TIMEZONE = "Asia/Shanghai"
+    #: The interface language for visitors who have not chosen one: "zh" or "en".
+    BABEL_DEFAULT_LOCALE = "zh"
     #: How report jobs run: "thread" (a pool in each web process), "rq" (Redis queue at
     #: REDIS_URL, run by `rq worker`), or "inline" (at once, in the caller).
     JOBS_BACKEND = "thread"

@@ -76,3 +76,13 @@ def register_blueprints():
 
     :return: a list of :class:`flask.Blueprint`.
     """
+
+
+@hookspec
+def translation_directories():
+    """Folders holding this plugin's message catalogues (``<folder>/<locale>/LC_MESSAGES/
+    messages.mo``), merged after the core's. Plugins write their strings in Chinese and
+    wrap them with :func:`evalplatform.i18n.gettext` (``_()`` in templates), like the core.
+
+    :return: a list of paths.
+    """

@@ -7,11 +7,13 @@ import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, jsonify, render_template, request, url_for
+from flask import (Flask, abort, current_app, jsonify, redirect, render_template, request,
+                   url_for)
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc, text
 from werkzeug.exceptions import BadRequest, MethodNotAllowed
 
+from .. import i18n
 from ..extensions import db, limiter
 from ..models import User
 from . import admin, api, auth, evaluator, reports, respondent
@@ -67,6 +69,19 @@ def register_web(app: Flask) -> None:
         except Exception:  # the database is unreachable: report, do not raise
             return jsonify(status="error", database="unreachable"), 503
         return jsonify(status="ok")
+
+    @app.get("/lang/<code>")
+    def choose_language(code: str):
+        """Keep the visitor's language in a cookie and go back to the page they were on."""
+        if code not in i18n.LANGUAGES:
+            abort(404)
+        target = request.args.get("next", "")
+        if not target.startswith("/") or target.startswith("//") or "\\" in target:
+            target = url_for("respondent.index")
+        response = redirect(target)
+        response.set_cookie(i18n.COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
+                            httponly=True, secure=app.config["SESSION_COOKIE_SECURE"])
+        return response
 
     @app.after_request
     def _security_headers(response):
