@@ -295,3 +295,56 @@ class LiveServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+# -- languages -----------------------------------------------------------------------------
+
+_HAN = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+_SHOWN_ATTRIBUTES = ("title", "alt", "placeholder", "aria-label", "data-confirm")
+
+
+def untranslated_chinese(html: str, data: tuple[str, ...] = ()) -> list[str]:
+    """The Chinese a visitor reading a page in English would see that is not data.
+
+    Text and the attributes people read (title, alt, placeholder, aria-label,
+    data-confirm) are checked, script and style skipped; the language link (an element
+    with ``lang="zh"``) is allowed, and so is each string in ``data`` (what the test
+    itself stored: names, titles, comments). Returns the offending snippets.
+    """
+    from html.parser import HTMLParser
+
+    found: list[str] = []
+
+    class Reader(HTMLParser):
+        skip = 0  # depth inside <script>, <style> or lang="zh"
+        stack: list[bool] = []
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            skipping = tag in ("script", "style") or (attrs.get("lang") or "").startswith("zh")
+            if tag not in ("br", "img", "input", "meta", "link", "hr", "col", "source"):
+                self.stack.append(skipping)
+                self.skip += skipping
+            if not self.skip and not skipping:
+                for name in _SHOWN_ATTRIBUTES:
+                    self.check(attrs.get(name) or "")
+                if tag == "input" and attrs.get("type") in ("submit", "button"):
+                    self.check(attrs.get("value") or "")
+
+        def handle_endtag(self, tag):
+            if tag not in ("br", "img", "input", "meta", "link", "hr", "col", "source") \
+                    and self.stack:
+                self.skip -= self.stack.pop()
+
+        def handle_data(self, text):
+            if not self.skip:
+                self.check(text)
+
+        def check(self, text):
+            for value in sorted(data, key=len, reverse=True):
+                text = text.replace(value, "")
+            if _HAN.search(text):
+                found.append(text.strip())
+
+    Reader().feed(html)
+    return found
