@@ -22,7 +22,7 @@ import pytest
 import requests
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from evalplatform import create_app
 from evalplatform.database import set_write_intent
@@ -295,6 +295,24 @@ class LiveServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+def stored_answers(ballot_id: int) -> dict[tuple[int, int], int]:
+    """What a stored ballot answered, by (unit id, item id), read back from its cells."""
+    from evalplatform.models import Ballot, Campaign
+    from evalplatform.scoring.cube import unpack_cells
+
+    ballot = db.session.get(Ballot, ballot_id)
+    rules = db.session.get(Campaign, ballot.campaign_id).rules
+    return unpack_cells([u["id"] for u in rules["units"]], [i["id"] for i in rules["items"]],
+                        ballot.cells)
+
+
+def answers_stored() -> int:
+    """How many answers all stored ballots hold together."""
+    from evalplatform.models import Ballot
+
+    return sum(len(stored_answers(i)) for i in db.session.scalars(select(Ballot.id)))
 
 
 # -- languages -----------------------------------------------------------------------------

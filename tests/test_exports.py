@@ -13,14 +13,14 @@ import pytest
 from sqlalchemy import select
 
 from evalplatform.extensions import db
-from evalplatform.models import Answer, Ballot
+from evalplatform.models import Ballot
 from evalplatform.reports import labels
 from evalplatform.reports.ballots_csv import MERGED_GROUP, ballots_csv
 from evalplatform.reports.excel import results_workbook
 from evalplatform.scoring.engine import campaign_results
 from evalplatform.services import ServiceError, campaigns, codes
 from evalplatform.services.ballots import BallotInput, questionnaire, submit_ballot
-from evalplatform.testing import build_campaign
+from evalplatform.testing import build_campaign, stored_answers
 
 HYPERLINK = '=HYPERLINK("http://evil.example/","点我")'
 UNIT_ROWS = [("办公室", "综合管理类"), ("政策法规科", "综合管理类"), (HYPERLINK, "执法监管类")]
@@ -131,8 +131,7 @@ def test_csv_rows_follow_the_random_ballot_ids_and_never_print_them(style_campai
                              .order_by(Ballot.id)).all()
     expected = []
     for ballot_id in ids:
-        chosen = {(a.unit_id, a.item_id): a.option for a in db.session.scalars(
-            select(Answer).where(Answer.ballot_id == ballot_id))}
+        chosen = stored_answers(ballot_id)
         expected.append([LABELS[chosen[c]] for c in cells])
     assert [r[2:] for r in body] == expected
     text = "\n".join(",".join(r) for r in body)

@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import func, select, text
 
 from evalplatform.extensions import db
-from evalplatform.models import Answer, Ballot
+from evalplatform.models import Ballot
 from evalplatform.scoring.cube import load_cube
 from evalplatform.scoring.engine import campaign_results
 from evalplatform.scoring.rules import rules_for, sha256
 from evalplatform.services import ServiceError, campaigns, codes
 from evalplatform.services.ballots import BallotInput, questionnaire, submit_ballot
-from evalplatform.testing import build_campaign, csrf_token
+from evalplatform.testing import answers_stored, build_campaign, csrf_token, stored_answers
 
 UNITS4 = [("办公室", "综合管理类"), ("政策法规科", "综合管理类"),
           ("质量监督站", "执法监管类"), ("审批窗口", "服务窗口类")]
@@ -71,38 +71,43 @@ def test_verify_recomputes_from_ballots_and_catches_tampering(app):
     ok = runner.invoke(args=["results", "verify", str(campaign.id)])
     assert ok.exit_code == 0, ok.output
     assert "OK: results match" in ok.output and campaign.rules_sha256 in ok.output
-    # someone edits one answer in the database after publication
-    db.session.execute(text("UPDATE answer SET option = CASE WHEN option = 0 THEN 4 ELSE 0 END "
-                            "WHERE ballot_id = (SELECT min(id) FROM ballot)"))
-    db.session.commit()
-    bad = runner.invoke(args=["results", "verify", str(campaign.id)])
-    assert bad.exit_code == 1 and "MISMATCH" in bad.output
     missing = runner.invoke(args=["results", "verify", "999"])
     assert missing.exit_code != 0 and "no campaign 999" in missing.output
 
 
-def test_packed_cells_tally_like_the_answer_rows_and_verify_checks_them(app):
+def test_cells_tally_what_was_cast_and_verify_catches_a_tampered_ballot(app):
+    """Someone edits a ballot in the database after publication."""
     campaign, plaintext = build_campaign(codes_per_group=6, unit_rows=UNITS4)
     for k, code in enumerate(plaintext["服务对象"] + plaintext["机关干部"]):
         cast(campaign, code, lambda name, item, k=k: (k * 7 + len(name)) % 6)
     rules, _, _ = rules_for(campaign, {})
-    packed, rows = load_cube(campaign.id, rules), load_cube(campaign.id, rules, packed=False)
-    assert packed.packed is not None and rows.packed is None
-    np.testing.assert_array_equal(packed.counts, rows.counts)
-    np.testing.assert_array_equal(packed.ballots, rows.ballots)
-    # A ballot stored before cells existed: everything is read from the answer rows.
-    db.session.execute(text("UPDATE ballot SET cells = NULL WHERE id = (SELECT min(id) FROM ballot)"))
-    db.session.commit()
-    fallback = load_cube(campaign.id, rules)
-    assert fallback.packed is None
-    np.testing.assert_array_equal(fallback.counts, rows.counts)
-    db.session.execute(text("UPDATE ballot SET cells = :c WHERE cells IS NULL"),
-                       {"c": bytes([4] * len(packed.units) * len(packed.items))})
+    cube = load_cube(campaign.id, rules)
+    expected = np.zeros_like(cube.counts)
+    units = {u.id: k for k, u in enumerate(cube.units)}
+    items = {i.id: k for k, i in enumerate(cube.items)}
+    groups = {g.id: k for k, g in enumerate(cube.groups)}
+    for ballot in db.session.scalars(select(Ballot)):
+        for (unit_id, item_id), option in stored_answers(ballot.id).items():
+            expected[units[unit_id], items[item_id], groups[ballot.rater_group_id], option] += 1
+    np.testing.assert_array_equal(cube.counts, expected)
+    assert cube.ballots.tolist() == [6, 6]
     campaigns.close_campaign(campaign, None)
     db.session.commit()
-    bad = app.test_cli_runner().invoke(args=["results", "verify", str(campaign.id)])
-    assert bad.exit_code == 1
-    assert "packed cells differ from the results recomputed from their answer rows" in bad.output
+
+    def verify_after(cells: bytes) -> str:
+        db.session.execute(text("UPDATE ballot SET cells = :c WHERE id = (SELECT min(id) FROM ballot)"),
+                           {"c": cells})
+        db.session.commit()
+        outcome = app.test_cli_runner().invoke(args=["results", "verify", str(campaign.id)])
+        assert outcome.exit_code == 1 and "MISMATCH" in outcome.output
+        return outcome.output
+
+    good = app.test_cli_runner().invoke(args=["results", "verify", str(campaign.id)])
+    assert good.exit_code == 0 and "OK: results match" in good.output
+    size = len(cube.units) * len(cube.items)
+    assert "differ from the results recomputed" in verify_after(bytes([0] * size))
+    assert "hold options their items do not have" in verify_after(bytes([9] * size))
+    assert f"do not have {size} cells" in verify_after(bytes([0] * (size - 1)))
 
 
 def test_results_are_cached_until_the_next_ballot(app):
@@ -167,7 +172,7 @@ def test_forced_distribution_refuses_too_many_excellent_votes(client, app):
     page = refused.get_data(as_text=True)
     accepted = client.post("/survey", data={"csrf_token": csrf_token(page), **votes})
     assert accepted.status_code == 303
-    assert db.session.scalar(select(func.count()).select_from(Answer)) == 4
+    assert answers_stored() == 4
 
 
 def test_uniform_ballots_can_be_refused(client, app):

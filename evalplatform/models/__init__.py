@@ -1,7 +1,7 @@
 """The data model. Importing this package registers every table on ``db.metadata``."""
 
 from .audit import AuditEvent
-from .ballots import Answer, Ballot, Comment
+from .ballots import Ballot, Comment
 from .campaigns import Campaign, CampaignScheme, CampaignUnit, Item, RaterGroup, ResultSnapshot
 from .checklists import ChecklistEntry, ChecklistSnapshot, RectificationItem
 from .codes import AccessCode, CodeBatch
@@ -11,7 +11,6 @@ from .users import ApiToken, User
 
 __all__ = [
     "AccessCode",
-    "Answer",
     "ApiToken",
     "AuditEvent",
     "Ballot",

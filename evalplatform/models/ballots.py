@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, ForeignKey, LargeBinary, SmallInteger, Text
+from sqlalchemy import BigInteger, ForeignKey, LargeBinary, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -22,30 +22,14 @@ class Ballot(db.Model):
     )
     rater_group_id: Mapped[int] = mapped_column(ForeignKey("rater_group.id", ondelete="CASCADE"))
     submitted_on: Mapped[date]
-    #: The answers again, packed for scoring: one signed byte per (unit, item) in the
-    #: frozen rules' order, the option index or -1 (see scoring.cube.pack_cells). The
-    #: answer rows stay the record; this is what makes a city's results take a second.
-    cells: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: The answers: one signed byte per (unit, item) in the frozen rules' order, the
+    #: option's index or -1 for none (scoring.cube.pack_cells). The rules are frozen when
+    #: the campaign opens and never change after, so this is the complete record; one
+    #: row per ballot is what a submission writes and what scoring reads.
+    cells: Mapped[bytes] = mapped_column(LargeBinary)
 
-    answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan",
-                                                 passive_deletes=True)
     comments: Mapped[list[Comment]] = relationship(cascade="all, delete-orphan",
                                                    passive_deletes=True)
-
-
-class Answer(db.Model):
-    """One cell of the grading matrix: the option a ballot chose for (unit, item)."""
-
-    __table_args__ = {"sqlite_with_rowid": False}
-
-    ballot_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("ballot.id", ondelete="CASCADE"), primary_key=True
-    )
-    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"),
-                                         primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"),
-                                         primary_key=True)
-    option: Mapped[int] = mapped_column(SmallInteger)
 
 
 class Comment(db.Model):

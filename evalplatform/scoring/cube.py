@@ -1,21 +1,19 @@
 """The tally cube: vote counts per (unit, item, rater group, option), and ballots as arrays.
 
-Built with one aggregate query. Schemes compute everything from counts, so scoring costs
-the size of the cube, not the number of answers. The per-ballot arrays serve what counts
-cannot (the bootstrap over ballots).
+Tallied from the ballots' cells (one blob per ballot) with one bincount. Schemes compute
+everything from counts, so scoring costs the size of the cube, not the number of answers.
+The per-ballot arrays serve what counts cannot (the bootstrap over ballots).
 """
 
 from __future__ import annotations
 
-import itertools
-import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from sqlalchemy import BigInteger, Text, cast, func, select
+from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Answer, Ballot, Item, Unit
+from ..models import Ballot
 
 
 @dataclass(frozen=True)
@@ -67,9 +65,9 @@ class Cube:
     #: The whole cube a scheme's sub-cube was cut from, for a scheme that combines its
     #: score with another scheme's (None for a whole cube).
     source: Cube | None = field(default=None, repr=False, compare=False)
-    #: The ballots the cube was tallied from, when read from their packed cells (the
-    #: bootstrap reuses them instead of reading the ballots again).
-    packed: BallotArrays | None = field(default=None, repr=False, compare=False)
+    #: The ballots the cube was tallied from (the bootstrap reuses them instead of
+    #: reading the ballots again).
+    ballot_arrays: BallotArrays | None = field(default=None, repr=False, compare=False)
 
     @property
     def n_options(self) -> int:
@@ -81,7 +79,7 @@ class Cube:
         index = [i for i, item in enumerate(self.items) if item.id in wanted]
         return replace(self, items=tuple(self.items[i] for i in index),
                        counts=self.counts[..., index, :, :], source=self.source or self,
-                       packed=None)
+                       ballot_arrays=None)
 
     def with_counts(self, counts: np.ndarray) -> Cube:
         return replace(self, counts=counts)
@@ -144,18 +142,30 @@ def pack_cells(unit_ids: list[int], item_ids: list[int],
     return cells.tobytes()
 
 
-def _packed_ballots(campaign_id: int, units: tuple, items: tuple, groups: tuple
-                    ) -> BallotArrays | None:
-    """Every ballot from its packed cells (one small blob per ballot), or None when some
-    ballot has none (stored before cells existed): then the answer rows are read."""
+def unpack_cells(unit_ids: list[int], item_ids: list[int],
+                 cells: bytes) -> dict[tuple[int, int], int]:
+    """The answers packed by :func:`pack_cells`, by (unit id, item id)."""
+    grid = np.frombuffer(cells, dtype=np.int8).reshape(len(unit_ids), len(item_ids))
+    units, items = np.nonzero(grid >= 0)
+    return {(unit_ids[u], item_ids[i]): int(grid[u, i]) for u, i in zip(units, items, strict=True)}
+
+
+class CorruptBallots(RuntimeError):
+    """A stored ballot whose cells do not fit the campaign's frozen rules."""
+
+
+def _read_ballots(campaign_id: int, units: tuple, items: tuple, groups: tuple) -> BallotArrays:
+    """Every ballot of the campaign from its cells: one small blob per ballot, straight
+    from the DB-API cursor (ORM rows would cost more than the tally)."""
     result = db.session.connection().execute(
         select(Ballot.id, Ballot.rater_group_id, Ballot.cells)
         .where(Ballot.campaign_id == campaign_id).order_by(Ballot.id))
     rows = result.cursor.fetchall() if result.cursor is not None else []
     result.close()
     size = len(units) * len(items)
-    if any(r[2] is None or len(r[2]) != size for r in rows):
-        return None
+    if (bad := sum(1 for r in rows if len(r[2]) != size)):
+        raise CorruptBallots(f"{bad} ballots of campaign {campaign_id} do not have "
+                             f"{size} cells, as its frozen rules say")
     g_index = {g.id: k for k, g in enumerate(groups)}
     group_of = np.fromiter((g_index.get(r[1], -1) for r in rows), dtype=np.int64, count=len(rows))
     answers = np.frombuffer(b"".join(bytes(r[2]) for r in rows), dtype=np.int8).reshape(
@@ -175,46 +185,15 @@ def counts_from_ballots(ballots: BallotArrays, shape: tuple[int, int, int, int])
     return counts.reshape(shape)
 
 
-def load_cube(campaign_id: int, rules: dict, packed: bool = True) -> Cube:
-    """The campaign's cube: tallied from the ballots' packed cells, or (``packed=False``,
-    or ballots without cells) from one GROUP BY over the answer rows."""
+def load_cube(campaign_id: int, rules: dict) -> Cube:
+    """The campaign's cube, tallied from its ballots' cells under the frozen rules."""
     units, items, groups = structure_from_rules(rules)
     n_options = max((len(i.options) for i in items), default=1)
-    ballots_found = _packed_ballots(campaign_id, units, items, groups) if packed else None
-    if ballots_found is not None:
-        counts = counts_from_ballots(ballots_found,
-                                     (len(units), len(items), len(groups), n_options))
-        per_group = np.bincount(ballots_found.groups, minlength=len(groups)).astype(np.int64)
-        return Cube(units, items, groups, counts, per_group, int(rules["min_group_size"]),
-                    campaign_id, packed=ballots_found)
-    return _cube_from_answers(campaign_id, rules, units, items, groups)
-
-
-def _cube_from_answers(campaign_id: int, rules: dict, units, items, groups) -> Cube:
-    u_index = {u.id: k for k, u in enumerate(units)}
-    i_index = {i.id: k for k, i in enumerate(items)}
-    g_index = {g.id: k for k, g in enumerate(groups)}
-    n_options = max((len(i.options) for i in items), default=1)
-    counts = np.zeros((len(units), len(items), len(groups), n_options), dtype=np.int64)
-    rows = db.session.execute(
-        select(Answer.unit_id, Answer.item_id, Ballot.rater_group_id, Answer.option,
-               func.count())
-        .join(Ballot, Ballot.id == Answer.ballot_id)
-        .where(Ballot.campaign_id == campaign_id)
-        .group_by(Answer.unit_id, Answer.item_id, Ballot.rater_group_id, Answer.option)
-    ).all()
-    for unit_id, item_id, group_id, option, n in rows:
-        u, i, g = u_index.get(unit_id), i_index.get(item_id), g_index.get(group_id)
-        if u is None or i is None or g is None or not 0 <= option < n_options:
-            continue  # answers outside the frozen structure do not count
-        counts[u, i, g, option] = n
-    ballots = np.zeros(len(groups), dtype=np.int64)
-    for group_id, n in db.session.execute(
-            select(Ballot.rater_group_id, func.count()).where(Ballot.campaign_id == campaign_id)
-            .group_by(Ballot.rater_group_id)).all():
-        if group_id in g_index:
-            ballots[g_index[group_id]] = n
-    return Cube(units, items, groups, counts, ballots, int(rules["min_group_size"]), campaign_id)
+    ballots = _read_ballots(campaign_id, units, items, groups)
+    counts = counts_from_ballots(ballots, (len(units), len(items), len(groups), n_options))
+    per_group = np.bincount(ballots.groups, minlength=len(groups)).astype(np.int64)
+    return Cube(units, items, groups, counts, per_group, int(rules["min_group_size"]),
+                campaign_id, ballot_arrays=ballots)
 
 
 @dataclass(frozen=True)
@@ -226,102 +205,30 @@ class BallotArrays:
     groups: np.ndarray
 
 
-def load_ballots(campaign_id: int, cube: Cube, packed: bool = True) -> BallotArrays:
-    """All ballots of a campaign as arrays shaped like the cube's unit and item axes: from
-    their packed cells, or (``packed=False``, or ballots without cells) the answer rows."""
-    if packed and cube.packed is not None:
-        return cube.packed
-    if packed and (found := _packed_ballots(campaign_id, cube.units, cube.items,
-                                            cube.groups)) is not None:
-        return found
-    g_index = {g.id: k for k, g in enumerate(cube.groups)}
-    ballot_rows = db.session.execute(
-        select(Ballot.id, Ballot.rater_group_id).where(Ballot.campaign_id == campaign_id)
-        .order_by(Ballot.id)).all()
-    ids = np.array([r[0] for r in ballot_rows], dtype=np.int64)
-    groups = np.array([g_index.get(r[1], -1) for r in ballot_rows], dtype=np.int64)
-    answers = np.full((len(ids), len(cube.units), len(cube.items)), -1, dtype=np.int8)
-    if len(ids):
-        data = _answer_rows(campaign_id)
-        u_map = _lookup([u.id for u in cube.units])
-        i_map = _lookup([i.id for i in cube.items])
-        if len(data):
-            u = u_map(data[:, 1])
-            i = i_map(data[:, 2])
-            keep = (u >= 0) & (i >= 0)
-            rows_b = np.searchsorted(ids, data[keep, 0])
-            answers[rows_b, u[keep], i[keep]] = data[keep, 3]
-    keep = groups >= 0
-    return BallotArrays(answers[keep], groups[keep])
+def load_ballots(campaign_id: int, cube: Cube) -> BallotArrays:
+    """All ballots of a campaign as arrays shaped like the cube's unit and item axes (the
+    ones the cube was tallied from, when it was)."""
+    if cube.ballot_arrays is not None:
+        return cube.ballot_arrays
+    return _read_ballots(campaign_id, cube.units, cube.items, cube.groups)
 
 
-def _answer_rows(campaign_id: int, packed: bool = True) -> np.ndarray:
-    """(ballot, unit, item, option) of every answer, straight from the DB-API cursor into
-    an array (building ORM rows for millions of answers takes far longer).
-
-    Read as one row per ballot: its answers packed into integers and joined into a string
-    by the database, parsed by NumPy. Fetching 12M answers as 12M rows of Python objects
-    takes about four times as long.
-    """
-    if packed and (rows := _packed_answer_rows(campaign_id)) is not None:
-        return rows
-    statement = (select(Answer.ballot_id, Answer.unit_id, Answer.item_id, Answer.option)
-                 .join(Ballot, Ballot.id == Answer.ballot_id)
-                 .where(Ballot.campaign_id == campaign_id))
-    result = db.session.connection().execute(statement)
-    rows = result.cursor.fetchall() if result.cursor is not None else []
-    result.close()
-    return np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64,
-                       count=4 * len(rows)).reshape(-1, 4)
-
-
-#: Options are SmallInteger: shifted by half their span, any value packs exactly.
-OPTION_BITS, OPTION_SHIFT = 16, 1 << 15
-
-
-def _packed_answer_rows(campaign_id: int) -> np.ndarray | None:
-    """_answer_rows read as one packed string per ballot: each answer as
-    ``(unit << item_bits | item) << 16 | option + 2¹⁵``, comma-separated. Exact for every
-    answer, since foreign keys bound its unit and item ids by the largest ids there are.
-    None when those ids are too large to pack into 62 bits or the text does not parse."""
-    unit_bits = (db.session.scalar(select(func.max(Unit.id))) or 0).bit_length()
-    item_bits = (db.session.scalar(select(func.max(Item.id))) or 0).bit_length()
-    if unit_bits + item_bits + OPTION_BITS > 62:
-        return None
-    code = ((cast(Answer.unit_id, BigInteger) * (1 << item_bits) + Answer.item_id)
-            * (1 << OPTION_BITS) + (cast(Answer.option, BigInteger) + OPTION_SHIFT))
-    statement = (
-        select(Ballot.id, func.count(), func.aggregate_strings(cast(code, Text), ","))
-        .join(Answer, Answer.ballot_id == Ballot.id)
-        .where(Ballot.campaign_id == campaign_id)
-        .group_by(Ballot.id))
-    result = db.session.connection().execute(statement)
-    rows = result.cursor.fetchall() if result.cursor is not None else []
-    result.close()
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    counts = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a parse error shows as a short array, below
-        codes = (np.fromstring(",".join(r[2] for r in rows), dtype=np.int64, sep=",")
-                 if rows else np.zeros(0, dtype=np.int64))
-    if len(codes) != counts.sum() or (len(codes) and codes.min() < 0):
-        return None
-    cells = codes >> OPTION_BITS
-    return np.stack([np.repeat(ids, counts), cells >> item_bits,
-                     cells & ((1 << item_bits) - 1),
-                     (codes & ((1 << OPTION_BITS) - 1)) - OPTION_SHIFT], axis=1)
-
-
-def _lookup(ids: list[int]):
-    """A vectorised map from database ids to axis positions (-1 for unknown ids)."""
-    keys = np.array(ids, dtype=np.int64)
-    order = np.argsort(keys)
-    sorted_keys = keys[order]
-
-    def find(values: np.ndarray) -> np.ndarray:
-        if not len(sorted_keys):
-            return np.full(len(values), -1)
-        pos = np.clip(np.searchsorted(sorted_keys, values), 0, len(sorted_keys) - 1)
-        return np.where(sorted_keys[pos] == values, order[pos], -1)
-
-    return find
+def ballot_problems(campaign_id: int, rules: dict) -> list[str]:
+    """What is wrong with the campaign's stored ballots under its frozen rules: cells of
+    the wrong length, options an item does not have, rater groups the rules do not
+    know. Empty when every ballot is well formed."""
+    units, items, groups = structure_from_rules(rules)
+    try:
+        ballots = _read_ballots(campaign_id, units, items, groups)
+    except CorruptBallots as error:
+        return [str(error)]
+    problems = []
+    total = db.session.scalar(select(func.count()).where(Ballot.campaign_id == campaign_id))
+    if (strangers := total - len(ballots.groups)):
+        problems.append(f"{strangers} ballots belong to rater groups the frozen rules do not list")
+    limits = np.array([len(i.options) for i in items], dtype=np.int16)
+    answers = ballots.answers.astype(np.int16)
+    bad = ((answers < -1) | (answers >= limits[None, None, :])).any(axis=(1, 2))
+    if bad.any():
+        problems.append(f"{int(bad.sum())} ballots hold options their items do not have")
+    return problems

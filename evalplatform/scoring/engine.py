@@ -84,18 +84,16 @@ def campaign_results(campaign: Campaign, *, use_cache: bool = True) -> CampaignR
 
 
 def compute(campaign: Campaign, rules: dict, rules_hash: str, frozen: bool,
-            schemes: dict[str, Scheme], from_answers: bool = False) -> CampaignResults:
-    """The results; ``from_answers`` reads the answer rows instead of the ballots' packed
-    cells (slower; what verification does, so that the two are checked against each
-    other)."""
-    cube = load_cube(campaign.id, rules, packed=not from_answers)
+            schemes: dict[str, Scheme]) -> CampaignResults:
+    """The results under these rules, tallied from the campaign's ballots."""
+    cube = load_cube(campaign.id, rules)
     boot = rules.get("bootstrap", {})
     replicates, confidence = int(boot.get("replicates", 0)), float(boot.get("confidence", 0.95))
     total_ballots = int(cube.ballots.sum())
     replicate_cube = None
     if replicates and total_ballots:
         rng = np.random.default_rng(int(rules_hash[:16], 16))
-        replicate_cube = replicate_counts(load_ballots(campaign.id, cube, not from_answers),
+        replicate_cube = replicate_counts(load_ballots(campaign.id, cube),
                                           cube.counts.shape,
                                           replicates, rng)
     results, missing = {}, []

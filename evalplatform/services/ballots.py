@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import insert
 
 from ..extensions import db
-from ..models import Answer, Ballot, Campaign, Comment
+from ..models import Ballot, Campaign, Comment
 from ..scoring.cube import pack_cells
 from ..util import today
 from . import ServiceError
@@ -202,7 +202,7 @@ def _insert_statements():
     """Core INSERTs, built once (building a statement costs more than running it here):
     a ballot is written, never read back, so the ORM's unit of work would only cost time
     while the write lock is held."""
-    return insert(Ballot.__table__), insert(Answer.__table__), insert(Comment.__table__)
+    return insert(Ballot.__table__), insert(Comment.__table__)
 
 
 def submit_ballot(code_hash: bytes, q: Questionnaire, ballot: BallotInput) -> Receipt:
@@ -216,17 +216,13 @@ def submit_ballot(code_hash: bytes, q: Questionnaire, ballot: BallotInput) -> Re
     # Everything is prepared before the first statement takes the write lock.
     ballot_id, submitted_on = _random_id(), today()
     cells = pack_cells([u.id for u in q.units], [i.id for i in q.items], ballot.answers)
-    answers = [{"ballot_id": ballot_id, "unit_id": unit_id, "item_id": item_id, "option": option}
-               for (unit_id, item_id), option in ballot.answers.items()]
     comments = [{"id": _random_id(), "ballot_id": ballot_id, "unit_id": unit_id, "text": text}
                 for unit_id, text in ballot.comments.items()]
-    insert_ballot, insert_answers, insert_comments = _insert_statements()
+    insert_ballot, insert_comments = _insert_statements()
     access = spend_code(code_hash, q.campaign_id, q.rules_sha256)
     db.session.execute(insert_ballot, {
         "id": ballot_id, "campaign_id": q.campaign_id, "rater_group_id": access.rater_group_id,
         "submitted_on": submitted_on, "cells": cells})
-    if answers:
-        db.session.execute(insert_answers, answers)
     if comments:
         db.session.execute(insert_comments, comments)
     units_rated = len({unit_id for unit_id, _ in ballot.answers})
