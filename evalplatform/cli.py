@@ -16,6 +16,7 @@ from .services import users as user_service
 
 users_cli = click.Group("users", help="Manage staff accounts (admins and evaluators).")
 demo_cli = click.Group("demo", help="Demo data.")
+ballots_cli = click.Group("ballots", help="Stored ballots.")
 
 
 def _fail(message: str):
@@ -91,9 +92,26 @@ def demo_load(if_empty: bool):
         click.echo(f"  (also written to {Path(current_app.instance_path) / 'demo-accounts.txt'})")
 
 
+@ballots_cli.command("seal")
+@click.argument("campaign_ids", nargs=-1, type=int)
+def seal_command(campaign_ids: tuple[int, ...]):
+    """Seal the storage of the CAMPAIGN_IDS (default: every campaign with ballots) so
+    that no ballot can be tied to its code: run it before copying the database."""
+    from .models import Ballot
+    from .services.seal import seal
+
+    wanted = campaign_ids or db.session.scalars(select(Ballot.campaign_id).distinct()).all()
+    for campaign_id in sorted(wanted):
+        if db.session.get(Campaign, campaign_id) is None:
+            _fail(f"no campaign {campaign_id}")
+        rewritten = seal(campaign_id)
+        click.echo(f"campaign {campaign_id}: sealed" + (" (rows rewritten)" if rewritten else ""))
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(ballots_cli)
 
 
 def main() -> None:

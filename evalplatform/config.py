@@ -27,6 +27,7 @@ ENV_SETTINGS = (
     "RATELIMIT_LOGIN",
     "RATELIMIT_LOGIN_ACCOUNT",
     "FORWARDED_ALLOW_IPS",
+    "SEAL_INTERVAL",
 )
 
 
@@ -53,6 +54,9 @@ class Defaults:
     TIMEZONE = "Asia/Shanghai"
     #: The interface language for visitors who have not chosen one: "zh" or "en".
     BABEL_DEFAULT_LOCALE = "zh"
+    #: Seconds after a ballot arrives until its campaign's storage is sealed, so that no
+    #: ballot can be tied to its code (services/seal.py); 0: only at closing and by CLI.
+    SEAL_INTERVAL = 60.0
     #: How report jobs run: "thread" (a pool in each web process), "rq" (Redis queue at
     #: REDIS_URL, run by `rq worker`), or "inline" (at once, in the caller).
     JOBS_BACKEND = "thread"
@@ -103,6 +107,8 @@ def load(app, overrides: dict | None) -> None:
     for name in ("MAX_CONTENT_LENGTH", "JOB_THREADS", "REPORT_PROCESSES"):
         if name in env:
             env[name] = int(env[name])
+    if "SEAL_INTERVAL" in env:
+        env["SEAL_INTERVAL"] = float(env["SEAL_INTERVAL"])
     app.config.update(env)
     app.config.update(overrides or {})
     # Rate limits are on, except in a test app that does not ask for them.

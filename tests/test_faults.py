@@ -74,7 +74,7 @@ def failing(statement_start: str, message: str = "database is locked"):
 # -- a busy database -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("statement", ["UPDATE ACCESS_CODE", "INSERT INTO BALLOT",
-                                       "INSERT INTO ANSWER", "INSERT INTO COMMENT"])
+                                       "INSERT INTO COMMENT"])
 def test_a_busy_database_during_the_ballot_post_stores_nothing_and_asks_to_retry(
         client, statement):
     campaign, plaintext = build_campaign()

@@ -19,7 +19,7 @@ from ..models import (
     Unit,
 )
 from ..util import utcnow
-from . import ServiceError, audit, documents
+from . import ServiceError, audit, documents, seal
 from .questionnaires import BUILT_IN_SCHEMES, SCALES, TEMPLATES
 
 SETTINGS = ("title", "issuer", "doc_number", "period_start", "period_end", "phase",
@@ -308,6 +308,7 @@ def close_campaign(campaign: Campaign, user) -> None:
         if key in installed:
             installed[key].on_close(campaign, spec["config"])
     snapshot = take_snapshot(campaign)
+    seal.rewrite(campaign.id)  # the ballots of a closed campaign are sealed for good
     audit(user, "campaign.close", f"campaign:{campaign.id}",
           results_sha256=snapshot.results_sha256)
 

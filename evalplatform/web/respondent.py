@@ -15,6 +15,7 @@ from ..database import write_intent
 from ..extensions import db, limiter
 from ..models import Campaign, CampaignUnit, RaterGroup, Unit
 from ..services.ballots import Questionnaire, check_ballot_rules, parse_ballot, questionnaire, submit_ballot
+from ..services import seal
 from ..services.codes import CodeRefused, check_code, check_code_hash
 from .forms import CodeForm
 
@@ -153,6 +154,7 @@ def _submit(code_hash: bytes, q, ballot):
     try:
         receipt = submit_ballot(code_hash, q, ballot)
         db.session.commit()
+        seal.ballot_stored(q.campaign_id)
     except CodeRefused as error:
         db.session.rollback()
         if error.reason == "stale":
