@@ -2,7 +2,8 @@
 
 A bare Flask app on sqlite3, no ORM, no sessions, no CSRF, no code check. ``POST /ballot``
 takes the same form fields the project's ballot form posts (``a-<unit>-<item>=<option>``)
-and stores one ballot row and its answer rows in one transaction, with the project's
+and stores one ballot row holding its answers packed one byte a cell (as the project
+stores them) in one transaction, with the project's
 SQLite settings (WAL, synchronous=NORMAL, busy_timeout, BEGIN IMMEDIATE). Served by
 gunicorn with the project's gunicorn.conf.py::
 
@@ -29,10 +30,8 @@ PRAGMAS = (
 )
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS ballot (id INTEGER PRIMARY KEY, campaign_id INTEGER NOT NULL, "
-    "rater_group_id INTEGER NOT NULL, submitted_on DATE NOT NULL) WITHOUT ROWID",
-    "CREATE TABLE IF NOT EXISTS answer (ballot_id INTEGER NOT NULL REFERENCES ballot(id) "
-    "ON DELETE CASCADE, item_id INTEGER NOT NULL, unit_id INTEGER NOT NULL, "
-    "option INTEGER NOT NULL, PRIMARY KEY (ballot_id, item_id, unit_id)) WITHOUT ROWID",
+    "rater_group_id INTEGER NOT NULL, submitted_on DATE NOT NULL, cells BLOB NOT NULL) "
+    "WITHOUT ROWID",
 )
 
 app = Flask(__name__)
@@ -62,21 +61,18 @@ def healthz():
 
 @app.post("/ballot")
 def ballot():
-    answers = []
+    cells = bytearray()
     for name, value in request.form.items():
         if name.startswith("a-"):
-            _, unit_id, item_id = name.split("-")
-            answers.append((int(item_id), int(unit_id), int(value)))
-    if not answers:
+            cells.append(int(value))
+    if not cells:
         return "empty ballot", 422
     ballot_id = secrets.randbits(63) or 1
     conn = connection()
     conn.execute("BEGIN IMMEDIATE")
     try:
-        conn.execute("INSERT INTO ballot VALUES (?, ?, ?, ?)",
-                     (ballot_id, 1, 1, date.today().isoformat()))
-        conn.executemany("INSERT INTO answer VALUES (?, ?, ?, ?)",
-                         [(ballot_id, *row) for row in answers])
+        conn.execute("INSERT INTO ballot VALUES (?, ?, ?, ?, ?)",
+                     (ballot_id, 1, 1, date.today().isoformat(), bytes(cells)))
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -126,7 +126,7 @@ def build(app, size: int, ballots_per_unit: int) -> int:
         unit_ids = [u.id for u in q.units]
         items = [(i.id, len(i.options)) for i in q.items]
         groups = [g.id for g in campaign.groups]
-        ballots, answers, comments = [], [], []
+        ballots, comments, answers = [], [], 0
         for b in range(n_ballots):
             ballot_id = secrets.randbits(63) or 1
             group_id = groups[b % len(groups)]
@@ -136,17 +136,15 @@ def build(app, size: int, ballots_per_unit: int) -> int:
                 for item_id, n_options in items:
                     option = min(n_options - 1, int(rnd.random() ** (1 + bias) * n_options))
                     chosen[(unit_id, item_id)] = option
-                    answers.append((ballot_id, item_id, unit_id, option))
                 if rnd.random() < 0.02:
                     comments.append((secrets.randbits(63) or 1, ballot_id, unit_id,
                                      rnd.choice(COMMENTS)))
             ballots.append((ballot_id, campaign.id, group_id, date(2026, 11, 20).isoformat(),
                             pack_cells(unit_ids, [i for i, _ in items], chosen)))
+            answers += len(chosen)
         connection = db.session.connection().connection.driver_connection
         connection.executemany("INSERT INTO ballot (id, campaign_id, rater_group_id, "
                                "submitted_on, cells) VALUES (?, ?, ?, ?, ?)", ballots)
-        connection.executemany("INSERT INTO answer (ballot_id, item_id, unit_id, option) "
-                               "VALUES (?, ?, ?, ?)", answers)
         connection.executemany("INSERT INTO comment (id, ballot_id, unit_id, text) "
                                "VALUES (?, ?, ?, ?)", comments)
         for group_id in groups:  # mark as many codes used as ballots were cast
@@ -158,7 +156,7 @@ def build(app, size: int, ballots_per_unit: int) -> int:
         db.session.commit()
         campaigns.close_campaign(campaign, None)
         db.session.commit()
-        return campaign.id, n_ballots, len(answers)
+        return campaign.id, n_ballots, answers
 
 
 # -- baselines -------------------------------------------------------------------------------
