@@ -65,7 +65,7 @@ i18n: venv
 	@for d in $(CATALOGS); do root=$$(dirname $$d); case $$root in plugins/*) root=$$(dirname $$root);; *) root=.;; esac; \
 	  $(BIN)/pybabel -q extract $(EXTRACT) -F $$root/babel.cfg -o $$d/messages.pot $$root || exit 1; \
 	  if [ -f $$d/en/LC_MESSAGES/messages.po ]; then \
-	    $(BIN)/pybabel -q update --no-wrap --no-fuzzy-matching --omit-header -l en -i $$d/messages.pot -d $$d || exit 1; \
+	    $(BIN)/pybabel -q update --no-wrap --no-fuzzy-matching --ignore-pot-creation-date -l en -i $$d/messages.pot -d $$d || exit 1; \
 	  else $(BIN)/pybabel -q init --no-wrap -l en -i $$d/messages.pot -d $$d || exit 1; fi; \
 	done
 	@$(MAKE) -s translations

@@ -29,7 +29,6 @@ COOKIE = "lang"
 #: Where the core's catalogues live.
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
-babel = Babel()
 
 
 def N_(message: str) -> str:
@@ -41,7 +40,30 @@ def N_(message: str) -> str:
 #: The strings the page scripts (static/*.js) show, as written there. Pages carry their
 #: translations in ``<body data-i18n>``; the scripts look each one up by its Chinese text
 #: and fall back to it. tests/test_i18n.py checks every string the scripts use is here.
-JS_MESSAGES: tuple[str, ...] = ()
+JS_MESSAGES: tuple[str, ...] = (
+    # static/ballot.js
+    N_("已答 {done} / {total}"),
+    N_("（必答项）"),
+    N_("已全部作答"),
+    N_("下一个未答"),
+    N_("✓ 已完成"),
+    N_("网络连接已中断。您填写的内容仍保存在本页，网络恢复后再点“提交评议”即可。"),
+    N_("正在提交…"),
+    N_("网络已恢复，可以提交。"),
+    N_("已恢复本页上次未提交的 {count} 项评价，请检查后继续。"),
+    # static/codes.js
+    N_("正在生成{count} 个访问码和二维码纸条，预计约 {seconds} 秒，请勿关闭页面…"),
+    N_("正在生成{count} 个访问码，预计约 {seconds} 秒，请勿关闭页面…"),
+    N_("已开始下载。请妥善保存下载的文件。"),
+    # static/jobs.js
+    N_("已完成"),
+    N_("下载"),
+    N_("生成失败"),
+    N_("{message}（{percent}%）"),
+    # static/participation.js
+    N_("参评 {used} / {issued}"),
+    N_("（{rate}）"),
+)
 
 
 def select_locale() -> str:
@@ -62,7 +84,9 @@ def init_app(app: Flask, plugin_directories=()) -> None:
                            f"not {app.config['BABEL_DEFAULT_LOCALE']!r}")
     directories = [str(TRANSLATIONS), *(str(d) for d in plugin_directories)]
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(directories)
-    babel.init_app(app, locale_selector=select_locale)
+    # One Babel per app: its translations cache must not outlive the app (tests build
+    # apps with other plugins' catalogues in one process).
+    Babel(app, locale_selector=select_locale)
 
     @app.context_processor
     def _languages():

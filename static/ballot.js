@@ -7,6 +7,15 @@
 (function () {
   "use strict";
   var PREFIX = "evalplatform:";
+  // The page's translations (<body data-i18n>, none in Chinese): t("…{name}…", {name: v}).
+  var MESSAGES = (function () {
+    try { return JSON.parse(document.body.getAttribute("data-i18n") || "{}"); } catch (e) { return {}; }
+  })();
+  function t(text, values) {
+    return (MESSAGES[text] || text).replace(/\{(\w+)\}/g, function (all, name) {
+      return values && name in values ? values[name] : all;
+    });
+  }
 
   function storage() {
     try { return window.sessionStorage; } catch (e) { return null; }
@@ -57,10 +66,10 @@
     var done = counted.filter(answered).length;
     progressBar.max = counted.length;
     progressBar.value = done;
-    progressText.textContent = "已答 " + done + " / " + counted.length +
-      (required.length && required.length < fieldsets.length ? "（必答项）" : "");
+    progressText.textContent = t("已答 {done} / {total}", { done: done, total: counted.length }) +
+      (required.length && required.length < fieldsets.length ? t("（必答项）") : "");
     nextButton.disabled = done === counted.length;
-    nextButton.textContent = done === counted.length ? "已全部作答" : "下一个未答";
+    nextButton.textContent = done === counted.length ? t("已全部作答") : t("下一个未答");
     form.querySelectorAll(".unit-card").forEach(function (card) {
       var own = Array.prototype.filter.call(card.querySelectorAll("fieldset.item"), function (f) {
         return counted.indexOf(f) >= 0;
@@ -72,7 +81,7 @@
         return counted.indexOf(f) >= 0;
       });
       var n = own.filter(answered).length;
-      var text = n === own.length ? "✓ 已完成" : "已答 " + n + " / " + own.length;
+      var text = n === own.length ? t("✓ 已完成") : t("已答 {done} / {total}", { done: n, total: own.length });
       var state = cat.querySelector("[data-category-state]");
       if (state) { state.hidden = false; state.textContent = text; state.classList.toggle("complete", n === own.length); }
       var toc = document.querySelector('[data-category-count="' + cat.id + '"]');
@@ -162,7 +171,7 @@
 
   // -- submitting ----------------------------------------------------------------------------
   function offline() {
-    say("网络连接已中断。您填写的内容仍保存在本页，网络恢复后再点“提交评议”即可。", "warn");
+    say(t("网络连接已中断。您填写的内容仍保存在本页，网络恢复后再点“提交评议”即可。"), "warn");
   }
 
   form.addEventListener("submit", function (event) {
@@ -172,7 +181,7 @@
     if (navigator.onLine === false) { offline(); return; }
     submitButton.disabled = true;
     form.setAttribute("aria-busy", "true");
-    say("正在提交…", "");
+    say(t("正在提交…"), "");
     fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
                          redirect: "follow" })
       .then(function (response) {
@@ -199,7 +208,7 @@
 
   window.addEventListener("offline", offline);
   window.addEventListener("online", function () {
-    say("网络已恢复，可以提交。", "ok");
+    say(t("网络已恢复，可以提交。"), "ok");
   });
 
   window.addEventListener("beforeunload", function (event) {
@@ -247,7 +256,7 @@
   var restored = restore();
   progressBox.hidden = false;
   update();
-  if (restored) say("已恢复本页上次未提交的 " + restored + " 项评价，请检查后继续。", "ok");
+  if (restored) say(t("已恢复本页上次未提交的 {count} 项评价，请检查后继续。", { count: restored }), "ok");
   var summary = document.getElementById("errors");
   if (summary) summary.focus();
 })();

@@ -4,6 +4,15 @@
 // then the page reloads to show the new batch. Without JavaScript the form posts as usual.
 (function () {
   "use strict";
+  // The page's translations (<body data-i18n>, none in Chinese): t("…{name}…", {name: v}).
+  var MESSAGES = (function () {
+    try { return JSON.parse(document.body.getAttribute("data-i18n") || "{}"); } catch (e) { return {}; }
+  })();
+  function t(text, values) {
+    return (MESSAGES[text] || text).replace(/\{(\w+)\}/g, function (all, name) {
+      return values && name in values ? values[name] : all;
+    });
+  }
   var form = document.querySelector("form[data-issue-codes]");
   if (!form || !window.crypto || !window.crypto.getRandomValues) return;
   var button = form.querySelector('button[type="submit"]');
@@ -34,14 +43,16 @@
     button.disabled = true;
     box.hidden = false;
     bar.value = 0;
-    var what = slips && slips.checked ? count + " 个访问码和二维码纸条" : count + " 个访问码";
-    state.textContent = "正在生成" + what + "，预计约 " + Math.max(1, Math.round(seconds)) + " 秒，请勿关闭页面…";
+    var values = { count: count, seconds: Math.max(1, Math.round(seconds)) };
+    state.textContent = slips && slips.checked
+      ? t("正在生成{count} 个访问码和二维码纸条，预计约 {seconds} 秒，请勿关闭页面…", values)
+      : t("正在生成{count} 个访问码，预计约 {seconds} 秒，请勿关闭页面…", values);
     var begin = Date.now();
     var timer = setInterval(function () {
       if (started(token)) {
         clearInterval(timer);
         bar.value = 100;
-        state.textContent = "已开始下载。请妥善保存下载的文件。";
+        state.textContent = t("已开始下载。请妥善保存下载的文件。");
         // a GET (never a reload: after a refused post that would post the form again)
         setTimeout(function () { window.location.replace(window.location.pathname); }, 1500);
         return;

@@ -3,6 +3,15 @@
 // refreshes itself (a <noscript> meta refresh) while a job is under way.
 (function () {
   "use strict";
+  // The page's translations (<body data-i18n>, none in Chinese): t("…{name}…", {name: v}).
+  var MESSAGES = (function () {
+    try { return JSON.parse(document.body.getAttribute("data-i18n") || "{}"); } catch (e) { return {}; }
+  })();
+  function t(text, values) {
+    return (MESSAGES[text] || text).replace(/\{(\w+)\}/g, function (all, name) {
+      return values && name in values ? values[name] : all;
+    });
+  }
   if (!window.fetch) return;
 
   function show(item, job) {
@@ -13,18 +22,18 @@
     item.className = "job job-" + job.status;
     state.textContent = "";
     if (job.status === "done" && job.download) {
-      state.appendChild(document.createTextNode("已完成 · "));
+      state.appendChild(document.createTextNode(t("已完成") + " · "));
       var link = document.createElement("a");
       link.href = job.download;
-      link.textContent = "下载";
+      link.textContent = t("下载");
       state.appendChild(link);
     } else if (job.status === "failed") {
       var error = document.createElement("span");
       error.className = "error";
-      error.textContent = job.error || "生成失败";
+      error.textContent = job.error || t("生成失败");
       state.appendChild(error);
     } else {
-      state.textContent = job.message + "（" + job.percent + "%）";
+      state.textContent = t("{message}（{percent}%）", { message: job.message, percent: job.percent });
     }
   }
 

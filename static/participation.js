@@ -6,6 +6,15 @@
 // The page is complete without this script; it only keeps the numbers current.
 (function () {
   "use strict";
+  // The page's translations (<body data-i18n>, none in Chinese): t("…{name}…", {name: v}).
+  var MESSAGES = (function () {
+    try { return JSON.parse(document.body.getAttribute("data-i18n") || "{}"); } catch (e) { return {}; }
+  })();
+  function t(text, values) {
+    return (MESSAGES[text] || text).replace(/\{(\w+)\}/g, function (all, name) {
+      return values && name in values ? values[name] : all;
+    });
+  }
   var INTERVAL = 10000;
   var tables = Array.prototype.slice.call(document.querySelectorAll("table[data-live]"));
   var boards = Array.prototype.slice.call(document.querySelectorAll("[data-live-all]"));
@@ -37,7 +46,8 @@
       });
     });
     scope.querySelectorAll("tfoot tr").forEach(function (row) { updateRow(row, used, issued); });
-    setText(scope, "summary", "参评 " + used + " / " + issued + (issued ? "（" + pct(used, issued) + "）" : ""));
+    setText(scope, "summary", t("参评 {used} / {issued}", { used: used, issued: issued }) +
+      (issued ? t("（{rate}）", { rate: pct(used, issued) }) : ""));
     if (scope.dataset && scope.dataset.status !== undefined) scope.dataset.status = data.status;
   }
 

@@ -10,7 +10,7 @@ from evalplatform.models import CodeBatch
 from evalplatform.testing import ADMIN_PASSWORD, EVALUATOR_PASSWORD, build_campaign, csrf_token, login
 
 PUBLIC = {"static", "healthz", "respondent.index", "respondent.enter", "respondent.survey",
-          "respondent.done", "auth.login", "api.openapi"}
+          "respondent.done", "auth.login", "api.openapi", "choose_language"}
 STAFF = {"auth.logout", "auth.change_password"}
 #: POSTs that end the session or remove the fixture: exercised last.
 LAST = ("admin.campaign_delete", "admin.unit_delete", "auth.logout")

@@ -235,8 +235,9 @@ INVALID_CAMPAIGNS = [
     ({"period_start": "2026-03-31", "period_end": "2026-03-01"}, "结束日期不能早于开始日期。"),
     ({"title": "   "}, "此项必填。"),
     ({"min_group_size": "0"}, "请输入 1–1000 之间的整数。"),
-    ({"phase": "nonsense"}, "Not a valid choice"),
-    ({"period_start": "2026-02-30"}, "Not a valid date value"),
+    # WTForms' own messages, in the visitor's language (Chinese by default)
+    ({"phase": "nonsense"}, "不是有效的选择。"),
+    ({"period_start": "2026-02-30"}, "不是有效的日期值。"),
 ]
 
 
@@ -355,7 +356,7 @@ def test_questionnaire_from_template_and_added_item(admin_client):
     assert count(Item, Item.campaign_id == campaign.id) == 5
     # the form that was not posted keeps its defaults (必答 stays ticked)
     unknown = apply_template(admin_client, campaign.id, "no-such-template")
-    assert "Not a valid choice" in text(unknown)
+    assert "不是有效的选择。" in text(unknown)
     assert '<input checked id="i-required"' in text(unknown)
 
     # a template replaces what the admin built
@@ -586,7 +587,7 @@ def test_codes_without_slips_and_for_a_draft_campaign(admin_client):
 def test_code_count_out_of_range_is_refused(admin_client):
     campaign, _ = build_campaign(codes_per_group=1)
     for n, message in [(20001, "每批可发放 1 至 20000 个访问码。"),
-                       (0, "每批至少发放 1 个访问码。"), ("many", "Not a valid integer value")]:
+                       (0, "每批至少发放 1 个访问码。"), ("many", "不是有效的整数。")]:
         response = issue(admin_client, campaign, "服务对象", n)
         assert response.status_code == 200 and response.mimetype == "text/html", n
         assert message in text(response), n
@@ -614,7 +615,7 @@ def test_codes_refused_for_another_campaigns_group_and_closed_campaign(admin_cli
     foreign = db.session.scalar(select(RaterGroup.id).where(RaterGroup.campaign_id == other.id))
     response = post_form(admin_client, f"/admin/campaigns/{campaign.id}/codes",
                          {"rater_group": str(foreign), "count": "2"})
-    assert response.status_code == 200 and "Not a valid choice" in text(response)
+    assert response.status_code == 200 and "不是有效的选择。" in text(response)
     closed = issue(admin_client, other, "服务对象", 2)
     assert "评议活动已结束，不能再发放访问码。" in text(closed)
     assert count(AccessCode) == 4

@@ -16,6 +16,7 @@ from flask import Blueprint
 from evalplatform import create_app, hookimpl, hookspecs
 from evalplatform.database import set_write_intent
 from evalplatform.extensions import db
+from evalplatform.i18n import gettext
 from evalplatform.plugins import DEFAULT_PLUGINS, PluginError, build_plugin_manager
 from evalplatform.scoring import ItemSpec, ReportSection, WeightedScheme
 from evalplatform.scoring.engine import campaign_results, registered_schemes
@@ -87,13 +88,37 @@ class TestPlugin:
     def register_blueprints(self):
         bp = Blueprint("tiny", __name__)
         bp.add_url_rule("/tiny/ping", "ping", lambda: "pong")
+        bp.add_url_rule("/tiny/hello", "hello", lambda: gettext("你好，插件"))
         return [bp]
+
+    translations: Path | None = None
+
+    @hookimpl
+    def translation_directories(self):
+        return [self.translations]
+
+
+def write_catalogue(folder: Path, locale: str, messages: dict[str, str]) -> None:
+    """A compiled message catalogue, as `make translations` leaves a plugin's."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    catalog = Catalog(locale=locale)
+    for msgid, msgstr in messages.items():
+        catalog.add(msgid, msgstr)
+    target = folder / locale / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    with open(target / "messages.mo", "wb") as f:
+        write_mo(f, catalog)
 
 
 @pytest.fixture
-def plugin_app(app_config, _app):
+def plugin_app(app_config, _app, tmp_path):
     """An app with TestPlugin registered (same database as the main test app)."""
-    app = create_app({**app_config, "EXTRA_PLUGINS": [TestPlugin()]})
+    write_catalogue(tmp_path, "en", {"你好，插件": "Hello, plugin"})
+    plugin = TestPlugin()
+    plugin.translations = tmp_path
+    app = create_app({**app_config, "EXTRA_PLUGINS": [plugin]})
     app.test_client_class = _app.test_client_class
     with app.app_context():
         set_write_intent(False)  # as in the app fixture: the test body only reads
@@ -162,6 +187,16 @@ def test_hook_register_commands(plugin_app):
 
 def test_hook_register_blueprints(plugin_app):
     assert plugin_app.test_client().get("/tiny/ping").get_data(as_text=True) == "pong"
+
+
+def test_hook_translation_directories(plugin_app):
+    """A plugin's catalogue is merged with the core's: its strings follow the language."""
+    client = plugin_app.test_client()
+    assert client.get("/tiny/hello").get_data(as_text=True) == "你好，插件"
+    client.set_cookie("lang", "en")
+    assert client.get("/tiny/hello").get_data(as_text=True) == "Hello, plugin"
+    # the core's own catalogue still answers in the same app
+    assert "Sign in" in client.get("/login").get_data(as_text=True)
 
 
 # -- loading from entry points -------------------------------------------------------------

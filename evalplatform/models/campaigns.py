@@ -6,15 +6,17 @@ from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import lazy_gettext
 from ..util import utcnow
 from .units import Unit
 
-STATUSES = {"draft": "草稿", "open": "进行中", "closed": "已结束"}
+STATUSES = {"draft": lazy_gettext("草稿"), "open": lazy_gettext("进行中"),
+            "closed": lazy_gettext("已结束")}
 PHASES = {
-    "mobilise": "动员部署",
-    "inspect": "组织推进·查摆问题",
-    "rectify": "自查自纠",
-    "appraise": "评议考核",
+    "mobilise": lazy_gettext("动员部署"),
+    "inspect": lazy_gettext("组织推进·查摆问题"),
+    "rectify": lazy_gettext("自查自纠"),
+    "appraise": lazy_gettext("评议考核"),
 }
 
 
@@ -56,11 +58,11 @@ class Campaign(db.Model):
 
     @property
     def status_label(self) -> str:
-        return STATUSES.get(self.status, self.status)
+        return str(STATUSES.get(self.status, self.status))
 
     @property
     def phase_label(self) -> str:
-        return PHASES.get(self.phase, self.phase)
+        return str(PHASES.get(self.phase, self.phase))
 
     @property
     def is_draft(self) -> bool:

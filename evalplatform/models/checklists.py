@@ -15,17 +15,19 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import N_
 from ..util import utcnow
 from .units import Unit
 from .users import User
 
-#: What an evaluator may find for a checklist item.
-RESULTS = ("符合", "基本符合", "不符合")
+#: What an evaluator may find for a checklist item. These are stored values (and message
+#: ids): show them as ``_(value)``.
+RESULTS = (N_("符合"), N_("基本符合"), N_("不符合"))
 FAILED = "不符合"
 #: Stored statuses of a rectification item; 逾期 (overdue) is computed from the deadline.
-STATUSES = ("未开始", "整改中", "已完成")
+STATUSES = (N_("未开始"), N_("整改中"), N_("已完成"))
 NOT_STARTED, IN_PROGRESS, DONE = STATUSES
-OVERDUE = "逾期"
+OVERDUE = N_("逾期")
 
 
 class Evidence:

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, Te
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import lazy_gettext
 from ..util import utcnow
 
 
@@ -34,7 +35,8 @@ class ReportSettings(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-DOCUMENT_KINDS = {"bulletin": "通报", "unit_report": "单位报告", "unit_reports": "各单位报告"}
+DOCUMENT_KINDS = {"bulletin": lazy_gettext("通报"), "unit_report": lazy_gettext("单位报告"),
+                  "unit_reports": lazy_gettext("各单位报告")}
 
 
 class Document(db.Model):
@@ -68,10 +70,11 @@ class Document(db.Model):
 
     @property
     def kind_label(self) -> str:
-        return DOCUMENT_KINDS.get(self.kind, self.kind)
+        return str(DOCUMENT_KINDS.get(self.kind, self.kind))
 
 
-JOB_STATUSES = {"queued": "排队中", "running": "生成中", "done": "已完成", "failed": "失败"}
+JOB_STATUSES = {"queued": lazy_gettext("排队中"), "running": lazy_gettext("生成中"),
+                "done": lazy_gettext("已完成"), "failed": lazy_gettext("失败")}
 
 
 class Job(db.Model):
@@ -108,7 +111,7 @@ class Job(db.Model):
 
     @property
     def kind_label(self) -> str:
-        return DOCUMENT_KINDS.get(self.kind, self.kind)
+        return str(DOCUMENT_KINDS.get(self.kind, self.kind))
 
     @property
     def fraction(self) -> float:

@@ -7,10 +7,11 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import lazy_gettext
 from ..util import utcnow
 
 ROLES = ("admin", "evaluator")
-ROLE_LABELS = {"admin": "管理员", "evaluator": "考评人员"}
+ROLE_LABELS = {"admin": lazy_gettext("管理员"), "evaluator": lazy_gettext("考评人员")}
 
 
 class User(UserMixin, db.Model):
@@ -34,7 +35,7 @@ class User(UserMixin, db.Model):
 
     @property
     def role_label(self) -> str:
-        return ROLE_LABELS.get(self.role, self.role)
+        return str(ROLE_LABELS.get(self.role, self.role))
 
 
 class ApiToken(db.Model):

@@ -31,6 +31,7 @@ import numpy as np
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..i18n import gettext as _
 from ..models import Ballot, Campaign
 from ..scoring.cube import Cube, load_ballots, structure_from_rules
 from ..services import ServiceError
@@ -68,28 +69,32 @@ class BallotsCsv:
 
     @property
     def note(self) -> str | None:
-        """What was pooled or left out and why, in a sentence or two (None: nothing was)."""
+        """What was pooled or left out and why, in a sentence or two (None: nothing was),
+        in the reader's language (the file itself is in Chinese)."""
         parts = []
-        names = "、".join(f"“{name}”" for name in self.merged_groups)
+        names = _("、").join(f"“{name}”" for name in self.merged_groups)
         if self.merged_groups and self.merged_written:
-            parts.append(f"评议主体{names}的评议票各不足{self.min_group_size}张，"
-                         f"已合并为“{MERGED_GROUP}”，不显示原评议主体。")
+            parts.append(_("评议主体%(groups)s的评议票各不足%(n)s张，已合并为“%(merged)s”，"
+                           "不显示原评议主体。", groups=names, n=self.min_group_size,
+                           merged=MERGED_GROUP))
         elif self.merged_groups:
-            parts.append(f"评议主体{names}的评议票不足{self.min_group_size}张，合并后仍不足，"
-                         f"为保护评议人匿名，这 {self.merged_ballots} 张评议票未导出。")
+            parts.append(_("评议主体%(groups)s的评议票不足%(n)s张，合并后仍不足，"
+                           "为保护评议人匿名，这 %(count)s 张评议票未导出。", groups=names,
+                           n=self.min_group_size, count=self.merged_ballots))
         stray = self.left_out - (0 if self.merged_written else self.merged_ballots)
         if stray > 0:
-            parts.append(f"{stray} 张评议票不属于本活动冻结规则中的评议主体，未导出。")
+            parts.append(_("%(count)s 张评议票不属于本活动冻结规则中的评议主体，未导出。",
+                           count=stray))
         return "".join(parts) or None
 
 
 def ballots_csv(campaign: Campaign) -> BallotsCsv:
     """The campaign's ballots as CSV; ServiceError unless the campaign is closed."""
     if campaign.status != "closed":
-        raise ServiceError("评议票明细只能在评议活动结束后导出：活动进行中时，"
-                           "前后两次下载的差别就是刚提交的评议票，会暴露评议人。")
+        raise ServiceError(_("评议票明细只能在评议活动结束后导出：活动进行中时，"
+                             "前后两次下载的差别就是刚提交的评议票，会暴露评议人。"))
     if campaign.rules is None:
-        raise ServiceError("该评议活动没有冻结的评分规则，无法导出评议票明细。")
+        raise ServiceError(_("该评议活动没有冻结的评分规则，无法导出评议票明细。"))
     rules = campaign.rules
     units, items, groups = structure_from_rules(rules)
     # The stricter of the frozen and the current minimum: anonymity never loosens.

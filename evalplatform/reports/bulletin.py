@@ -4,6 +4,10 @@ Both come from the same results as the pages (``campaign_results``) and word the
 ``labels``, so a PDF never says something the results page does not. Suppressed rater
 groups are suppressed here as everywhere. Rendering goes through ``pdf.layout`` (a URL
 fetcher that reads nothing but static/).
+
+Official documents are in Chinese whatever the language of the person who asks for them:
+their HTML is made under ``force_locale("zh")``, so that the texts shared with the pages
+(scheme titles, flags, notes, plugin sections) come out in Chinese.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from flask import current_app, render_template
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import N_, force_locale
 from ..models import Ballot, Campaign, Comment, ReportSettings, Unit
 from ..scoring.engine import campaign_results
 from ..scoring.results import CampaignResults, SchemeResult, UnitResult
@@ -65,6 +70,7 @@ def settings_of(campaign: Campaign) -> ReportSettings | None:
     return db.session.get(ReportSettings, campaign.id)
 
 
+@force_locale("zh")
 def bulletin_html(campaign: Campaign, results: CampaignResults | None = None,
                   settings: ReportSettings | None = None) -> str:
     results = results or campaign_results(campaign)
@@ -92,12 +98,13 @@ def _participation_totals(results: CampaignResults) -> tuple[int, int, float | N
 
 def render(html: str, progress: Progress | None = None, step: int = 0, steps: int = 0
            ) -> Rendered:
-    """HTML → PDF, reporting layout and writing as two steps after ``step`` of ``steps``."""
+    """HTML → PDF, reporting layout and writing as two steps after ``step`` of ``steps``.
+    Progress messages are stored in Chinese and translated where they are shown."""
     if progress:
-        progress(step, steps, "排版")
+        progress(step, steps, N_("排版"))
     document = layout(html)
     if progress:
-        progress(step + 1, steps, f"写入 PDF（{len(document.pages)} 页）")
+        progress(step + 1, steps, N_("写入 PDF（%(pages)s 页）") % {"pages": len(document.pages)})
     return Rendered(document.write_pdf(), len(document.pages))
 
 
@@ -131,6 +138,7 @@ def unit_comments(campaign: Campaign, unit_id: int) -> list[str]:
     return texts
 
 
+@force_locale("zh")
 def unit_report_html(campaign: Campaign, unit: Unit, results: CampaignResults | None = None,
                      settings: ReportSettings | None = None) -> str:
     results = results or campaign_results(campaign)

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from ..scoring.results import SchemeResult, UnitResult
+from ..i18n import gettext as _
+from ..scoring.results import LIST_SEPARATOR, SchemeResult, UnitResult
 from . import labels
 
 FONT = "Noto Sans CJK SC, sans-serif"
@@ -139,13 +140,13 @@ def ranking_chart(scheme: SchemeResult, category: str) -> Markup:
         if unit.score is None:
             value = labels.NO_SCORE
         else:
-            value = labels.score(unit.score) + ("（末位）" if flagged else "")
+            value = labels.score(unit.score) + (_("（末位）") if flagged else "")
         value_w = text_width(value, 13) + 4
-        tip = f"{unit.unit}：{value}"
+        tip = _("%(name)s：%(value)s", name=unit.unit, value=value)
         if unit.interval:
-            tip += f"，95% 区间 {labels.interval(unit.interval)}"
+            tip += _("，95%% 区间 %(interval)s", interval=labels.interval(unit.interval))
         if "bottom_uncertain" in unit.flags:
-            tip += "，" + labels.flag_label("bottom_uncertain")
+            tip += _("，%(note)s", note=labels.flag_label("bottom_uncertain"))
         rank = "" if unit.rank is None else f"{unit.rank}"
         weight = BOLD if flagged else 'font-weight="normal"'
         body.append(f"<g><title>{escape(tip)}</title>")
@@ -161,8 +162,8 @@ def ranking_chart(scheme: SchemeResult, category: str) -> Markup:
         if unit.interval:
             body += _whisker(axis, *unit.interval, y + BAR_Y + BAR_HEIGHT / 2)
         body.append("</g>")
-    title = f"{scheme.title} · {category}：得分排名"
-    desc = "横条为得分，黑色横线为 95% 区间；红色为末位单位。"
+    title = _("%(scheme)s · %(category)s：得分排名", scheme=scheme.title, category=category)
+    desc = _("横条为得分，黑色横线为 95% 区间；红色为末位单位。")
     return _svg(bottom + 20, _chart_id(scheme.key, category), title, desc, body)
 
 
@@ -176,13 +177,13 @@ def group_bars(unit: UnitResult, min_group_size: int | None = None) -> Markup:
     top = 22 if unit.score is not None else 4
     bottom = top + ROW * max(len(groups), 1)
     body = axis.draw(top, bottom)
-    hidden = labels.suppressed(min_group_size) if min_group_size else "人数不足，不显示"
+    hidden = labels.suppressed(min_group_size) if min_group_size else _("人数不足，不显示")
     for n, cell in enumerate(groups):
         y = top + ROW * n
         shown = cell.score is not None and not cell.suppressed
         value = labels.score(cell.score) if shown else hidden
         value_w = text_width(value, 13) + 4
-        name = f"{cell.group}（权重 {cell.weight:.0%}）"
+        name = _("%(group)s（权重 %(weight)s）", group=cell.group, weight=f"{cell.weight:.0%}")
         body.append(f'<text x="{PAD}" y="{y + LABEL_Y}">'
                     f"{escape(fit(name, WIDTH - 2 * PAD - value_w))}</text>")
         body.append(f'<text x="{WIDTH - PAD}" y="{y + LABEL_Y}" text-anchor="end" font-size="13" '
@@ -198,11 +199,12 @@ def group_bars(unit: UnitResult, min_group_size: int | None = None) -> Markup:
         body.append(f'<path d="M{x:.1f} {top - 4}v4{path}" fill="none" stroke="{COMPOSITE}" '
                     f'stroke-width="2" stroke-dasharray="4 2"/>')
         anchor = "end" if x > WIDTH - 90 else "middle" if x > 90 else "start"
+        overall = _("综合得分 %(score)s", score=labels.score(unit.score))
         body.append(f'<text x="{x:.1f}" y="{top - 8}" text-anchor="{anchor}" font-size="13" '
-                    f'fill="{COMPOSITE}">综合得分 {labels.score(unit.score)}</text>')
-    title = f"{unit.unit}：各评议主体评分"
-    desc = ("横条为各评议主体的评分，绿色虚线为加权综合得分；"
-            "有效票不足最小分组人数的评议主体不显示分数。")
+                    f'fill="{COMPOSITE}">{overall}</text>')
+    title = _("%(unit)s：各评议主体评分", unit=unit.unit)
+    desc = _("横条为各评议主体的评分，绿色虚线为加权综合得分；"
+             "有效票不足最小分组人数的评议主体不显示分数。")
     return _svg(bottom + 20, _chart_id("groups", str(unit.unit_id), unit.unit), title, desc, body)
 
 
@@ -306,7 +308,8 @@ def radar_chart(title: str, axes: list[str], series: list[RadarSeries], *, low: 
                     continue
                 x, y = point(k, v)
                 body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{s.colour}">'
-                            f"<title>{escape(axes[k])}：{labels.score(v)}</title></circle>")
+                            f"<title>{escape(_('%(name)s：%(value)s', name=axes[k], value=labels.score(v)))}"
+                            "</title></circle>")
     if not drawn:
         body.append(f'<text x="{cx:.1f}" y="{cy + 5:.1f}" text-anchor="middle" font-size="13" '
                     f'fill="{MUTED}">{escape(empty_text)}</text>')
@@ -337,9 +340,10 @@ def radar_chart(title: str, axes: list[str], series: list[RadarSeries], *, low: 
         body.append(f'<text x="{x + 22:.1f}" y="{legend_y:.1f}" font-size="11" fill="{MUTED}">'
                     f"{escape(s.label)}</text>")
         x += 30 + text_width(s.label, 11) + 10
-    desc = (f"雷达图，{n} 个维度，半径从 {_tick_label(low)} 分（圆心）到 {_tick_label(high)} 分（外圈）。"
-            + "；".join(f"{s.label}：" + "、".join(
-                f"{a} {labels.score(v)}" for a, v in zip(axes, s.values, strict=False))
+    desc = (_("雷达图，%(n)s 个维度，半径从 %(low)s 分（圆心）到 %(high)s 分（外圈）。", n=n,
+              low=_tick_label(low), high=_tick_label(high))
+            + _("；").join(_("%(name)s：%(value)s", name=s.label, value=str(LIST_SEPARATOR).join(
+                f"{a} {labels.score(v)}" for a, v in zip(axes, s.values, strict=False)))
                 for s in series))
     return _sized_svg(size, legend_y + 8, _chart_id("radar", key, title), title, desc, body)
 
@@ -391,7 +395,8 @@ def heat_map(title: str, rows: list[str], columns: list[str],
         body.append(f'<text x="4" y="{y + 19}" font-size="13">{escape(fit(name, label_w - 10, 13))}</text>')
         for c, value in enumerate(values[r]):
             x = label_w + cell_w * c
-            tip = f"{name} · {columns[c]}：{labels.score(value)}"
+            tip = _("%(row)s · %(column)s：%(value)s", row=name, column=columns[c],
+                    value=labels.score(value))
             if value is None:
                 body.append(f'<g><title>{escape(tip)}</title>'
                             f'<rect x="{x + 1.5:.1f}" y="{y + 1.5:.1f}" width="{cell_w - 3:.1f}" '
@@ -412,17 +417,19 @@ def heat_map(title: str, rows: list[str], columns: list[str],
                             f'font-size="9" fill="{ink}">{escape(mark)}</text>')
             body.append("</g>")
     legend_y = top + cell_h * max(len(rows), 1) + 22
-    body.append(f'<text x="4" y="{legend_y}" font-size="11" fill="{MUTED}">颜色越深得分越高：</text>')
-    x = 4 + text_width("颜色越深得分越高：", 11) + 4
+    legend = _("颜色越深得分越高：")
+    body.append(f'<text x="4" y="{legend_y}" font-size="11" fill="{MUTED}">{legend}</text>')
+    x = 4 + text_width(legend, 11) + 4
     for j in range(5):
         body.append(f'<rect x="{x:.1f}" y="{legend_y - 10}" width="22" height="12" '
                     f'fill="{_heat_colour(j / 4)}"/>')
         x += 24
     body.append(f'<text x="{x + 4:.1f}" y="{legend_y}" font-size="11" fill="{MUTED}">'
-                f"{_tick_label(round(low, 2))}–{_tick_label(round(high, 2))} 分</text>")
+                + _("%(low)s–%(high)s 分", low=_tick_label(round(low, 2)),
+                    high=_tick_label(round(high, 2))) + "</text>")
     width = max(width, x + 80)
-    desc = (f"热力图：{len(rows)} 行 × {len(columns)} 列，颜色从浅到深表示 "
-            f"{_tick_label(low)} 到 {_tick_label(high)} 分。")
+    desc = _("热力图：%(rows)s 行 × %(columns)s 列，颜色从浅到深表示 %(low)s 到 %(high)s 分。",
+             rows=len(rows), columns=len(columns), low=_tick_label(low), high=_tick_label(high))
     return _sized_svg(width, legend_y + 8, _chart_id("heat", key, title), title, desc, body)
 
 
@@ -487,5 +494,5 @@ def bar_list(title: str, rows: list[BarRow], *, subtitle: str = "", key: str = "
         anchor = "start" if tick == 0 else "end" if tick == axis.max else "middle"
         body.append(f'<text x="{x:.1f}" y="{y + 13:.1f}" text-anchor="{anchor}" font-size="10" '
                     f'fill="{MUTED}">{_tick_label(tick)}</text>')
-    desc = "；".join(f"{r.label} {labels.score(r.value)}{r.note}" for r in rows)
+    desc = _("；").join(f"{r.label} {labels.score(r.value)}{r.note}" for r in rows)
     return _sized_svg(width, y + 20, _chart_id("bars", key, title), title, desc, body)

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from ..scoring.dimensions import DimensionalSchemeResult, DimensionalUnitResult
+from ..i18n import gettext as _
+from ..scoring.dimensions import DimensionalSchemeResult, DimensionalUnitResult, dimension_label
+from ..scoring.results import LIST_SEPARATOR
 from . import labels
 from .charts import (
     BAR,
@@ -60,7 +62,7 @@ def heat_maps(result: DimensionalSchemeResult) -> Markup:
     columns = [d.name for d in result.dimensions]
     groups = None
     if result.families:
-        groups = [(f.name, sum(1 for d in result.dimensions if d.family == f.name))
+        groups = [(dimension_label(f.name), sum(1 for d in result.dimensions if d.family == f.name))
                   for f in result.families]
     parts = []
     width = heat_map_label_width([_rank_name(u) for u in result.units])
@@ -70,15 +72,18 @@ def heat_maps(result: DimensionalSchemeResult) -> Markup:
                   for u in units]
         marks = [[STRONG_MARK if c in u.strongest else WEAK_MARK if c in u.weakest else ""
                   for c in columns] for u in units]
-        svg = heat_map(f"{result.title} · {category}：各维度得分", rows, columns, values,
+        svg = heat_map(_("%(scheme)s · %(category)s：各维度得分", scheme=result.title,
+                         category=category),
+                       rows, [dimension_label(c) for c in columns], values,
                        low=low, high=high, key=f"{result.key}-{category}", column_groups=groups,
                        marks=marks, label_width=width)
         parts.append(Markup('<p class="chart-title"><strong>{}</strong></p>').format(category))
-        parts.append(_scrolling(f"{category} 各维度得分热力图", svg))
-    parts.append(Markup('<p class="hint">{}</p>').format(
-        f"单元格为各单位在各维度的得分，颜色越深得分越高（{low:g}–{high:g} 分）；"
-        f"{STRONG_MARK} 为该单位得分最高的维度，{WEAK_MARK} 为最低的维度；"
-        "“—”表示有效票不足、不显示。行首数字为序列内排名。"))
+        parts.append(_scrolling(_("%(category)s 各维度得分热力图", category=category), svg))
+    parts.append(Markup('<p class="hint">{}</p>').format(_(
+        "单元格为各单位在各维度的得分，颜色越深得分越高（%(low)s–%(high)s 分）；"
+        "%(strong)s 为该单位得分最高的维度，%(weak)s 为最低的维度；"
+        "“—”表示有效票不足、不显示。行首数字为序列内排名。",
+        low=f"{low:g}", high=f"{high:g}", strong=STRONG_MARK, weak=WEAK_MARK)))
     return Markup("").join(parts)
 
 
@@ -94,9 +99,10 @@ def _category_means(units: list[DimensionalUnitResult], names: list[str]
 def _subtitle(unit: DimensionalUnitResult) -> str:
     if unit.score is None:
         return labels.NO_SCORE
-    text = f"综合 {labels.score(unit.score)} · 第 {unit.rank} 名 / {unit.ranked_in}"
+    text = _("综合 %(score)s · 第 %(rank)s 名 / %(count)s", score=labels.score(unit.score),
+             rank=unit.rank, count=unit.ranked_in)
     if "bottom" in unit.flags:
-        text += "（末位）"
+        text += _("（末位）")
     return text
 
 
@@ -104,7 +110,7 @@ def _peers(result: DimensionalSchemeResult, unit_id: int
            ) -> tuple[DimensionalUnitResult, list[DimensionalUnitResult]] | None:
     """The unit with this id and the units of its category (itself included), or None
     when the result does not have it."""
-    for _, units in _units(result):
+    for _category, units in _units(result):
         for unit in units:
             if unit.unit_id == unit_id:
                 return unit, units
@@ -122,11 +128,12 @@ def _radar(result: DimensionalSchemeResult, unit: DimensionalUnitResult,
     names = [d.name for d in result.dimensions]
     colour = BOTTOM if "bottom" in unit.flags else BAR
     values = tuple((unit.dimension(n).score if unit.dimension(n) else None) for n in names)
-    series = [RadarSeries("本单位", values, colour)]
+    series = [RadarSeries(_("本单位"), values, colour)]
     if mean is not None:
-        series.append(RadarSeries(f"{unit.category}平均", mean, MUTED, dashed=True, filled=False))
-    return radar_chart(unit.unit, names, series, low=low, high=high, subtitle=_subtitle(unit),
-                       key=f"{result.key}-{unit.unit_id}")
+        series.append(RadarSeries(_("%(category)s平均", category=unit.category), mean, MUTED,
+                                  dashed=True, filled=False))
+    return radar_chart(unit.unit, [dimension_label(n) for n in names], series, low=low,
+                       high=high, subtitle=_subtitle(unit), key=f"{result.key}-{unit.unit_id}")
 
 
 def radars(result: DimensionalSchemeResult) -> Markup:
@@ -140,9 +147,10 @@ def radars(result: DimensionalSchemeResult) -> Markup:
         charts = [_radar(result, unit, mean, low, high) for unit in units]
         parts.append(Markup('<p class="chart-title"><strong>{}</strong></p>').format(category))
         parts.append(Markup('<div class="chart-grid">{}</div>').format(Markup(" ").join(charts)))
-    parts.append(Markup('<p class="hint">{}</p>').format(
-        f"每个单位一张雷达图，半径从 {low:g} 分（圆心）到 {high:g} 分（外圈），不从 0 开始，"
-        "以便看清维度之间的差异；虚线为同序列单位的平均。末位单位以红色显示。"))
+    parts.append(Markup('<p class="hint">{}</p>').format(_(
+        "每个单位一张雷达图，半径从 %(low)s 分（圆心）到 %(high)s 分（外圈），不从 0 开始，"
+        "以便看清维度之间的差异；虚线为同序列单位的平均。末位单位以红色显示。",
+        low=f"{low:g}", high=f"{high:g}")))
     return Markup("").join(parts)
 
 
@@ -156,8 +164,13 @@ def unit_radar(result: DimensionalSchemeResult, unit_id: int) -> Markup | None:
     low, high = score_range(result)
     names = [d.name for d in result.dimensions]
     mean = _category_means(peers, names) if _scored(peers) > 1 else None
-    hint = (f"半径从 {low:g} 分（圆心）到 {high:g} 分（外圈），不从 0 开始，以便看清维度之间的差异"
-            + (f"；虚线为{unit.category}各单位的平均" if mean is not None else "") + "。")
+    if mean is not None:
+        hint = _("半径从 %(low)s 分（圆心）到 %(high)s 分（外圈），不从 0 开始，以便看清维度之间的差异；"
+                 "虚线为%(category)s各单位的平均。", low=f"{low:g}", high=f"{high:g}",
+                 category=unit.category)
+    else:
+        hint = _("半径从 %(low)s 分（圆心）到 %(high)s 分（外圈），不从 0 开始，以便看清维度之间的差异。",
+                 low=f"{low:g}", high=f"{high:g}")
     return (Markup('<div class="chart-grid">{}</div>').format(_radar(result, unit, mean, low, high))
             + Markup('<p class="hint">{}</p>').format(hint))
 
@@ -166,13 +179,15 @@ def _named(unit: DimensionalUnitResult, names: list[str]) -> str:
     """“服务发展 88.66”, ties joined with 、; a dash when there is nothing to name."""
     if unit.score is None or not names:
         return labels.DASH
-    return "、".join(f"{n} {labels.score(unit.dimension(n).score)}" for n in names)
+    return str(LIST_SEPARATOR).join(f"{dimension_label(n)} {labels.score(unit.dimension(n).score)}"
+                                    for n in names)
 
 
 def strengths_table(result: DimensionalSchemeResult) -> Markup:
     """Per unit: rank, composite, family scores, strongest and weakest dimensions."""
     families = [f.name for f in result.families]
-    head = ["序列", "排名", "单位", "综合得分", *families, "最强维度", "最弱维度"]
+    head = [_("序列"), _("排名"), _("单位"), _("综合得分"), *map(dimension_label, families),
+            _("最强维度"), _("最弱维度")]
     numeric = {1, 3, *range(4, 4 + len(families))}
     rows = []
     for category, units in _units(result):
@@ -189,10 +204,10 @@ def strengths_table(result: DimensionalSchemeResult) -> Markup:
         Markup("").join((NUM_TH if n in numeric else TH).format(h)
                         for n, h in enumerate(head)),
         Markup("").join(rows))
-    note = Markup('<p class="hint">{}</p>').format(
+    note = Markup('<p class="hint">{}</p>').format(_(
         "最强、最弱维度按得分判断（按并列判断的小数位数取舍后相同者并列）；"
-        "各维度得分相同或有效票不足的单位不标注。")
-    return _scrolling(f"{result.title} 各单位最强和最弱维度", table) + note
+        "各维度得分相同或有效票不足的单位不标注。"))
+    return _scrolling(_("%(scheme)s 各单位最强和最弱维度", scheme=result.title), table) + note
 
 
 def _bars(result: DimensionalSchemeResult, unit: DimensionalUnitResult, high: float) -> Markup:
@@ -202,7 +217,7 @@ def _bars(result: DimensionalSchemeResult, unit: DimensionalUnitResult, high: fl
     for family in result.families or [None]:
         if family is not None:
             score = next((f.score for f in unit.families if f.name == family.name), None)
-            rows.append(BarRow(family.name, score, heading=True))
+            rows.append(BarRow(dimension_label(family.name), score, heading=True))
         for d in unit.dimensions:
             if family is not None and d.family != family.name:
                 continue
@@ -211,21 +226,21 @@ def _bars(result: DimensionalSchemeResult, unit: DimensionalUnitResult, high: fl
                 colour, note = STRONG, f" {STRONG_MARK}"
             elif d.name in unit.weakest:
                 colour, note = BOTTOM, f" {WEAK_MARK}"
-            rows.append(BarRow(d.name, d.score, colour, note))
+            rows.append(BarRow(dimension_label(d.name), d.score, colour, note))
     return bar_list(unit.unit, rows, subtitle=_subtitle(unit), key=f"{result.key}-{unit.unit_id}",
                     top_value=high)
 
 
 def _bars_hint(high: float) -> Markup:
-    return Markup('<p class="hint">{}</p>').format(
-        f"横条为各维度得分（0–{high:g} 分）；绿色 {STRONG_MARK} 为该单位得分最高的维度，"
-        f"红色 {WEAK_MARK} 为最低的维度。")
+    return Markup('<p class="hint">{}</p>').format(_(
+        "横条为各维度得分（0–%(high)s 分）；绿色 %(strong)s 为该单位得分最高的维度，"
+        "红色 %(weak)s 为最低的维度。", high=f"{high:g}", strong=STRONG_MARK, weak=WEAK_MARK))
 
 
 def unit_bars(result: DimensionalSchemeResult) -> Markup:
     """Per unit: a bar per dimension, grouped by family under the family's score; the
     strongest dimension green, the weakest red."""
-    _, high = score_range(result)
+    high = score_range(result)[1]
     parts = []
     for category, units in _units(result):
         charts = [_bars(result, unit, high) for unit in units]
@@ -241,7 +256,7 @@ def unit_bar_chart(result: DimensionalSchemeResult, unit_id: int) -> Markup | No
     found = _peers(result, unit_id)
     if found is None:
         return None
-    _, high = score_range(result)
+    high = score_range(result)[1]
     return (Markup('<div class="chart-grid">{}</div>').format(_bars(result, found[0], high))
             + _bars_hint(high))
 
@@ -250,9 +265,9 @@ def _mark(unit: DimensionalUnitResult, name: str) -> str:
     if unit.score is None:
         return ""
     if name in unit.strongest:
-        return f"{STRONG_MARK} 最强"
+        return STRONG_MARK + " " + _("最强")
     if name in unit.weakest:
-        return f"{WEAK_MARK} 最弱"
+        return WEAK_MARK + " " + _("最弱")
     return ""
 
 
@@ -273,7 +288,8 @@ def unit_dimension_table(result: DimensionalSchemeResult, unit_id: int) -> Marku
                   if f.name == family.name and f.score is not None]
         family_means[family.name] = sum(values) / len(values) if values else None
     own_family = {f.name: f.score for f in unit.families}
-    head = ["维度", "得分", *([f"{unit.category}平均"] if with_mean else []), "标注"]
+    head = [_("维度"), _("得分"),
+            *([_("%(category)s平均", category=unit.category)] if with_mean else []), _("标注")]
     numeric = {1, 2} if with_mean else {1}
 
     def row(label, score, mean, mark, strong=False) -> Markup:
@@ -287,20 +303,23 @@ def unit_dimension_table(result: DimensionalSchemeResult, unit_id: int) -> Marku
     rows = []
     for family in result.families or [None]:
         if family is not None:
-            rows.append(row(family.name, own_family.get(family.name), family_means[family.name],
-                            "", strong=True))
+            rows.append(row(dimension_label(family.name), own_family.get(family.name),
+                            family_means[family.name], "", strong=True))
         for d in result.dimensions:
             if family is not None and d.family != family.name:
                 continue
             score = unit.dimension(d.name).score if unit.dimension(d.name) else None
-            rows.append(row(d.name, score, means[d.name], _mark(unit, d.name)))
+            rows.append(row(dimension_label(d.name), score, means[d.name], _mark(unit, d.name)))
     table = Markup('<table class="table"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>'
                    ).format(Markup("").join((NUM_TH if n in numeric else TH).format(h)
                                             for n, h in enumerate(head)),
                             Markup("").join(rows))
-    hint = f"{STRONG_MARK} 为本单位得分最高的维度，{WEAK_MARK} 为最低的维度"
     if with_mean:
-        hint += f"；平均为{unit.category}有得分的各单位的平均"
-    hint += "；“—”表示有效票不足、不显示。"
-    return (_scrolling(f"{unit.unit} 各维度得分", table)
+        hint = _("%(strong)s 为本单位得分最高的维度，%(weak)s 为最低的维度；"
+                 "平均为%(category)s有得分的各单位的平均；“—”表示有效票不足、不显示。",
+                 strong=STRONG_MARK, weak=WEAK_MARK, category=unit.category)
+    else:
+        hint = _("%(strong)s 为本单位得分最高的维度，%(weak)s 为最低的维度；“—”表示有效票不足、不显示。",
+                 strong=STRONG_MARK, weak=WEAK_MARK)
+    return (_scrolling(_("%(unit)s 各维度得分", unit=unit.unit), table)
             + Markup('<p class="hint">{}</p>').format(hint))

@@ -6,6 +6,9 @@ Suppression holds here too: a rater group under the minimum size gets the text
 “不足N人”, never a number. Unit and group names are user text; a text cell that a
 spreadsheet could read as a formula (= + - @, tab, carriage return) is written with a
 leading apostrophe, so opening the file never runs anything.
+
+Like the official documents, the workbook is in Chinese whatever the language of the person
+who downloads it (``force_locale("zh")``).
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ import io
 import re
 from datetime import UTC, tzinfo
 
+from flask_babel.speaklater import LazyString
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..i18n import force_locale
 from ..scoring.results import CampaignResults, SchemeResult, UnitResult
 from . import labels
 
@@ -41,6 +46,8 @@ def put_cell(ws: Worksheet, row: int, column: int, value, number_format: str | N
              font: Font | None = None):
     """Write a value: text always as text (formula-like text escaped), numbers formatted."""
     cell = ws.cell(row=row, column=column)
+    if isinstance(value, LazyString):  # a text in the current language: Chinese here
+        value = str(value)
     if isinstance(value, str):
         cell.value = safe_text(value)
         cell.data_type = "s"  # never a formula, whatever the text
@@ -228,7 +235,7 @@ def _detail_row(scheme: SchemeResult, unit: UnitResult, min_group_size: int) -> 
 def _detail_sheet(ws: Worksheet, results: CampaignResults, scheme: SchemeResult,
                   computed: str) -> None:
     """One row per unit (by category, then rank): the numbers behind its score."""
-    row = _header_block(ws, results, scheme.title + DETAIL_SUFFIX, computed)
+    row = _header_block(ws, results, f"{scheme.title}{DETAIL_SUFFIX}", computed)
     if scheme.from_ballots:
         put_cell(ws, row - 1, 1, "说明", font=MUTED_FONT)
         put_cell(ws, row - 1, 2, f"有效票不足{results.min_group_size}人的评议主体不显示分数，"
@@ -253,8 +260,9 @@ def _widths(ws: Worksheet, widths: list[float]) -> None:
         ws.column_dimensions[get_column_letter(col)].width = width
 
 
+@force_locale("zh")
 def results_workbook(results: CampaignResults, zone: tzinfo = UTC) -> bytes:
-    """The workbook as bytes (.xlsx)."""
+    """The workbook as bytes (.xlsx), in Chinese."""
     computed = results.computed_at.replace(tzinfo=UTC).astimezone(zone).strftime(
         "%Y-%m-%d %H:%M")
     wb = Workbook()
@@ -263,9 +271,9 @@ def results_workbook(results: CampaignResults, zone: tzinfo = UTC) -> bytes:
     _participation_sheet(ws, results, computed)
     taken = {"参评情况"}
     for scheme in results.schemes.values():
-        _scheme_sheet(wb.create_sheet(_sheet_title(scheme.title, taken)), results, scheme,
+        _scheme_sheet(wb.create_sheet(_sheet_title(str(scheme.title), taken)), results, scheme,
                       computed)
-        _detail_sheet(wb.create_sheet(_sheet_title(scheme.title, taken, DETAIL_SUFFIX)),
+        _detail_sheet(wb.create_sheet(_sheet_title(str(scheme.title), taken, DETAIL_SUFFIX)),
                       results, scheme, computed)
     out = io.BytesIO()
     wb.save(out)

@@ -1,12 +1,15 @@
 """How results are written out in words and numbers, the same on the page, in Excel and
-in PDF reports (so that a bulletin never says something the page does not)."""
+in PDF reports (so that a bulletin never says something the page does not). Words are in
+the reader's language; documents are laid out in Chinese (``force_locale("zh")``)."""
 
 from __future__ import annotations
 
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext
 from ..scoring.results import FLAG_LABELS, UnitResult
 
 #: Shown instead of a unit's score, rank and grade when it has no composite.
-NO_SCORE = "有效票不足"
+NO_SCORE = lazy_gettext("有效票不足")
 DASH = "—"
 
 
@@ -28,12 +31,12 @@ def rank_interval(bounds: tuple[int, int] | None, words: bool = True) -> str:
         return DASH
     low, high = bounds
     span = str(low) if low == high else f"{low}–{high}"
-    return f"第{span}名" if words else span
+    return _("第%(rank)s名", rank=span) if words else span
 
 
 def suppressed(min_group_size: int) -> str:
     """A suppressed rater group's cell, wherever a number would otherwise be."""
-    return f"不足{min_group_size}人，不显示"
+    return _("不足%(n)s人，不显示", n=min_group_size)
 
 
 def uncertainty_note(unit: UnitResult) -> str | None:
@@ -41,17 +44,18 @@ def uncertainty_note(unit: UnitResult) -> str | None:
     line: a sentence saying so, with the share of replicates in which it scored lower."""
     if "bottom_uncertain" not in unit.flags:
         return None
-    above = f"“{unit.next_up}”" if unit.next_up else "上一名"
-    share = "" if unit.p_below_next is None else (
-        f"（重抽样中得分低于对方的比例为 {percent(unit.p_below_next)}）")
-    return f"末位与{above}在统计上无法区分{share}。"
+    above = f"“{unit.next_up}”" if unit.next_up else _("上一名")
+    share = "" if unit.p_below_next is None else _(
+        "（重抽样中得分低于对方的比例为 %(share)s）", share=percent(unit.p_below_next))
+    return _("末位与%(above)s在统计上无法区分%(share)s。", above=above, share=share)
 
 
 def separation_note(unit: UnitResult) -> str | None:
     """For any bottom unit with a comparison: how often it scored below the unit above."""
     if unit.p_below_next is None or not unit.next_up:
         return None
-    return (f"在 {percent(unit.p_below_next)} 的重抽样中，得分低于上一名“{unit.next_up}”。")
+    return _("在 %(share)s 的重抽样中，得分低于上一名“%(unit)s”。",
+             share=percent(unit.p_below_next), unit=unit.next_up)
 
 
 #: The order flags are listed in: the bottom position first, then what qualifies it.
@@ -59,7 +63,7 @@ FLAG_ORDER = ("bottom", "bottom_uncertain", "dismiss", "admonish", "too_few_rate
 
 
 def flag_label(flag: str) -> str:
-    return FLAG_LABELS.get(flag, flag)
+    return str(FLAG_LABELS.get(flag, flag))
 
 
 def ordered_flags(unit: UnitResult) -> list[str]:
@@ -69,4 +73,4 @@ def ordered_flags(unit: UnitResult) -> list[str]:
 
 
 def flag_labels(unit: UnitResult) -> list[str]:
-    return [unit.extra_flag_labels.get(f) or flag_label(f) for f in ordered_flags(unit)]
+    return [str(unit.extra_flag_labels.get(f) or flag_label(f)) for f in ordered_flags(unit)]

@@ -6,7 +6,8 @@ and is treated as such: it is parsed by Jinja's immutable sandbox, and only a ba
 placeholder from :data:`PLACEHOLDERS` is allowed — no statements, filters, calls or
 attribute access — so nothing an admin types can loop or reach the server's objects.
 The parsed parts are then filled in by hand, each escaped: the typed text is text, not
-markup. Blank lines become paragraphs.
+markup. Blank lines become paragraphs. The placeholders' names are Chinese in every
+language (they are what admins type); their descriptions are translated.
 """
 
 from __future__ import annotations
@@ -19,22 +20,24 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext
 from ..models import Campaign, ReportSettings
 from ..scoring.results import CampaignResults
 from . import labels
 
 #: The placeholders a letterhead text may use, with what each stands for.
 PLACEHOLDERS = {
-    "活动名称": "评议活动的名称",
-    "发文机关": "发文机关（主办单位）",
-    "文号": "发文字号",
-    "评议时间": "评议起止日期，如“2026年10月8日至10月31日”",
-    "被评单位数": "被评单位的个数",
-    "评议主体数": "评议主体的个数",
-    "发放数": "发放的访问码张数",
-    "评议票数": "收回的评议票张数",
-    "参评率": "收回张数占发放张数的比例",
-    "成文日期": "通报的成文日期",
+    "活动名称": lazy_gettext("评议活动的名称"),
+    "发文机关": lazy_gettext("发文机关（主办单位）"),
+    "文号": lazy_gettext("发文字号"),
+    "评议时间": lazy_gettext("评议起止日期，如“2026年10月8日至10月31日”"),
+    "被评单位数": lazy_gettext("被评单位的个数"),
+    "评议主体数": lazy_gettext("评议主体的个数"),
+    "发放数": lazy_gettext("发放的访问码张数"),
+    "评议票数": lazy_gettext("收回的评议票张数"),
+    "参评率": lazy_gettext("收回张数占发放张数的比例"),
+    "成文日期": lazy_gettext("通报的成文日期"),
 }
 
 DEFAULTS = {
@@ -68,21 +71,23 @@ def _parts(text: str) -> list[tuple[bool, str]]:
     try:
         tree = _environment().parse(text)
     except TemplateSyntaxError as error:
-        raise LetterheadError(f"占位符写法有误（第 {error.lineno} 行）：{error.message}。"
-                              "占位符的写法是 {{ 评议票数 }}。") from None
+        raise LetterheadError(_("占位符写法有误（第 %(line)s 行）：%(problem)s。"
+                                "占位符的写法是 {{ 评议票数 }}。", line=error.lineno,
+                                problem=error.message)) from None
     parts = []
     for node in tree.body:
         if not isinstance(node, nodes.Output):
-            raise LetterheadError("只能使用 {{ 名称 }} 形式的占位符，不能使用 {% … %} 语句。")
+            raise LetterheadError(_("只能使用 {{ 名称 }} 形式的占位符，不能使用 {% … %} 语句。"))
         for part in node.nodes:
             if isinstance(part, nodes.TemplateData):
                 parts.append((False, part.data))
                 continue
             if not isinstance(part, nodes.Name) or part.ctx != "load":
-                raise LetterheadError("占位符只能是名称本身，如 {{ 评议票数 }}，不能带运算、过滤器或属性。")
+                raise LetterheadError(_("占位符只能是名称本身，如 {{ 评议票数 }}，"
+                                        "不能带运算、过滤器或属性。"))
             if part.name not in PLACEHOLDERS:
-                raise LetterheadError(f"没有名为“{part.name}”的占位符。可用的占位符："
-                                      + "、".join(PLACEHOLDERS) + "。")
+                raise LetterheadError(_("没有名为“%(name)s”的占位符。可用的占位符：%(names)s。",
+                                        name=part.name, names=_("、").join(PLACEHOLDERS)))
             parts.append((True, part.name))
     return parts
 

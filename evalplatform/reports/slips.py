@@ -11,6 +11,8 @@ import segno
 from flask import render_template
 from markupsafe import Markup
 
+from ..i18n import force_locale
+from ..i18n import gettext as _
 from ..services import ServiceError
 from .excel import safe_text
 from .pdf import render_pdf
@@ -38,15 +40,17 @@ def code_url(base_url: str, code: str) -> str:
 def check_slip_count(count: int) -> None:
     """Refuse, before any code is issued, a slip sheet too large to render in a request."""
     if count > MAX_SLIPS:
-        raise ServiceError(f"二维码纸条每批最多 {MAX_SLIPS} 张。请分批发放，"
-                           "或不勾选纸条、只下载访问码清单（CSV）。", field="slips")
+        raise ServiceError(_("二维码纸条每批最多 %(max)s 张。请分批发放，"
+                             "或不勾选纸条、只下载访问码清单（CSV）。", max=MAX_SLIPS),
+                           field="slips")
 
 
 def slips_pdf(campaign, group_name: str, codes: list[str], base_url: str) -> bytes:
-    """The printable slip sheet for these codes."""
+    """The printable slip sheet for these codes (in Chinese, as every document)."""
     slips = [Slip(code, code_url(base_url, code)) for code in codes]
-    html = render_template("reports/slips.html", campaign=campaign, group_name=group_name,
-                           slips=slips, entry_url=base_url.rstrip("/") + "/")
+    with force_locale("zh"):
+        html = render_template("reports/slips.html", campaign=campaign, group_name=group_name,
+                               slips=slips, entry_url=base_url.rstrip("/") + "/")
     return render_pdf(html)
 
 

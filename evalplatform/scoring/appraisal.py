@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..hookspecs import hookimpl
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext
 from ..services import ServiceError
+from .results import PLUS, joined, text
 from .scheme import WeightedScheme
 
 EXCELLENT, COMPETENT, BASIC, INCOMPETENT = "优秀", "称职", "基本称职", "不称职"
@@ -22,9 +25,9 @@ class AppraisalScheme(WeightedScheme):
     """
 
     key = "appraisal"
-    title = "民主测评"
-    description = ("优秀、称职、基本称职、不称职四档；可去掉一个最高分和一个最低分；"
-                   "统计各档票数比例，按三分之二、三分之一规则标记。")
+    title = lazy_gettext("民主测评")
+    description = lazy_gettext("优秀、称职、基本称职、不称职四档；可去掉一个最高分和一个最低分；"
+                               "统计各档票数比例，按三分之二、三分之一规则标记。")
 
     def default_config(self) -> dict:
         return {**super().default_config(), "trim": True,
@@ -37,7 +40,8 @@ class AppraisalScheme(WeightedScheme):
         cfg = super().normalize_config(config)
         limit = cfg.get("max_excellent")
         if limit is not None and (not isinstance(limit, int) or limit < 0):
-            raise ServiceError("“优秀”票数上限须为非负整数，或留空表示不限。", field="max_excellent")
+            raise ServiceError(_("“优秀”票数上限须为非负整数，或留空表示不限。"),
+                               field="max_excellent")
         cfg["trim"] = bool(cfg.get("trim"))
         cfg["reject_uniform"] = bool(cfg.get("reject_uniform"))
         return cfg
@@ -49,11 +53,11 @@ class AppraisalScheme(WeightedScheme):
         from wtforms.validators import NumberRange, Optional
 
         return {
-            "trim": BooleanField("有效票超过 5 张时去掉一个最高分和一个最低分"),
+            "trim": BooleanField(_("有效票超过 5 张时去掉一个最高分和一个最低分")),
             "max_excellent": IntegerField(
-                "每张票“优秀”最多个数", description="留空表示不限。",
-                validators=[Optional(), NumberRange(0, 10000, "请输入非负整数。")]),
-            "reject_uniform": BooleanField("拒收对所有单位评价完全相同的评议票"),
+                _("每张票“优秀”最多个数"), description=_("留空表示不限。"),
+                validators=[Optional(), NumberRange(0, 10000, _("请输入非负整数。"))]),
+            "reject_uniform": BooleanField(_("拒收对所有单位评价完全相同的评议票")),
         }
 
     def extra_data(self, config):
@@ -95,10 +99,12 @@ class AppraisalScheme(WeightedScheme):
         result.option_labels = list(dict.fromkeys(
             o.label for item in cube.items for o in item.options if not o.abstain))
         if config["trim"]:
-            result.notes.append("有效票超过 5 张时，去掉一个最高分和一个最低分后计算平均分。")
-        result.notes.append("各档票数比例按全部有效票统计（含人数不足、得分不单独显示的评议主体）；“"
-                            + "＋".join(config["good"]) + "”票少于三分之二、或“"
-                            + "＋".join(config["bad"]) + "”票超过三分之一的单位予以标记。")
+            result.notes.append(lazy_gettext("有效票超过 5 张时，去掉一个最高分和一个最低分后计算平均分。"))
+        good, bad = joined(config["good"], PLUS), joined(config["bad"], PLUS)
+        result.notes.append(text(lambda: _(
+            "各档票数比例按全部有效票统计（含人数不足、得分不单独显示的评议主体）；"
+            "“%(good)s”票少于三分之二、或“%(bad)s”票超过三分之一的单位予以标记。",
+            good=good, bad=bad)))
 
 
 SCHEME = AppraisalScheme()
@@ -126,9 +132,12 @@ def validate_ballot(questionnaire, ballot, schemes):
                   if (u.id, item.id) in ballot.answers]
         labels = [item.options[o].label for o in chosen]
         if limit is not None and labels.count(config["excellent"]) > limit:
-            problems["ballot"] = (f"“{item.label}”中评为“{config['excellent']}”的单位最多 {limit} 个，"
-                                  f"您选了 {labels.count(config['excellent'])} 个，请调整后再提交。")
+            problems["ballot"] = _("“%(item)s”中评为“%(option)s”的单位最多 %(limit)s 个，"
+                                   "您选了 %(count)s 个，请调整后再提交。",
+                                   item=item.label, option=config["excellent"], limit=limit,
+                                   count=labels.count(config["excellent"]))
         if config["reject_uniform"] and len(labels) > 1 and len(set(labels)) == 1 and \
                 len(labels) == len(questionnaire.units):
-            problems["ballot"] = f"“{item.label}”中所有单位的评价完全相同，此类评议票无效，请区分评价。"
+            problems["ballot"] = _("“%(item)s”中所有单位的评价完全相同，此类评议票无效，请区分评价。",
+                                   item=item.label)
     return problems or None

@@ -8,15 +8,18 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext
 from ..services import ServiceError
 
-REQUIRED = "此项必填。"
-BOTTOM_MODES = (("category", "每个序列最后 N 名"), ("overall", "全部单位最后 N 名"))
+REQUIRED = lazy_gettext("此项必填。")
+BOTTOM_MODES = (("category", lazy_gettext("每个序列最后 N 名")),
+                ("overall", lazy_gettext("全部单位最后 N 名")))
 
 
 def score_field(label: str) -> FloatField:
-    return FloatField(f"“{label}”的分值", validators=[
-        InputRequired(REQUIRED), NumberRange(0, 1000, "分值为 0–1000。")])
+    return FloatField(_("“%(option)s”的分值", option=label), validators=[
+        InputRequired(REQUIRED), NumberRange(0, 1000, _("分值为 0–1000。"))])
 
 
 def base_fields(labels: list[str]) -> dict:
@@ -25,15 +28,16 @@ def base_fields(labels: list[str]) -> dict:
     fields = {f"score_{k}": score_field(label) for k, label in enumerate(labels)}
     fields.update(
         grade_bands=TextAreaField(
-            "等次分数线", description="每行一个等次：名称和最低分，用空格隔开，从高到低，"
-                                 "最后一行为 0。例如“满意 90”。",
+            _("等次分数线"), description=_("每行一个等次：名称和最低分，用空格隔开，从高到低，"
+                                          "最后一行为 0。例如“满意 90”。"),
             render_kw={"rows": 5}),
-        bottom_mode=SelectField("末位规则", choices=choices(BOTTOM_MODES)),
-        bottom_n=IntegerField("末位名数 N", validators=[
-            InputRequired(REQUIRED), NumberRange(0, 100, "N 为 0–100；0 表示不设末位。")]),
-        tie_decimals=IntegerField("并列判断的小数位数", description="得分按此位数四舍五入后相同即为并列。",
+        bottom_mode=SelectField(_("末位规则"), choices=choices(BOTTOM_MODES)),
+        bottom_n=IntegerField(_("末位名数 N"), validators=[
+            InputRequired(REQUIRED), NumberRange(0, 100, _("N 为 0–100；0 表示不设末位。"))]),
+        tie_decimals=IntegerField(_("并列判断的小数位数"),
+                                  description=_("得分按此位数四舍五入后相同即为并列。"),
                                   validators=[InputRequired(REQUIRED),
-                                              NumberRange(0, 4, "小数位数为 0–4。")]),
+                                              NumberRange(0, 4, _("小数位数为 0–4。"))]),
     )
     return fields
 
@@ -59,14 +63,15 @@ def parse_bands(text: str) -> list[list]:
         line = line.strip()
         if not line:
             continue
-        name, _, value = line.rpartition(" ")
+        name, _sep, value = line.rpartition(" ")
         try:
             bands.append([name.strip(), float(value)])
         except ValueError:
-            raise ServiceError(f"等次分数线第 {number} 行应为“名称 最低分”，如“满意 90”。",
-                               field="grade_bands") from None
+            raise ServiceError(_("等次分数线第 %(line)s 行应为“名称 最低分”，如“满意 90”。",
+                                 line=number), field="grade_bands") from None
         if not name.strip():
-            raise ServiceError(f"等次分数线第 {number} 行缺少等次名称。", field="grade_bands")
+            raise ServiceError(_("等次分数线第 %(line)s 行缺少等次名称。", line=number),
+                               field="grade_bands")
     return bands
 
 

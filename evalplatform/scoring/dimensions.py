@@ -36,14 +36,25 @@ from typing import Any
 
 import numpy as np
 
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext
 from ..services import ServiceError
 from .cube import Cube
-from .results import ItemCell, ItemSpec, SchemeResult, UnitResult
+from .results import ItemCell, ItemSpec, SchemeResult, UnitResult, joined, text
 from .scheme import Evaluation, WeightedScheme, _divide, _num
 
 #: Separates a dimension's name from the item's wording in item labels.
 SEPARATOR = "："
 ABSTAIN = "不了解"
+#: Added to the name of a unit's strongest and weakest dimension among its item cells.
+STRONGEST, WEAKEST = "（最强）", "（最弱）"
+
+
+def dimension_label(name: str | None) -> str:
+    """A dimension's or family's name as shown. Schemes name them in Chinese in their code
+    (``N_("学习型")``, so that their catalogues translate them); configurations and item
+    labels keep the Chinese name."""
+    return _(name) if name else ""
 
 
 @dataclass(frozen=True)
@@ -54,10 +65,10 @@ class RatingScale:
 
 #: Answer scales a dimensioned scheme may ask its items on (不了解 is no vote).
 RATING_SCALES: dict[str, RatingScale] = {
-    "good4": RatingScale("好、较好、一般、差（另设不了解）",
+    "good4": RatingScale(lazy_gettext("好、较好、一般、差（另设不了解）"),
                          (("好", 100.0), ("较好", 80.0), ("一般", 60.0), ("差", 0.0),
                           (ABSTAIN, None))),
-    "satisfaction5": RatingScale("满意、比较满意、基本满意、不太满意、不满意（另设不了解）",
+    "satisfaction5": RatingScale(lazy_gettext("满意、比较满意、基本满意、不太满意、不满意（另设不了解）"),
                                  (("满意", 100.0), ("比较满意", 80.0), ("基本满意", 60.0),
                                   ("不太满意", 40.0), ("不满意", 0.0), (ABSTAIN, None))),
 }
@@ -95,6 +106,17 @@ class DimensionCell(ItemCell):
     kind: str = "dimension"  # "dimension" or "family"
     family: str | None = None
     weight: float | None = None
+
+    @property
+    def label(self) -> str:
+        """The cell as shown: the family's or dimension's name in the reader's language,
+        with the strongest or weakest mark (``item`` keeps the Chinese)."""
+        if self.kind == "family":
+            return _("【%(family)s】", family=dimension_label(self.family))
+        for mark, shown in ((STRONGEST, _("（最强）")), (WEAKEST, _("（最弱）"))):
+            if self.item.endswith(mark):
+                return dimension_label(self.item.removesuffix(mark)) + shown
+        return dimension_label(self.item)
 
 
 @dataclass
@@ -253,7 +275,7 @@ class DimensionedScheme(WeightedScheme):
         if not used.any():
             return means.sum(-2) * np.nan, valid.sum(-2)
         dimension = weighted_over(means, lay.member)  # [..., U, D, G]
-        _, composite = self.roll_up(dimension, lay)
+        composite = self.roll_up(dimension, lay)[1]
         return composite, valid[..., used, :].min(axis=-2)
 
     # -- the point estimate -------------------------------------------------------------------
@@ -282,9 +304,9 @@ class DimensionedScheme(WeightedScheme):
             for cell in cells:
                 if isinstance(cell, DimensionCell) and cell.kind == "dimension":
                     if cell.item in strongest:
-                        cell.item += "（最强）"
+                        cell.item += STRONGEST
                     elif cell.item in weakest:
-                        cell.item += "（最弱）"
+                        cell.item += WEAKEST
             values = {f.name: getattr(unit, f.name) for f in fields(UnitResult)}
             values["items"] = cells
             units.append(DimensionalUnitResult(
@@ -350,18 +372,28 @@ class DimensionedScheme(WeightedScheme):
     def decorate(self, result: SchemeResult, cube: Cube, config: dict) -> None:
         families = self.families(config)
         if len(families) > 1:
-            result.notes.append("维度得分为该维度各评价项目得分的平均；类别得分为类别内各维度得分的平均；"
-                                "综合得分为各类别得分按类别权重加权（"
-                                + "、".join(f"{f.name} {_weight_text(f.weight, families)}"
-                                           for f in families) + "）。")
+            weights = _weights(families, families)
+            result.notes.append(text(lambda: _(
+                "维度得分为该维度各评价项目得分的平均；类别得分为类别内各维度得分的平均；"
+                "综合得分为各类别得分按类别权重加权（%(weights)s）。", weights=weights)))
         else:
             dims = [d for f in families for d in f.dimensions]
-            equal = len({d.weight for d in dims}) <= 1
-            result.notes.append("维度得分为该维度各评价项目得分的平均；综合得分为各维度得分"
-                                + ("的平均。" if equal else "按维度权重加权（"
-                                   + "、".join(f"{d.name} {_weight_text(d.weight, dims)}"
-                                              for d in dims) + "）。"))
-        result.notes.append("项目得分只汇总达到最小分组人数的评议主体；“不了解”不计入有效票。")
+            if len({d.weight for d in dims}) <= 1:
+                result.notes.append(lazy_gettext(
+                    "维度得分为该维度各评价项目得分的平均；综合得分为各维度得分的平均。"))
+            else:
+                weights = _weights(dims, dims)
+                result.notes.append(text(lambda: _(
+                    "维度得分为该维度各评价项目得分的平均；综合得分为各维度得分按维度权重加权"
+                    "（%(weights)s）。", weights=weights)))
+        result.notes.append(lazy_gettext(
+            "项目得分只汇总达到最小分组人数的评议主体；“不了解”不计入有效票。"))
+
+
+def _weights(named, peers):
+    """“学习型 20%、服务型 20%…”: each one's name (as shown) and share of the weights."""
+    return joined(text(lambda n=n: f"{dimension_label(n.name)} {_weight_text(n.weight, peers)}")
+                  for n in named)
 
 
 def _weight_text(weight: float, peers) -> str:
@@ -386,31 +418,36 @@ def _extremes(names: list[str], scores: list[float | None], decimals: int
 def check_scale(config: dict) -> str:
     scale = config.get("scale") or "good4"
     if scale not in RATING_SCALES:
-        raise ServiceError("请选择评价选项。", field="scale")
+        raise ServiceError(_("请选择评价选项。"), field="scale")
     return scale
 
 
 def check_weights(raw: Any, names: list[str], default: float, *, field_prefix: str,
-                  what: str = "维度") -> dict[str, float]:
-    """Weights by name (missing ones get ``default``): numbers 0–1000, not all zero.
+                  families: bool = False) -> dict[str, float]:
+    """Weights by name (missing ones get ``default``): numbers 0–1000, not all zero; of
+    dimensions, or of ``families``.
 
     Errors name the field ``{field_prefix}{index}``."""
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise ServiceError(f"{what}权重的格式不正确。", field=f"{field_prefix}0")
+        raise ServiceError(_("类别权重的格式不正确。") if families else _("维度权重的格式不正确。"),
+                           field=f"{field_prefix}0")
     out = {}
     for k, name in enumerate(names):
         value = raw.get(name, default)
+        shown = dimension_label(name)
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise ServiceError(f"“{name}”的权重须为数字。", field=f"{field_prefix}{k}")
+            raise ServiceError(_("“%(name)s”的权重须为数字。", name=shown), field=f"{field_prefix}{k}")
         if value < 0:
-            raise ServiceError(f"“{name}”的权重不能为负数。", field=f"{field_prefix}{k}")
+            raise ServiceError(_("“%(name)s”的权重不能为负数。", name=shown), field=f"{field_prefix}{k}")
         if value > 1000:
-            raise ServiceError(f"“{name}”的权重不能超过 1000。", field=f"{field_prefix}{k}")
+            raise ServiceError(_("“%(name)s”的权重不能超过 1000。", name=shown),
+                               field=f"{field_prefix}{k}")
         out[name] = float(value)
     if names and not any(out.values()):
-        raise ServiceError(f"各{what}的权重不能全部为 0。", field=f"{field_prefix}0")
+        raise ServiceError(_("各类别的权重不能全部为 0。") if families
+                           else _("各维度的权重不能全部为 0。"), field=f"{field_prefix}0")
     return out
 
 
@@ -439,9 +476,9 @@ def sectioned_form(fields_: dict):
         def __init__(self, *args, **kwargs):
             data = kwargs.get("data") or {}
             super().__init__(*args, **kwargs)
-            for name, text in (data.get(LABELS) or {}).items():
+            for name, label in (data.get(LABELS) or {}).items():
                 if name in self._fields:
-                    self._fields[name].label.text = text
+                    self._fields[name].label.text = label
             self.sections = [
                 FormSection(s.legend, tuple(n for n in s.fields if n in self._fields), s.hint,
                             s.grid)
@@ -450,12 +487,13 @@ def sectioned_form(fields_: dict):
     return type("SchemeConfigForm", (SectionedForm,), dict(fields_))
 
 
-def weight_field(label: str = "权重"):
+def weight_field(label: str | None = None):
     from wtforms import FloatField
     from wtforms.validators import InputRequired, NumberRange
 
-    return FloatField(label, validators=[
-        InputRequired("请填写权重。"), NumberRange(0, 1000, "权重须为 0–1000 之间的数，不能为负数。")])
+    return FloatField(label or _("权重"), validators=[
+        InputRequired(_("请填写权重。")),
+        NumberRange(0, 1000, _("权重须为 0–1000 之间的数，不能为负数。"))])
 
 
 def scale_field():
@@ -463,8 +501,8 @@ def scale_field():
 
     from ..web.forms import choices
 
-    return SelectField("评价选项", choices=choices((k, s.title) for k, s in RATING_SCALES.items()),
-                       description="更换评价选项后，评议表中本方案的项目随之更新；选项分值可在下方调整。")
+    return SelectField(_("评价选项"), choices=choices((k, s.title) for k, s in RATING_SCALES.items()),
+                       description=_("更换评价选项后，评议表中本方案的项目随之更新；选项分值可在下方调整。"))
 
 
 def lines(text: str | None) -> list[str]:

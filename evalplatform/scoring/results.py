@@ -7,13 +7,46 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask_babel.speaklater import LazyString
+from markupsafe import escape
+
+from ..i18n import force_locale, lazy_gettext
+
+
+class Text(LazyString):
+    """A text of the results composed when it is shown, in the reader's language: results
+    are cached and shared by readers of every language, and the published ones are stored
+    in Chinese (:meth:`CampaignResults.to_json`). Unlike a plain lazy string it is escaped
+    in templates like a ``str``, because it may hold what people typed (option labels,
+    unit names)."""
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+def text(build, *args, **kwargs) -> Text:
+    """``build(*args, **kwargs)`` (which calls gettext) each time the text is shown."""
+    return Text(build, *args, **kwargs)
+
+
+#: Separators of lists in running text.
+LIST_SEPARATOR = lazy_gettext("、")
+PLUS = lazy_gettext("＋")
+
+
+def joined(items, separator=LIST_SEPARATOR) -> Text:
+    """Items (data, shown as they are) joined with the reader's separator."""
+    items = list(items)
+    return text(lambda: str(separator).join(str(item) for item in items))
+
+
 #: Flags a unit may carry, with how pages and reports name them.
 FLAG_LABELS = {
-    "bottom": "末位",
-    "bottom_uncertain": "与上一名差异不显著",
-    "too_few_raters": "有效票不足",
-    "admonish": "优秀和称职票不足三分之二",
-    "dismiss": "不称职票超过三分之一",
+    "bottom": lazy_gettext("末位"),
+    "bottom_uncertain": lazy_gettext("与上一名差异不显著"),
+    "too_few_raters": lazy_gettext("有效票不足"),
+    "admonish": lazy_gettext("优秀和称职票不足三分之二"),
+    "dismiss": lazy_gettext("不称职票超过三分之一"),
 }
 
 
@@ -40,6 +73,11 @@ class ItemCell:
     score: float | None = None
     shares: dict[str, float] | None = None
 
+    @property
+    def label(self) -> str:
+        """The item as shown (its label: data)."""
+        return self.item
+
 
 @dataclass
 class UnitResult:
@@ -64,12 +102,13 @@ class UnitResult:
     next_up: str | None = None
     p_below_next: float | None = None
 
-    #: Labels of flags a plugin scheme adds (FLAG_LABELS covers the built-in ones).
+    #: Labels of flags a plugin scheme adds (FLAG_LABELS covers the built-in ones), as
+    #: ``lazy_gettext`` texts.
     extra_flag_labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def flag_labels(self) -> list[str]:
-        return [self.extra_flag_labels.get(f) or FLAG_LABELS.get(f, f) for f in self.flags]
+        return [str(self.extra_flag_labels.get(f) or FLAG_LABELS.get(f, f)) for f in self.flags]
 
 
 @dataclass
@@ -129,21 +168,24 @@ class CampaignResults:
     missing_schemes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        """The API form: suppressed values are null, floats rounded for stability."""
-        return _clean({
-            "campaign": self.campaign_id,
-            "title": self.title,
-            "rules_sha256": self.rules_sha256,
-            "frozen": self.frozen,
-            "ballots": self.ballots,
-            "min_group_size": self.min_group_size,
-            "bootstrap_replicates": self.replicates,
-            "confidence": self.confidence,
-            "computed_at": self.computed_at.isoformat(timespec="seconds") + "Z",
-            "participation": [{**asdict(p), "rate": p.rate} for p in self.participation],
-            "schemes": {key: _scheme_json(s) for key, s in self.schemes.items()},
-            "missing_schemes": self.missing_schemes,
-        })
+        """The API form: suppressed values are null, floats rounded for stability. Texts
+        are in Chinese whatever the reader's language: this is also the form published
+        results are stored and verified in."""
+        with force_locale("zh"):
+            return _clean({
+                "campaign": self.campaign_id,
+                "title": self.title,
+                "rules_sha256": self.rules_sha256,
+                "frozen": self.frozen,
+                "ballots": self.ballots,
+                "min_group_size": self.min_group_size,
+                "bootstrap_replicates": self.replicates,
+                "confidence": self.confidence,
+                "computed_at": self.computed_at.isoformat(timespec="seconds") + "Z",
+                "participation": [{**asdict(p), "rate": p.rate} for p in self.participation],
+                "schemes": {key: _scheme_json(s) for key, s in self.schemes.items()},
+                "missing_schemes": self.missing_schemes,
+            })
 
 
 def _scheme_json(s: SchemeResult) -> dict[str, Any]:
@@ -155,7 +197,10 @@ def _scheme_json(s: SchemeResult) -> dict[str, Any]:
 
 
 def _clean(value):
-    """Round floats to 6 places; NaN and infinities become None (JSON null)."""
+    """Round floats to 6 places; NaN and infinities become None (JSON null); texts
+    composed when shown become strings."""
+    if isinstance(value, LazyString):
+        return str(value)
     if isinstance(value, float):
         return None if not math.isfinite(value) else round(value, 6)
     if isinstance(value, dict):

@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..hookspecs import hookimpl
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext
+from .results import PLUS, joined, text
 from .scheme import WeightedScheme, _divide
 
 SATISFIED = ("满意", "比较满意", "基本满意")
@@ -19,9 +22,9 @@ class SatisfactionScheme(WeightedScheme):
     """
 
     key = "satisfaction"
-    title = "满意度测评"
-    description = ("满意度五级或三级评价，“不了解”不计入有效票；按评议主体权重加权，"
-                   "计算得分、满意率和序列内排名。")
+    title = lazy_gettext("满意度测评")
+    description = lazy_gettext("满意度五级或三级评价，“不了解”不计入有效票；按评议主体权重加权，"
+                               "计算得分、满意率和序列内排名。")
 
     def default_config(self) -> dict:
         return {**super().default_config(), "satisfied": list(SATISFIED),
@@ -34,7 +37,7 @@ class SatisfactionScheme(WeightedScheme):
     def extra_fields(self, labels):
         from wtforms import BooleanField
 
-        return {f"satisfied_{k}": BooleanField(f"“{label}”计入满意率")
+        return {f"satisfied_{k}": BooleanField(_("“%(label)s”计入满意率", label=label))
                 for k, label in enumerate(labels)}
 
     def form_data(self, config, labels):
@@ -66,8 +69,9 @@ class SatisfactionScheme(WeightedScheme):
 
     def decorate(self, result, cube, config):
         result.has_satisfaction_rate = True
-        result.notes.append("满意率 = （" + "＋".join(config["satisfied"]) + "）÷ 有效票；"
-                            "“不了解”不计入有效票。")
+        satisfied = joined(config["satisfied"], PLUS)
+        result.notes.append(text(lambda: _("满意率 = （%(options)s）÷ 有效票；“不了解”不计入有效票。",
+                                           options=satisfied)))
 
 
 SCHEME = SatisfactionScheme()

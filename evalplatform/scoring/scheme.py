@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext
 from ..services import ServiceError
 from .cube import Cube
 from .ranking import bottom_cut, competition_ranks
@@ -22,11 +24,13 @@ class Scheme:
     """
 
     key: str = ""
+    #: The title and description (``lazy_gettext``: shown in the reader's language).
     title: str = ""
     description: str = ""
     version: str = "1"
     #: Pages of the plugin for a campaign using this scheme, as (label, endpoint); the
-    #: endpoint takes ``campaign_id``. Linked from the campaign and scheme pages.
+    #: endpoint takes ``campaign_id``. Linked from the campaign and scheme pages; labels
+    #: are ``lazy_gettext`` texts.
     pages: tuple[tuple[str, str], ...] = ()
     #: A template of the plugin's own to render the configuration form with (it gets
     #: ``campaign``, ``scheme``, ``form``, ``config``); None uses the core's.
@@ -112,22 +116,22 @@ class WeightedScheme(Scheme):
         scores = cfg.get("option_scores") or {}
         if not isinstance(scores, dict) or not all(
                 isinstance(v, int | float) and 0 <= v <= 1000 for v in scores.values()):
-            raise ServiceError("选项分值须为 0–1000 之间的数字。", field="option_scores")
+            raise ServiceError(_("选项分值须为 0–1000 之间的数字。"), field="option_scores")
         bands = [[str(label), float(low)] for label, low in cfg.get("grade_bands") or []]
         lows = [low for _, low in bands]
         if lows != sorted(lows, reverse=True):
-            raise ServiceError("等次分数线须从高到低排列。", field="grade_bands")
+            raise ServiceError(_("等次分数线须从高到低排列。"), field="grade_bands")
         if bands and lows[-1] > 0:
-            raise ServiceError("最低等次的分数线须为 0，使所有分数都有等次。", field="grade_bands")
+            raise ServiceError(_("最低等次的分数线须为 0，使所有分数都有等次。"), field="grade_bands")
         cfg["grade_bands"] = bands
         bottom = {"mode": "category", "n": 1, **(cfg.get("bottom") or {})}
         if bottom["mode"] not in ("category", "overall") or not isinstance(bottom["n"], int) \
                 or not 0 <= bottom["n"] <= 100:
-            raise ServiceError("末位规则须为“每个序列最后 N 名”或“全部单位最后 N 名”，N 为 0–100。",
+            raise ServiceError(_("末位规则须为“每个序列最后 N 名”或“全部单位最后 N 名”，N 为 0–100。"),
                                field="bottom")
         cfg["bottom"] = bottom
         if not isinstance(cfg.get("tie_decimals"), int) or not 0 <= cfg["tie_decimals"] <= 4:
-            raise ServiceError("并列判断的小数位数须为 0–4。", field="tie_decimals")
+            raise ServiceError(_("并列判断的小数位数须为 0–4。"), field="tie_decimals")
         return cfg
 
     # -- configuration through a form -----------------------------------------------------
@@ -213,7 +217,7 @@ class WeightedScheme(Scheme):
         return _divide((np.nan_to_num(values) * w).sum(-1), w.sum(-1))
 
     def composite(self, cube: Cube, config: dict, eligible: np.ndarray) -> np.ndarray:
-        scores, _ = self.group_scores(cube, config)
+        scores = self.group_scores(cube, config)[0]
         weights = np.array([g.weight for g in cube.groups])
         return self.combine(scores, weights, eligible)
 
@@ -317,11 +321,13 @@ def grade_for(score: float, bands: list, decimals: int) -> str | None:
 
 
 def bottom_rule_text(config: dict) -> str:
+    """The bottom rule in words (in the reader's language when shown)."""
     bottom = config["bottom"]
     if bottom["n"] == 0:
-        return "不设末位"
-    where = "每个序列" if bottom["mode"] == "category" else "全部单位"
-    return f"{where}得分最低的 {bottom['n']} 名（并列者一并列入）"
+        return lazy_gettext("不设末位")
+    if bottom["mode"] == "category":
+        return lazy_gettext("每个序列得分最低的 %(n)s 名（并列者一并列入）", n=bottom["n"])
+    return lazy_gettext("全部单位得分最低的 %(n)s 名（并列者一并列入）", n=bottom["n"])
 
 
 def _num(value) -> float | None:

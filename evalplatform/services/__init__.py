@@ -11,7 +11,8 @@ from ..models import AuditEvent
 
 
 class ServiceError(Exception):
-    """An operation was refused; ``str(error)`` is a message for the user (Chinese)."""
+    """An operation was refused; ``str(error)`` is a message for the user, in their
+    language (services are called in a request; elsewhere, in the default language)."""
 
     def __init__(self, message: str, *, field: str | None = None):
         super().__init__(message)

@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import insert
 
 from ..extensions import db
+from ..i18n import gettext as _
 from ..models import Ballot, Campaign, Comment
 from ..scoring.cube import pack_cells
 from ..util import today
@@ -143,14 +144,17 @@ def parse_ballot(q: Questionnaire, form) -> BallotInput:
             values = [v for v in values if v not in (None, "")]
             if not values:
                 if item.required:
-                    result.errors[name] = f"请为“{unit.name}”选择“{item.label}”的评价。"
+                    result.errors[name] = _("请为“%(unit)s”选择“%(item)s”的评价。",
+                                           unit=unit.name, item=item.label)
                 continue
             if len(values) > 1:
-                result.errors[name] = f"“{unit.name}”的“{item.label}”只能选择一项。"
+                result.errors[name] = _("“%(unit)s”的“%(item)s”只能选择一项。",
+                                       unit=unit.name, item=item.label)
                 continue
             value = values[0]
             if not (value.isascii() and value.isdigit()) or int(value) >= len(item.options):
-                result.errors[name] = f"“{unit.name}”的“{item.label}”选项无效，请重新选择。"
+                result.errors[name] = _("“%(unit)s”的“%(item)s”选项无效，请重新选择。",
+                                       unit=unit.name, item=item.label)
                 continue
             result.answers[(unit.id, item.id)] = int(value)
     if q.comments_enabled:
@@ -158,7 +162,8 @@ def parse_ballot(q: Questionnaire, form) -> BallotInput:
             name = comment_field(unit_id)
             text = (form.get(name) or "").strip()
             if len(text) > COMMENT_MAX:
-                result.errors[name] = f"意见建议不超过 {COMMENT_MAX} 字（现有 {len(text)} 字）。"
+                result.errors[name] = _("意见建议不超过 %(max)s 字（现有 %(count)s 字）。",
+                                       max=COMMENT_MAX, count=len(text))
             elif text:
                 result.comments[unit_id] = text
     return result
@@ -212,7 +217,7 @@ def submit_ballot(code_hash: bytes, q: Questionnaire, ballot: BallotInput) -> Re
     for a ballot that does not validate. The caller commits.
     """
     if not ballot.valid:
-        raise ServiceError("评议表填写不完整，请检查标记的项目。")
+        raise ServiceError(_("评议表填写不完整，请检查标记的项目。"))
     # Everything is prepared before the first statement takes the write lock.
     ballot_id, submitted_on = _random_id(), today()
     cells = pack_cells([u.id for u in q.units], [i.id for i in q.items], ballot.answers)

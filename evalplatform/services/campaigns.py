@@ -7,6 +7,7 @@ import copy
 from sqlalchemy import delete, func, select
 
 from ..extensions import db
+from ..i18n import gettext as _
 from ..models import (
     AccessCode,
     Ballot,
@@ -41,7 +42,7 @@ def update_campaign(campaign: Campaign, user, **settings) -> None:
     if not campaign.is_draft:
         for key in LOCKED_WHEN_OPEN:
             if key in settings and settings[key] != getattr(campaign, key):
-                raise ServiceError("评议活动已开始，不能再修改最小分组人数和意见栏设置。", field=key)
+                raise ServiceError(_("评议活动已开始，不能再修改最小分组人数和意见栏设置。"), field=key)
     _apply_settings(campaign, settings)
     audit(user, "campaign.update", f"campaign:{campaign.id}")
 
@@ -52,23 +53,23 @@ def _apply_settings(campaign: Campaign, settings: dict) -> None:
             raise ValueError(f"unknown campaign setting {key!r}")
         setattr(campaign, key, value)
     if not (campaign.title or "").strip():
-        raise ServiceError("请填写评议活动名称。", field="title")
+        raise ServiceError(_("请填写评议活动名称。"), field="title")
     if campaign.period_start and campaign.period_end and \
             campaign.period_end < campaign.period_start:
-        raise ServiceError("结束日期不能早于开始日期。", field="period_end")
+        raise ServiceError(_("结束日期不能早于开始日期。"), field="period_end")
     if campaign.min_group_size is not None and campaign.min_group_size < 1:
-        raise ServiceError("最小分组人数至少为 1。", field="min_group_size")
+        raise ServiceError(_("最小分组人数至少为 1。"), field="min_group_size")
 
 
 def _require_draft(campaign: Campaign) -> None:
     if not campaign.is_draft:
-        raise ServiceError("评议活动已开始，被评单位、评议主体和评议表已锁定，不能再修改。")
+        raise ServiceError(_("评议活动已开始，被评单位、评议主体和评议表已锁定，不能再修改。"))
 
 
 def delete_campaign(campaign: Campaign, user) -> None:
     _require_draft(campaign)
     if db.session.scalar(select(func.count()).where(Ballot.campaign_id == campaign.id)):
-        raise ServiceError("该评议活动已有评议票，不能删除。")
+        raise ServiceError(_("该评议活动已有评议票，不能删除。"))
     audit(user, "campaign.delete", f"campaign:{campaign.id}", title=campaign.title)
     # Codes and batches have no ORM relationship to the campaign: delete them here rather
     # than trust ON DELETE CASCADE, which SQLite applies only with foreign_keys=ON.
@@ -86,7 +87,7 @@ def set_units(campaign: Campaign, unit_ids: list[int], user) -> None:
     wanted = set(unit_ids)
     found = set(db.session.scalars(select(Unit.id).where(Unit.id.in_(wanted))))
     if found != wanted:
-        raise ServiceError("所选单位不存在，请刷新页面后重试。")
+        raise ServiceError(_("所选单位不存在，请刷新页面后重试。"))
     db.session.execute(delete(CampaignUnit).where(CampaignUnit.campaign_id == campaign.id))
     db.session.add_all(CampaignUnit(campaign_id=campaign.id, unit_id=uid) for uid in wanted)
     db.session.flush()
@@ -119,18 +120,18 @@ def update_group(group: RaterGroup, name: str, weight: float, user) -> None:
 def delete_group(group: RaterGroup, user) -> None:
     _require_draft(group.campaign)
     if db.session.scalar(select(func.count()).where(AccessCode.rater_group_id == group.id)):
-        raise ServiceError(f"评议主体“{group.name}”已发放访问码，不能删除。")
+        raise ServiceError(_("评议主体“%(name)s”已发放访问码，不能删除。", name=group.name))
     audit(user, "group.delete", f"campaign:{group.campaign_id}", name=group.name)
     group.campaign.groups.remove(group)
 
 
 def _check_group(campaign: Campaign, name: str, weight: float, own_id: int | None) -> None:
     if not name:
-        raise ServiceError("请填写评议主体名称。", field="name")
+        raise ServiceError(_("请填写评议主体名称。"), field="name")
     if any(g.name == name and g.id != own_id for g in campaign.groups):
-        raise ServiceError(f"评议主体“{name}”已存在。", field="name")
+        raise ServiceError(_("评议主体“%(name)s”已存在。", name=name), field="name")
     if weight is None or weight < 0:
-        raise ServiceError("权重不能为负数。", field="weight")
+        raise ServiceError(_("权重不能为负数。"), field="weight")
 
 
 # -- questionnaire -------------------------------------------------------------------------
@@ -140,11 +141,11 @@ def apply_template(campaign: Campaign, key: str, user) -> None:
     _require_draft(campaign)
     template = TEMPLATES.get(key)
     if template is None:
-        raise ServiceError("未找到该评议表模板。", field="template")
+        raise ServiceError(_("未找到该评议表模板。"), field="template")
     for item in [i for i in campaign.items if i.scheme in BUILT_IN_SCHEMES]:
         campaign.items.remove(item)
-    for label, scale in template.items:
-        _append_item(campaign, label, scale, True)
+    for label, scale in template.items:  # in the language of the admin who applies it
+        _append_item(campaign, str(label), scale, True)
     sync_schemes(campaign)
     audit(user, "questionnaire.template", f"campaign:{campaign.id}", template=key)
 
@@ -153,11 +154,11 @@ def add_item(campaign: Campaign, label: str, scale: str, required: bool, user) -
     _require_draft(campaign)
     label = label.strip()
     if not label:
-        raise ServiceError("请填写评价项目名称。", field="label")
+        raise ServiceError(_("请填写评价项目名称。"), field="label")
     if any(i.label == label for i in campaign.items):
-        raise ServiceError(f"评价项目“{label}”已存在。", field="label")
+        raise ServiceError(_("评价项目“%(name)s”已存在。", name=label), field="label")
     if scale not in SCALES:
-        raise ServiceError("请选择评价档次。", field="scale")
+        raise ServiceError(_("请选择评价档次。"), field="scale")
     item = _append_item(campaign, label, scale, required)
     sync_schemes(campaign)
     audit(user, "questionnaire.add_item", f"campaign:{campaign.id}", label=label)
@@ -202,9 +203,9 @@ def enable_scheme(campaign: Campaign, key: str, user, config: dict | None = None
     _require_draft(campaign)
     scheme = registered_schemes().get(key)
     if scheme is None:
-        raise ServiceError(f"评分方案“{key}”未安装。")
+        raise ServiceError(_("评分方案“%(name)s”未安装。", name=key))
     if any(row.scheme == key for row in campaign.schemes):
-        raise ServiceError(f"评分方案“{scheme.title}”已启用。")
+        raise ServiceError(_("评分方案“%(name)s”已启用。", name=scheme.title))
     config = scheme.normalize_config(config or {})
     campaign.schemes.append(CampaignScheme(scheme=key, config=config,
                                            position=len(campaign.schemes) + 1))
@@ -216,7 +217,7 @@ def disable_scheme(campaign: Campaign, key: str, user) -> None:
     _require_draft(campaign)
     row = next((r for r in campaign.schemes if r.scheme == key), None)
     if row is None:
-        raise ServiceError("该评分方案未启用。")
+        raise ServiceError(_("该评分方案未启用。"))
     campaign.schemes.remove(row)
     for item in [i for i in campaign.items if i.scheme == key]:
         campaign.items.remove(item)
@@ -249,7 +250,7 @@ def configure_scheme(campaign: Campaign, key: str, config: dict, user) -> dict:
     row = next((r for r in campaign.schemes if r.scheme == key), None)
     scheme = registered_schemes().get(key)
     if row is None or scheme is None:
-        raise ServiceError("该评议活动没有启用这个评分方案。")
+        raise ServiceError(_("该评议活动没有启用这个评分方案。"))
     row.config = scheme.normalize_config(config)
     if key not in BUILT_IN_SCHEMES:
         _replace_scheme_items(campaign, key, row.config)
@@ -263,28 +264,30 @@ def open_problems(campaign: Campaign) -> list[str]:
     """What still stops a draft campaign from opening (empty when it can open)."""
     problems = []
     if not campaign.campaign_units:
-        problems.append("尚未选择被评单位。")
+        problems.append(_("尚未选择被评单位。"))
     if not campaign.groups:
-        problems.append("尚未设置评议主体。")
+        problems.append(_("尚未设置评议主体。"))
     elif sum(g.weight for g in campaign.groups) <= 0:
-        problems.append("评议主体权重之和必须大于 0。")
+        problems.append(_("评议主体权重之和必须大于 0。"))
     if not campaign.items:
-        problems.append("评议表还没有评价项目。")
+        problems.append(_("评议表还没有评价项目。"))
     from ..scoring.engine import registered_schemes
 
     installed = registered_schemes()
     for row in campaign.schemes:
         if row.scheme not in installed:
-            problems.append(f"评分方案“{row.scheme}”的插件未安装。")
+            problems.append(_("评分方案“%(name)s”的插件未安装。", name=row.scheme))
     return problems
 
 
 def open_campaign(campaign: Campaign, user) -> None:
     if campaign.status != "draft":
-        raise ServiceError("只有草稿状态的评议活动可以开始。")
+        raise ServiceError(_("只有草稿状态的评议活动可以开始。"))
     problems = open_problems(campaign)
     if problems:
-        raise ServiceError("评议活动还不能开始：" + "".join(problems))
+        # sentences run together: directly after a Chinese full stop, else after a space
+        reasons = "".join(p if p.endswith("。") else f"{p} " for p in problems).rstrip()
+        raise ServiceError(_("评议活动还不能开始：%(reasons)s", reasons=reasons))
     from ..scoring.engine import registered_schemes
     from ..scoring.rules import freeze
 
@@ -296,7 +299,7 @@ def open_campaign(campaign: Campaign, user) -> None:
 
 def close_campaign(campaign: Campaign, user) -> None:
     if campaign.status != "open":
-        raise ServiceError("只有进行中的评议活动可以结束。")
+        raise ServiceError(_("只有进行中的评议活动可以结束。"))
     from ..scoring.engine import registered_schemes
     from ..scoring.snapshots import take_snapshot
 

@@ -17,6 +17,8 @@ from flask import current_app
 from sqlalchemy import bindparam, func, insert, select, update
 
 from ..extensions import db
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext
 from ..models import AccessCode, Campaign, CodeBatch, RaterGroup
 from ..models.codes import CODE_NEW, CODE_USED, CODE_VOID
 from ..util import utcnow
@@ -65,11 +67,11 @@ def issue_codes(campaign: Campaign, group: RaterGroup, count: int, user) -> tupl
     """Create a batch of ``count`` new codes for one rater group; return the plaintexts."""
     limit = current_app.config["CODES_MAX_BATCH"]
     if group.campaign_id != campaign.id:
-        raise ServiceError("评议主体不属于该评议活动。", field="rater_group")
+        raise ServiceError(_("评议主体不属于该评议活动。"), field="rater_group")
     if not 1 <= count <= limit:
-        raise ServiceError(f"每批可发放 1 至 {limit} 个访问码。", field="count")
+        raise ServiceError(_("每批可发放 1 至 %(limit)s 个访问码。", limit=limit), field="count")
     if campaign.status == "closed":
-        raise ServiceError("评议活动已结束，不能再发放访问码。")
+        raise ServiceError(_("评议活动已结束，不能再发放访问码。"))
     batch = CodeBatch(campaign_id=campaign.id, rater_group_id=group.id, count=count,
                       created_by=getattr(user, "id", None))
     db.session.add(batch)
@@ -97,7 +99,7 @@ def _unique_codes(count: int) -> list[str]:
 def revoke_batch(batch: CodeBatch, user) -> int:
     """Void the unused codes of a batch (e.g. a lost download); return how many."""
     if batch.revoked_at is not None:
-        raise ServiceError("该批访问码已作废。")
+        raise ServiceError(_("该批访问码已作废。"))
     result = db.session.execute(
         update(AccessCode)
         .where(AccessCode.batch_id == batch.id, AccessCode.status == CODE_NEW)
@@ -112,13 +114,14 @@ def revoke_batch(batch: CodeBatch, user) -> int:
 # -- respondents ---------------------------------------------------------------------------
 
 REFUSALS = {
-    "malformed": "访问码格式不正确。访问码由 12 位字母和数字组成，例如 K7QM-2XRP-9TWD，请核对后重新输入。",
-    "unknown": "未找到该访问码，请核对后重新输入。如仍有问题，请联系发放访问码的工作人员。",
-    "used": "该访问码已经提交过评议。每个访问码只能使用一次，感谢您的参与。",
-    "void": "该访问码已作废，请联系发放访问码的工作人员。",
-    "draft": "该评议活动尚未开始，请在活动开始后再使用访问码。",
-    "closed": "该评议活动已经结束，感谢您的关注。",
-    "stale": "评议表已更新，您的评议未保存。请重新打开访问码链接，按新的评议表填写。",
+    "malformed": lazy_gettext(
+        "访问码格式不正确。访问码由 12 位字母和数字组成，例如 K7QM-2XRP-9TWD，请核对后重新输入。"),
+    "unknown": lazy_gettext("未找到该访问码，请核对后重新输入。如仍有问题，请联系发放访问码的工作人员。"),
+    "used": lazy_gettext("该访问码已经提交过评议。每个访问码只能使用一次，感谢您的参与。"),
+    "void": lazy_gettext("该访问码已作废，请联系发放访问码的工作人员。"),
+    "draft": lazy_gettext("该评议活动尚未开始，请在活动开始后再使用访问码。"),
+    "closed": lazy_gettext("该评议活动已经结束，感谢您的关注。"),
+    "stale": lazy_gettext("评议表已更新，您的评议未保存。请重新打开访问码链接，按新的评议表填写。"),
 }
 
 
@@ -126,7 +129,7 @@ class CodeRefused(ServiceError):
     """A code that cannot be used now; ``reason`` is a key of REFUSALS."""
 
     def __init__(self, reason: str):
-        super().__init__(REFUSALS[reason])
+        super().__init__(str(REFUSALS[reason]))
         self.reason = reason
 
 

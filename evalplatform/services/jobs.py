@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import re
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +31,8 @@ from sqlalchemy import select, update
 
 from ..database import write_intent
 from ..extensions import db
+from ..i18n import N_
+from ..i18n import gettext as _
 from ..models import Campaign, Job, User
 from ..util import utcnow
 from . import ServiceError, audit
@@ -41,6 +44,13 @@ log = logging.getLogger(__name__)
 #: no worker has picked up for QUEUED_STALE_AFTER.
 STALE_AFTER = timedelta(minutes=3)
 QUEUED_STALE_AFTER = timedelta(minutes=30)
+#: A job's progress messages and errors are stored as written, in Chinese (the process that
+#: runs a job has no reader), and translated when shown (:func:`shown`). Messages with values
+#: are recognised by these patterns; the last two are the layout steps of reports.bulletin.
+INTERRUPTED = N_("任务中断（处理它的进程已停止），请重新生成。")
+FAILED = N_("生成失败：服务器内部错误（已记入日志）。请稍后重试，或联系管理员。")
+UNIT_STEP = N_("第 %(number)s/%(count)s 份：%(unit)s")
+PATTERNS = (UNIT_STEP, N_("排版"), N_("写入 PDF（%(pages)s 页）"))
 
 def is_stale(job: Job) -> bool:
     limit = {"running": STALE_AFTER, "queued": QUEUED_STALE_AFTER}.get(job.status)
@@ -67,7 +77,7 @@ def start(campaign: Campaign, kind_name: str, user, **params) -> tuple[Job, bool
     from .reports import RUNNERS
 
     if kind_name not in RUNNERS:
-        raise ServiceError(f"未知的任务类型：{kind_name}")
+        raise ServiceError(_("未知的任务类型：%(kind)s", kind=kind_name))
     running = active(campaign, kind_name)
     if running is not None:
         return running, False
@@ -75,11 +85,11 @@ def start(campaign: Campaign, kind_name: str, user, **params) -> tuple[Job, bool
             Job.campaign_id == campaign.id, Job.kind == kind_name,
             Job.status.in_(("queued", "running")))):
         if is_stale(stale):
-            stale.status, stale.error = "failed", "任务中断（处理它的进程已停止），请重新生成。"
+            stale.status, stale.error = "failed", INTERRUPTED
             stale.finished_at = utcnow()
     job = Job(id=uuid.uuid4().hex, campaign_id=campaign.id, kind=kind_name, params=params,
               created_by_id=getattr(user, "id", None), heartbeat_at=utcnow(),
-              message="排队等候")
+              message=N_("排队等候"))
     db.session.add(job)
     audit(user, f"job.{kind_name}", f"campaign:{campaign.id}", job=job.id)
     db.session.flush()
@@ -147,7 +157,7 @@ def run(job_id: str) -> bool:
         claimed = connection.execute(
             update(Job).where(Job.id == job_id, Job.status == "queued")
             .values(status="running", started_at=utcnow(), heartbeat_at=utcnow(),
-                    message="开始").returning(Job.id)).first()
+                    message=N_("开始")).returning(Job.id)).first()
     if claimed is None:
         return False
     with write_intent(False):  # reading and rendering: never hold the write lock
@@ -161,7 +171,7 @@ def run(job_id: str) -> bool:
                 document_id = store_all(campaign, results, made, user)[0].id
                 db.session.commit()
             _write(update(Job).where(Job.id == job_id).values(
-                status="done", document_id=document_id, done=Job.total, message="已完成",
+                status="done", document_id=document_id, done=Job.total, message=N_("已完成"),
                 heartbeat_at=utcnow(), finished_at=utcnow()))
         except Exception as error:  # noqa: BLE001 - a failed job is reported, never lost
             db.session.rollback()
@@ -169,17 +179,17 @@ def run(job_id: str) -> bool:
                 message = error.message
             else:
                 log.exception("job %s failed", job_id)
-                message = "生成失败：服务器内部错误（已记入日志）。请稍后重试，或联系管理员。"
+                message = FAILED
             _write(update(Job).where(Job.id == job_id).values(
-                status="failed", error=message, message="失败", finished_at=utcnow(),
+                status="failed", error=message, message=N_("失败"), finished_at=utcnow(),
                 heartbeat_at=utcnow()))
     return True
 
 
 def view(job: Job) -> dict:
-    """The job as the progress bar sees it (JSON)."""
+    """The job as the progress bar sees it (JSON), in the reader's language."""
     status = "failed" if is_stale(job) else job.status
-    error = "任务中断（处理它的进程已停止），请重新生成。" if is_stale(job) else job.error
+    error = INTERRUPTED if is_stale(job) else job.error
     return {
         "id": job.id,
         "kind": job.kind,
@@ -188,7 +198,27 @@ def view(job: Job) -> dict:
         "done": job.done,
         "total": job.total,
         "percent": round(100 * (1.0 if status == "done" else job.fraction)),
-        "message": job.message,
-        "error": error or None,
+        "message": shown(job.message),
+        "error": shown(error) or None,
         "document": job.document_id,
     }
+
+
+def _pattern(message_id: str) -> re.Pattern:
+    parts = re.split(r"%\((\w+)\)s", message_id)  # text, name, text, name …, text
+    return re.compile("".join(re.escape(part) if k % 2 == 0 else f"(?P<{part}>.+?)"
+                              for k, part in enumerate(parts)), re.S)
+
+
+_PATTERNS = [(message_id, _pattern(message_id)) for message_id in PATTERNS]
+
+
+def shown(message: str | None) -> str | None:
+    """A stored progress message or error in the reader's language."""
+    if not message:
+        return message
+    for message_id, pattern in _PATTERNS:
+        match = pattern.fullmatch(message)
+        if match:
+            return _(message_id, **match.groupdict())
+    return _(message)

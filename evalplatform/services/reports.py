@@ -16,6 +16,8 @@ from flask import current_app
 
 from ..database import write_intent
 from ..extensions import db
+from ..i18n import N_
+from ..i18n import gettext as _
 from ..models import Campaign, Document, Job, Unit
 from ..reports import bulletin as reports
 from ..reports.bulletin import Progress
@@ -24,6 +26,7 @@ from ..scoring.engine import campaign_results
 from ..scoring.results import CampaignResults
 from . import ServiceError
 from .documents import ZIP, Made, store_all
+from .jobs import UNIT_STEP
 
 Output = tuple[CampaignResults, list[Made]]
 
@@ -34,14 +37,14 @@ def _quiet(_done: int, _total: int, _message: str) -> None:
 
 def _require_units(campaign: Campaign) -> None:
     if not campaign.campaign_units:
-        raise ServiceError("评议活动还没有被评单位，无法生成报告。")
+        raise ServiceError(_("评议活动还没有被评单位，无法生成报告。"))
 
 
 def make_bulletin(campaign: Campaign, progress: Progress = _quiet) -> Output:
     _require_units(campaign)
-    progress(0, 4, "计算评议结果")
+    progress(0, 4, N_("计算评议结果"))
     results = campaign_results(campaign)
-    progress(1, 4, "组织通报内容")
+    progress(1, 4, N_("组织通报内容"))
     html = reports.bulletin_html(campaign, results)
     rendered = reports.render(html, progress, 2, 4)
     return results, [Made("bulletin", rendered.data, reports.bulletin_filename(campaign),
@@ -66,7 +69,7 @@ def make_unit_reports(campaign: Campaign, progress: Progress = _quiet) -> Output
     _require_units(campaign)
     units = campaign.units
     steps = len(units) + 2
-    progress(0, steps, "计算评议结果")
+    progress(0, steps, N_("计算评议结果"))
     results = campaign_results(campaign)
     made, buffer = [], io.BytesIO()
     # Laid out in worker processes (REPORT_PROCESSES) while the next units' HTML is made.
@@ -75,11 +78,12 @@ def make_unit_reports(campaign: Campaign, progress: Progress = _quiet) -> Output
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for number, (unit, (data, pages)) in enumerate(
                 zip(units, render_many(htmls, processes), strict=True), start=1):
-            progress(number, steps, f"第 {number}/{len(units)} 份：{unit.name}")
+            progress(number, steps, UNIT_STEP % {"number": number, "count": len(units),
+                                                 "unit": unit.name})
             name = reports.unit_report_filename(campaign, unit, number)
             archive.writestr(name, data)
             made.append(Made("unit_report", data, name, pages=pages, unit_id=unit.id))
-    progress(steps - 1, steps, "打包")
+    progress(steps - 1, steps, N_("打包"))
     bundle = Made("unit_reports", buffer.getvalue(),
                   reports.safe_name(f"{campaign.title}-各单位评议报告") + ".zip", ZIP,
                   pages=sum(m.pages or 0 for m in made))

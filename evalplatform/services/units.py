@@ -10,16 +10,19 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..i18n import N_
+from ..i18n import gettext as _
 from ..models import CampaignUnit, Unit
 from . import ServiceError, audit
 
 NAME_MAX, CATEGORY_MAX = 100, 50
 POSITION_MAX = 999_999
-#: Accepted column headings (case-insensitive) for each field.
+#: Accepted column headings (case-insensitive) for each field; the first is the one named
+#: in messages (translated: English headings are accepted too).
 HEADINGS = {
-    "name": ("名称", "单位名称", "被评单位", "单位", "name", "unit"),
-    "category": ("序列", "类别", "分类", "category"),
-    "position": ("排序", "序号", "顺序", "position", "order"),
+    "name": (N_("名称"), "单位名称", "被评单位", "单位", "name", "unit"),
+    "category": (N_("序列"), "类别", "分类", "category"),
+    "position": (N_("排序"), "序号", "顺序", "position", "order"),
 }
 IMPORT_MAX_ROWS = 5000
 log = logging.getLogger(__name__)
@@ -32,7 +35,7 @@ def save_unit(unit: Unit | None, name: str, category: str, position: int | None,
     _check_position(position)
     clash = db.session.scalar(select(Unit).where(Unit.name == name))
     if clash is not None and clash is not unit:
-        raise ServiceError(f"单位“{name}”已存在。", field="name")
+        raise ServiceError(_("单位“%(name)s”已存在。", name=name), field="name")
     if unit is None:
         if position is None:
             position = (db.session.scalar(select(func.max(Unit.position))) or 0) + 1
@@ -56,14 +59,15 @@ def set_unit_active(unit: Unit, active: bool, user) -> None:
 
 def delete_unit(unit: Unit, user) -> None:
     if db.session.scalar(select(func.count()).where(CampaignUnit.unit_id == unit.id)):
-        raise ServiceError(f"单位“{unit.name}”已参加评议活动，不能删除，可以停用。")
+        raise ServiceError(_("单位“%(name)s”已参加评议活动，不能删除，可以停用。", name=unit.name))
     audit(user, "unit.delete", f"unit:{unit.id}", name=unit.name)
     db.session.delete(unit)
 
 
 def _check_position(position: int | None) -> None:
     if position is not None and not 0 <= position <= POSITION_MAX:
-        raise ServiceError(f"排序应为 0 至 {POSITION_MAX} 之间的整数。", field="position")
+        raise ServiceError(_("排序应为 0 至 %(max)s 之间的整数。", max=POSITION_MAX),
+                           field="position")
 
 
 def _parse_position(text: str) -> int:
@@ -71,9 +75,9 @@ def _parse_position(text: str) -> int:
     try:
         number = float(text)
     except ValueError:
-        raise ServiceError(f"排序“{text}”不是数字。") from None
+        raise ServiceError(_("排序“%(value)s”不是数字。", value=text)) from None
     if not number.is_integer():  # also inf and nan
-        raise ServiceError(f"排序“{text}”不是整数。")
+        raise ServiceError(_("排序“%(value)s”不是整数。", value=text))
     position = int(number)
     _check_position(position)
     return position
@@ -81,13 +85,13 @@ def _parse_position(text: str) -> int:
 
 def _check(name: str, category: str) -> None:
     if not name:
-        raise ServiceError("请填写单位名称。", field="name")
+        raise ServiceError(_("请填写单位名称。"), field="name")
     if len(name) > NAME_MAX:
-        raise ServiceError(f"单位名称不超过 {NAME_MAX} 字。", field="name")
+        raise ServiceError(_("单位名称不超过 %(max)s 字。", max=NAME_MAX), field="name")
     if not category:
-        raise ServiceError("请填写序列（如综合管理类、执法监管类、服务窗口类）。", field="category")
+        raise ServiceError(_("请填写序列（如综合管理类、执法监管类、服务窗口类）。"), field="category")
     if len(category) > CATEGORY_MAX:
-        raise ServiceError(f"序列名称不超过 {CATEGORY_MAX} 字。", field="category")
+        raise ServiceError(_("序列名称不超过 %(max)s 字。", max=CATEGORY_MAX), field="category")
 
 
 # -- import --------------------------------------------------------------------------------
@@ -109,11 +113,11 @@ def import_units(filename: str, data: bytes, user) -> ImportReport:
     rows = read_sheet(filename, data)
     report = ImportReport()
     if not rows:
-        raise ServiceError("表格中没有数据。")
+        raise ServiceError(_("表格中没有数据。"))
     header, body = rows[0], rows[1:]
     columns = _columns(header)
     if len(body) > IMPORT_MAX_ROWS:
-        raise ServiceError(f"一次最多导入 {IMPORT_MAX_ROWS} 行。")
+        raise ServiceError(_("一次最多导入 %(max)s 行。", max=IMPORT_MAX_ROWS))
     parsed: dict[str, tuple[str, int | None]] = {}
     first_row: dict[str, int] = {}
     for number, row in enumerate(body, start=2):
@@ -134,14 +138,15 @@ def import_units(filename: str, data: bytes, user) -> ImportReport:
                 report.errors.append((number, error.message))
                 continue
         if name in parsed:
-            report.errors.append((number, f"单位“{name}”与第 {first_row[name]} 行重复。"))
+            report.errors.append((number, _("单位“%(name)s”与第 %(row)s 行重复。", name=name,
+                                                   row=first_row[name])))
             continue
         parsed[name] = (category, position)
         first_row[name] = number
     if report.errors:
         return report
     if not parsed:
-        raise ServiceError("表格中没有数据。")
+        raise ServiceError(_("表格中没有数据。"))
     existing = {u.name: u for u in db.session.scalars(select(Unit).where(
         Unit.name.in_(parsed)))}
     next_position = (db.session.scalar(select(func.max(Unit.position))) or 0) + 1
@@ -168,12 +173,10 @@ def _columns(header: list) -> dict[str, int]:
         for key, names in HEADINGS.items():
             if text in names and key not in found:
                 found[key] = index
-    missing = [HEADINGS[k][0] for k in ("name", "category") if k not in found]
+    missing = [_(HEADINGS[k][0]) for k in ("name", "category") if k not in found]
     if missing:
-        raise ServiceError(
-            "第 1 行应为表头，须包含“名称”和“序列”两列（可选“排序”）；未找到："
-            + "、".join(missing) + "。"
-        )
+        raise ServiceError(_("第 1 行应为表头，须包含“名称”和“序列”两列（可选“排序”）；未找到："
+                             "%(columns)s。", columns=_("、").join(missing)))
     return found
 
 
@@ -194,14 +197,14 @@ def read_sheet(filename: str, data: bytes) -> list[list]:
     if lower.endswith(".csv") or lower.endswith(".txt"):
         return _read_csv(data)
     if lower.endswith(".xls"):
-        raise ServiceError("不支持旧版 .xls 格式，请在 Excel 中另存为 .xlsx 或 .csv 后上传。")
-    raise ServiceError("请上传 .xlsx 或 .csv 格式的表格。")
+        raise ServiceError(_("不支持旧版 .xls 格式，请在 Excel 中另存为 .xlsx 或 .csv 后上传。"))
+    raise ServiceError(_("请上传 .xlsx 或 .csv 格式的表格。"))
 
 
 def _read_xlsx(data: bytes) -> list[list]:
     from openpyxl import load_workbook
 
-    unreadable = "无法读取该 Excel 文件，请确认文件未损坏且为 .xlsx 格式。"
+    unreadable = _("无法读取该 Excel 文件，请确认文件未损坏且为 .xlsx 格式。")
     # An upload can be anything: whatever openpyxl fails with (BadZipFile, KeyError, XML
     # parse errors …) means the same to the admin.
     try:
@@ -234,9 +237,9 @@ def _read_csv(data: bytes) -> list[list]:
         except UnicodeDecodeError:
             continue
     else:
-        raise ServiceError("无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV。")
+        raise ServiceError(_("无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV。"))
     if "\x00" in text:
-        raise ServiceError("文件内容不是文本表格，请上传 .xlsx 或 .csv 文件。")
+        raise ServiceError(_("文件内容不是文本表格，请上传 .xlsx 或 .csv 文件。"))
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;，")
     except csv.Error:
@@ -247,5 +250,5 @@ def _read_csv(data: bytes) -> list[list]:
         return list(csv.reader(io.StringIO(text, newline=""), dialect))
     except csv.Error as error:  # e.g. a cell of more than 128 kB
         log.info("unreadable .csv upload: %r", error)
-        raise ServiceError("无法读取该 CSV 文件，请在 Excel 中打开检查后"
-                           "另存为 .xlsx 或 .csv 再上传。") from error
+        raise ServiceError(_("无法读取该 CSV 文件，请在 Excel 中打开检查后"
+                             "另存为 .xlsx 或 .csv 再上传。")) from error

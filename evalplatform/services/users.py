@@ -10,6 +10,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
+from ..i18n import gettext as _
 from ..models import ApiToken, User
 from ..models.users import ROLES
 from . import ServiceError, audit
@@ -24,11 +25,11 @@ def create_user(username: str, role: str, password: str, actor=None,
                 display_name: str = "") -> User:
     username = (username or "").strip()
     if not USERNAME_RE.match(username):
-        raise ServiceError("用户名为 2–64 位字母、数字、点、下划线或连字符。", field="username")
+        raise ServiceError(_("用户名为 2–64 位字母、数字、点、下划线或连字符。"), field="username")
     if role not in ROLES:
-        raise ServiceError("角色只能是管理员或考评人员。", field="role")
+        raise ServiceError(_("角色只能是管理员或考评人员。"), field="role")
     if db.session.scalar(select(User).where(User.username == username)):
-        raise ServiceError(f"用户名“{username}”已存在。", field="username")
+        raise ServiceError(_("用户名“%(name)s”已存在。", name=username), field="username")
     user = User(username=username, role=role, display_name=display_name.strip(),
                 password_hash=_hash(password))
     db.session.add(user)
@@ -44,16 +45,16 @@ def set_password(user: User, password: str, actor=None) -> None:
 
 def update_user(user: User, role: str, active: bool, display_name: str, actor) -> None:
     if role not in ROLES:
-        raise ServiceError("角色只能是管理员或考评人员。", field="role")
+        raise ServiceError(_("角色只能是管理员或考评人员。"), field="role")
     if user.id == getattr(actor, "id", None) and (role != "admin" or not active):
-        raise ServiceError("不能取消自己的管理员权限或停用自己的账号。")
+        raise ServiceError(_("不能取消自己的管理员权限或停用自己的账号。"))
     user.role, user.active, user.display_name = role, active, display_name.strip()
     audit(actor, "user.update", f"user:{user.id}", role=role, active=active)
 
 
 def _hash(password: str) -> str:
     if len(password or "") < PASSWORD_MIN:
-        raise ServiceError(f"密码至少 {PASSWORD_MIN} 位。", field="password")
+        raise ServiceError(_("密码至少 %(min)s 位。", min=PASSWORD_MIN), field="password")
     return generate_password_hash(password)
 
 

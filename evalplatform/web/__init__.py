@@ -7,14 +7,15 @@ import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import (Flask, abort, current_app, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import Flask, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc, text
 from werkzeug.exceptions import BadRequest, MethodNotAllowed
 
 from .. import i18n
 from ..extensions import db, limiter
+from ..i18n import N_
+from ..i18n import gettext as _
 from ..models import User
 from . import admin, api, auth, evaluator, reports, respondent
 
@@ -33,7 +34,8 @@ def register_web(app: Flask) -> None:
     from ..extensions import login_manager
 
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "请先登录。"
+    login_manager.login_message = N_("请先登录。")
+    login_manager.localize_callback = _
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
@@ -53,7 +55,8 @@ def register_web(app: Flask) -> None:
         values = [*request.args.values(), *request.form.values(),
                   *(f.filename or "" for f in request.files.values())]
         if any("\x00" in value for value in values):
-            raise BadRequest("提交的内容含有无效字符（空字符），请删除后重新提交。")
+            # a Chinese description is shown to the visitor, translated (see _bad_request)
+            raise BadRequest(N_("提交的内容含有无效字符（空字符），请删除后重新提交。"))
 
     zone = ZoneInfo(app.config["TIMEZONE"])
 
@@ -97,8 +100,8 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
         return render_template(
-            "error.html", title="页面已过期",
-            message="表单已失效或来源不明，请返回上一页刷新后重新提交。",
+            "error.html", title=_("页面已过期"),
+            message=_("表单已失效或来源不明，请返回上一页刷新后重新提交。"),
         ), 400
 
     @app.errorhandler(429)
@@ -109,13 +112,14 @@ def register_web(app: Flask) -> None:
         else:
             minutes = max(1, math.ceil(wait / 60))
             if request.blueprint == "auth":
-                message = (f"登录失败次数过多，为防止密码被猜测，请 {minutes} 分钟后再试。"
-                           "如忘记密码，请联系系统管理员重置。")
+                message = _("登录失败次数过多，为防止密码被猜测，请 %(minutes)s 分钟后再试。"
+                            "如忘记密码，请联系系统管理员重置。", minutes=minutes)
             else:
-                message = (f"访问码输入错误次数过多，为防止访问码被猜测，请 {minutes} 分钟后再试。"
-                           "请核对纸条上的访问码；如仍无法进入，请联系发放访问码的工作人员。")
+                message = _("访问码输入错误次数过多，为防止访问码被猜测，请 %(minutes)s 分钟后再试。"
+                            "请核对纸条上的访问码；如仍无法进入，请联系发放访问码的工作人员。",
+                            minutes=minutes)
             response = current_app.make_response(
-                render_template("error.html", title="尝试次数过多", message=message))
+                render_template("error.html", title=_("尝试次数过多"), message=message))
         response.status_code = 429
         response.headers["Retry-After"] = str(wait)
         return response
@@ -133,15 +137,16 @@ def register_web(app: Flask) -> None:
             response = jsonify(error=API_ERRORS[503])
         else:
             if request.endpoint == "respondent.survey" and request.method == "POST":
-                page = {"message": "系统繁忙，请稍后重试，您的评议未保存。您的访问码仍然有效，"
-                                   "请稍候片刻，返回评议表重新提交。",
-                        "back_url": url_for("respondent.survey"), "back_label": "返回评议表"}
+                page = {"message": _("系统繁忙，请稍后重试，您的评议未保存。您的访问码仍然有效，"
+                                     "请稍候片刻，返回评议表重新提交。"),
+                        "back_url": url_for("respondent.survey"),
+                        "back_label": _("返回评议表")}
             elif request.method in ("GET", "HEAD"):
-                page = {"message": "系统繁忙，请稍后刷新页面重试。"}
+                page = {"message": _("系统繁忙，请稍后刷新页面重试。")}
             else:
-                page = {"message": "系统繁忙，请稍后重试，您提交的内容未保存。"}
+                page = {"message": _("系统繁忙，请稍后重试，您提交的内容未保存。")}
             response = current_app.make_response(
-                render_template("error.html", title="系统繁忙", **page))
+                render_template("error.html", title=_("系统繁忙"), **page))
         response.status_code = 503
         response.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
         return response
@@ -161,27 +166,22 @@ def register_web(app: Flask) -> None:
         if request.path.startswith("/api/"):
             return jsonify(error=API_ERRORS[400]), 400
         return render_template(
-            "error.html", title="提交的内容有误",
-            message="提交的内容超出了允许的范围（数字过大或文字过长），未保存。"
-                    "请返回上一页修改后重新提交。"), 400
+            "error.html", title=_("提交的内容有误"),
+            message=_("提交的内容超出了允许的范围（数字过大或文字过长），未保存。"
+                      "请返回上一页修改后重新提交。")), 400
 
     @app.errorhandler(BadRequest)
     def _bad_request(error):
         """Malformed requests (CSRFError has its own handler above)."""
         if request.path.startswith("/api/"):
             return jsonify(error=API_ERRORS[400]), 400
-        message = error.description if _is_chinese(error.description) else \
-            "提交的内容无法识别，请返回上一页检查后重新提交。"
-        return render_template("error.html", title="提交的内容有误", message=message), 400
+        # the app's own refusals are written in Chinese (message ids); werkzeug's are not
+        message = _(error.description) if _is_chinese(error.description) else \
+            _("提交的内容无法识别，请返回上一页检查后重新提交。")
+        return render_template("error.html", title=_("提交的内容有误"), message=message), 400
 
-    _not_found = _error_page(404, "页面不存在", "您访问的页面不存在，请检查地址是否正确。")
-    for code, title, message in (
-        (403, "无权访问", "您的账号没有访问此页面的权限。"),
-        (404, "页面不存在", "您访问的页面不存在，请检查地址是否正确。"),
-        (405, "请求方式不正确", "此页面不支持该操作。"),
-        (413, "上传内容过大", "提交的内容超过了允许的大小，请缩小文件后重试。"),
-        (500, "系统繁忙", "服务器暂时无法完成请求，请稍后重试。您提交的内容未被保存。"),
-    ):
+    _not_found = _error_page(404, *ERROR_PAGES[404])
+    for code, (title, message) in ERROR_PAGES.items():
         app.register_error_handler(code, _error_page(code, title, message))
 
 
@@ -201,13 +201,23 @@ def _is_chinese(text: str | None) -> bool:
     return bool(text) and any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
+#: The error pages: title and message (message ids, translated when shown).
+ERROR_PAGES = {
+    403: (N_("无权访问"), N_("您的账号没有访问此页面的权限。")),
+    404: (N_("页面不存在"), N_("您访问的页面不存在，请检查地址是否正确。")),
+    405: (N_("请求方式不正确"), N_("此页面不支持该操作。")),
+    413: (N_("上传内容过大"), N_("提交的内容超过了允许的大小，请缩小文件后重试。")),
+    500: (N_("系统繁忙"), N_("服务器暂时无法完成请求，请稍后重试。您提交的内容未被保存。")),
+}
+
+
 def _error_page(code: int, title: str, message: str):
     def handler(error):
         if request.path.startswith("/api/"):
             response = jsonify(error=API_ERRORS.get(code, "error"))
         else:
             response = current_app.make_response(
-                render_template("error.html", title=title, message=message))
+                render_template("error.html", title=_(title), message=_(message)))
         response.status_code = code
         if isinstance(error, MethodNotAllowed) and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)  # required with 405

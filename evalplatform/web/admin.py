@@ -17,11 +17,14 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import pgettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..database import set_write_intent, write_intent
 from ..extensions import db
+from ..i18n import N_, ngettext
+from ..i18n import gettext as _
 from ..models import AuditEvent, Campaign, CodeBatch, Item, RaterGroup, Unit, User
 from ..reports.letterhead import PLACEHOLDERS
 from ..reports.slips import check_slip_count, codes_zip
@@ -105,7 +108,7 @@ def units():
         try:
             unit_service.save_unit(None, form.name.data, form.category.data,
                                    form.position.data, current_user)
-            return _done(f"已添加单位“{form.name.data.strip()}”。", "admin.units")
+            return _done(_("已添加单位“%(name)s”。", name=form.name.data.strip()), "admin.units")
         except ServiceError as error:
             db.session.rollback()
             report_error(error, form)
@@ -123,7 +126,7 @@ def unit_edit(unit_id: int):
         try:
             unit_service.save_unit(unit, form.name.data, form.category.data, form.position.data,
                                    current_user)
-            return _done("单位已保存。", "admin.units")
+            return _done(_("单位已保存。"), "admin.units")
         except ServiceError as error:
             db.session.rollback()
             report_error(error, form)
@@ -135,14 +138,16 @@ def unit_toggle(unit_id: int):
     unit = get_or_404(Unit, unit_id)
 
     return _button(lambda: unit_service.set_unit_active(unit, not unit.active, current_user),
-                   lambda _: f"单位“{unit.name}”已{'启用' if unit.active else '停用'}。",
+                   lambda _result: (_("单位“%(name)s”已启用。", name=unit.name) if unit.active
+                                    else _("单位“%(name)s”已停用。", name=unit.name)),
                    url_for("admin.units"))
 
 
 @bp.post("/units/<int:unit_id>/delete")
 def unit_delete(unit_id: int):
     unit = get_or_404(Unit, unit_id)
-    return _button(lambda: unit_service.delete_unit(unit, current_user), f"单位“{unit.name}”已删除。",
+    return _button(lambda: unit_service.delete_unit(unit, current_user),
+                   _("单位“%(name)s”已删除。", name=unit.name),
                    url_for("admin.unit_edit", unit_id=unit_id), url_for("admin.units"))
 
 
@@ -164,8 +169,8 @@ def units_import():
                 db.session.rollback()
                 status = 422
             else:
-                return _done(f"导入完成：新增 {report.created} 个单位，更新 {report.updated} 个。",
-                             "admin.units")
+                return _done(_("导入完成：新增 %(created)s 个单位，更新 %(updated)s 个。",
+                               created=report.created, updated=report.updated), "admin.units")
     elif form.errors:
         status = 422
     return render_template("admin/units_import.html", form=form, report=report), status
@@ -193,7 +198,7 @@ def campaign_new():
     if form.validate_on_submit():
         try:
             campaign = campaign_service.create_campaign(current_user, **_campaign_settings(form))
-            return _done("评议活动已创建。下一步：选择被评单位。", "admin.campaign_units",
+            return _done(_("评议活动已创建。下一步：选择被评单位。"), "admin.campaign_units",
                          campaign_id=campaign.id)
         except ServiceError as error:
             db.session.rollback()
@@ -216,7 +221,7 @@ def campaign_edit(campaign_id: int):
     if form.validate_on_submit():
         try:
             campaign_service.update_campaign(c, current_user, **_campaign_settings(form))
-            return _done("设置已保存。", "admin.campaign", campaign_id=c.id)
+            return _done(_("设置已保存。"), "admin.campaign", campaign_id=c.id)
         except ServiceError as error:
             db.session.rollback()
             report_error(error, form)
@@ -224,25 +229,28 @@ def campaign_edit(campaign_id: int):
 
 
 def _lifecycle(campaign_id: int, operation, message: str):
+    """``message`` is a message id, translated here."""
     c = get_or_404(Campaign, campaign_id)
-    return _button(lambda: operation(c, current_user), message,
+    return _button(lambda: operation(c, current_user), _(message),
                    url_for("admin.campaign", campaign_id=c.id))
 
 
 @bp.post("/campaigns/<int:campaign_id>/open")
 def campaign_open(campaign_id: int):
-    return _lifecycle(campaign_id, campaign_service.open_campaign, "评议活动已开始，访问码即可使用。")
+    return _lifecycle(campaign_id, campaign_service.open_campaign,
+                      N_("评议活动已开始，访问码即可使用。"))
 
 
 @bp.post("/campaigns/<int:campaign_id>/close")
 def campaign_close(campaign_id: int):
-    return _lifecycle(campaign_id, campaign_service.close_campaign, "评议活动已结束，不再接受评议。")
+    return _lifecycle(campaign_id, campaign_service.close_campaign,
+                      N_("评议活动已结束，不再接受评议。"))
 
 
 @bp.post("/campaigns/<int:campaign_id>/delete")
 def campaign_delete(campaign_id: int):
     c = get_or_404(Campaign, campaign_id)
-    return _button(lambda: campaign_service.delete_campaign(c, current_user), "评议活动已删除。",
+    return _button(lambda: campaign_service.delete_campaign(c, current_user), _("评议活动已删除。"),
                    url_for("admin.campaign", campaign_id=campaign_id),
                    url_for("admin.dashboard"))
 
@@ -260,7 +268,7 @@ def letterhead(campaign_id: int):
             letterhead_service.save(c, current_user, **{
                 name: form[name].data for name in ("issuer", "doc_number",
                                                    *letterhead_service.FIELDS)})
-            return _done("通报的红头和落款已保存。生成通报即可看到效果。", "reports.index",
+            return _done(_("通报的红头和落款已保存。生成通报即可看到效果。"), "reports.index",
                          campaign_id=c.id)
         except ServiceError as error:
             db.session.rollback()
@@ -277,7 +285,8 @@ def campaign_units(campaign_id: int):
         try:
             ids = [int(v) for v in request.form.getlist("unit") if v.isascii() and v.isdigit()]
             campaign_service.set_units(c, ids, current_user)
-            return _done(f"已选择 {len(ids)} 个被评单位。", "admin.campaign_units", campaign_id=c.id)
+            return _done(ngettext("已选择 %(num)s 个被评单位。", "已选择 %(num)s 个被评单位。", len(ids)),
+                         "admin.campaign_units", campaign_id=c.id)
         except ServiceError as error:
             db.session.rollback()
             report_error(error)
@@ -303,7 +312,8 @@ def campaign_groups(campaign_id: int):
     if form.validate_on_submit():
         try:
             campaign_service.add_group(c, form.name.data, form.weight.data, current_user)
-            return _done(f"已添加评议主体“{form.name.data.strip()}”。", "admin.campaign_groups",
+            return _done(_("已添加评议主体“%(name)s”。", name=form.name.data.strip()),
+                         "admin.campaign_groups",
                          campaign_id=c.id)
         except ServiceError as error:
             db.session.rollback()
@@ -320,20 +330,20 @@ def campaign_group_update(campaign_id: int, group_id: int):
     if form.validate_on_submit():
         try:
             campaign_service.update_group(group, form.name.data, form.weight.data, current_user)
-            return _done("评议主体已保存。", "admin.campaign_groups", campaign_id=campaign_id)
+            return _done(_("评议主体已保存。"), "admin.campaign_groups", campaign_id=campaign_id)
         except ServiceError as error:
             db.session.rollback()
             report_error(error)
     else:
         for errors in form.errors.values():
-            flash("；".join(errors), "error")
+            flash(_("；").join(map(str, errors)), "error")
     return redirect(url_for("admin.campaign_groups", campaign_id=campaign_id), 303)
 
 
 @bp.post("/campaigns/<int:campaign_id>/groups/<int:group_id>/delete")
 def campaign_group_delete(campaign_id: int, group_id: int):
     group = _group(campaign_id, group_id)
-    return _button(lambda: campaign_service.delete_group(group, current_user), "评议主体已删除。",
+    return _button(lambda: campaign_service.delete_group(group, current_user), _("评议主体已删除。"),
                    url_for("admin.campaign_groups", campaign_id=campaign_id))
 
 
@@ -352,11 +362,12 @@ def campaign_questionnaire(campaign_id: int):
     try:
         if submitted(template_form) and template_form.validate_on_submit():
             campaign_service.apply_template(c, template_form.template.data, current_user)
-            return _done("已按模板生成评议表。", "admin.campaign_questionnaire", campaign_id=c.id)
+            return _done(_("已按模板生成评议表。"), "admin.campaign_questionnaire",
+                         campaign_id=c.id)
         if submitted(item_form) and item_form.validate_on_submit():
             campaign_service.add_item(c, item_form.label.data, item_form.scale.data,
                                       item_form.required.data, current_user)
-            return _done("已添加评价项目。", "admin.campaign_questionnaire", campaign_id=c.id)
+            return _done(_("已添加评价项目。"), "admin.campaign_questionnaire", campaign_id=c.id)
     except ServiceError as error:
         db.session.rollback()
         report_error(error, template_form if submitted(template_form) else item_form)
@@ -370,7 +381,7 @@ def campaign_item_delete(campaign_id: int, item_id: int):
     item = get_or_404(Item, item_id)
     if item.campaign_id != campaign_id:
         abort(404)
-    return _button(lambda: campaign_service.delete_item(item, current_user), "评价项目已删除。",
+    return _button(lambda: campaign_service.delete_item(item, current_user), _("评价项目已删除。"),
                    url_for("admin.campaign_questionnaire", campaign_id=campaign_id))
 
 
@@ -400,7 +411,7 @@ def campaign_codes(campaign_id: int):
         group = next((g for g in c.groups if g.id == form.rater_group.data), None)
         try:
             if group is None:
-                raise ServiceError("请选择评议主体。", field="rater_group")
+                raise ServiceError(_("请选择评议主体。"), field="rater_group")
             if form.slips.data:
                 check_slip_count(form.count.data)
             batch, plaintext = code_service.issue_codes(c, group, form.count.data, current_user)
@@ -439,7 +450,7 @@ def _codes_download(c: Campaign, group: RaterGroup, batch: CodeBatch, plaintext:
         with write_intent():
             code_service.revoke_batch(db.session.get(CodeBatch, batch.id), current_user)
             db.session.commit()
-        flash("生成下载文件失败，该批访问码已作废，请重新发放。", "error")
+        flash(_("生成下载文件失败，该批访问码已作废，请重新发放。"), "error")
         return redirect(url_for("admin.campaign_codes", campaign_id=c.id), 303)
     response = send_file(io.BytesIO(archive), mimetype="application/zip", as_attachment=True,
                          download_name=f"{stem}.zip")
@@ -458,7 +469,8 @@ def campaign_codes_revoke(campaign_id: int, batch_id: int):
     if batch.campaign_id != campaign_id:
         abort(404)
     return _button(lambda: code_service.revoke_batch(batch, current_user),
-                   lambda voided: f"已作废该批未使用的 {voided} 个访问码。",
+                   lambda voided: ngettext("已作废该批未使用的 %(num)s 个访问码。",
+                                           "已作废该批未使用的 %(num)s 个访问码。", voided),
                    url_for("admin.campaign_codes", campaign_id=campaign_id))
 
 
@@ -471,7 +483,7 @@ def users():
         try:
             user_service.create_user(form.username.data, form.role.data, form.password.data,
                                      current_user, display_name=form.display_name.data or "")
-            return _done(f"已创建账号“{form.username.data.strip()}”。", "admin.users")
+            return _done(_("已创建账号“%(name)s”。", name=form.username.data.strip()), "admin.users")
         except ServiceError as error:
             db.session.rollback()
             report_error(error, form)
@@ -489,10 +501,10 @@ def user_edit(user_id: int):
         if submitted(form) and form.validate_on_submit():
             user_service.update_user(user, form.role.data, form.active.data,
                                      form.display_name.data or "", current_user)
-            return _done("账号已保存。", "admin.users")
+            return _done(_("账号已保存。"), "admin.users")
         if submitted(reset) and reset.validate_on_submit():
             user_service.set_password(user, reset.password.data, current_user)
-            return _done("密码已重置。", "admin.users")
+            return _done(_("密码已重置。"), "admin.users")
         if request.method == "POST" and request.form.get("action") == "token" and \
                 ActionForm().validate_on_submit():
             token = user_service.create_token(user, current_user)
@@ -504,29 +516,32 @@ def user_edit(user_id: int):
                            token=token, action=ActionForm())
 
 
-#: What the audit log's actions mean, for the page (unknown ones, e.g. a plugin's, are
-#: shown by their name alone).
-AUDIT_ACTIONS = {
-    "auth.login": "登录", "auth.logout": "退出", "auth.login_failed": "登录失败",
-    "user.create": "新建账号", "user.update": "修改账号", "user.password": "设置密码",
-    "user.token": "生成 API 令牌",
-    "unit.create": "新增被评单位", "unit.update": "修改被评单位", "unit.delete": "删除被评单位",
-    "unit.activate": "启用被评单位", "unit.deactivate": "停用被评单位", "unit.import": "导入被评单位",
-    "campaign.create": "新建评议活动", "campaign.update": "修改评议活动",
-    "campaign.delete": "删除评议活动", "campaign.units": "选择被评单位",
-    "campaign.open": "开始评议", "campaign.close": "结束评议",
-    "group.add": "新增评议主体", "group.update": "修改评议主体", "group.delete": "删除评议主体",
-    "questionnaire.template": "套用评议表模板", "questionnaire.add_item": "新增评价项目",
-    "questionnaire.delete_item": "删除评价项目",
-    "scheme.enable": "启用评分方案", "scheme.disable": "停用评分方案",
-    "scheme.configure": "设置评分方案",
-    "codes.issue": "发放访问码", "codes.revoke": "作废访问码",
-    "bulletin.letterhead": "修改通报版头", "document.bulletin": "生成通报",
-    "document.unit_report": "生成单位报告", "document.unit_reports": "生成各单位报告",
-    "job.bulletin": "开始生成通报", "job.unit_reports": "开始生成各单位报告",
-    "checklist.review": "记录对照检查", "rectification.add": "新增整改事项",
-    "rectification.update": "更新整改事项", "rectification.import": "导入整改台账",
-}
+def audit_actions() -> dict[str, str]:
+    """What the audit log's actions mean, in the reader's language (unknown ones, e.g. a
+    plugin's, are shown by their name alone)."""
+    return {
+        "auth.login": _("登录"), "auth.logout": _("退出"), "auth.login_failed": _("登录失败"),
+        "user.create": _("新建账号"), "user.update": _("修改账号"), "user.password": _("设置密码"),
+        "user.token": _("生成 API 令牌"),
+        "unit.create": _("新增被评单位"), "unit.update": _("修改被评单位"),
+        "unit.delete": _("删除被评单位"), "unit.activate": _("启用被评单位"),
+        "unit.deactivate": _("停用被评单位"), "unit.import": _("导入被评单位"),
+        "campaign.create": _("新建评议活动"), "campaign.update": _("修改评议活动"),
+        "campaign.delete": _("删除评议活动"), "campaign.units": _("选择被评单位"),
+        "campaign.open": pgettext("campaign", "开始评议"), "campaign.close": _("结束评议"),
+        "group.add": _("新增评议主体"), "group.update": _("修改评议主体"),
+        "group.delete": _("删除评议主体"),
+        "questionnaire.template": _("套用评议表模板"), "questionnaire.add_item": _("新增评价项目"),
+        "questionnaire.delete_item": _("删除评价项目"),
+        "scheme.enable": _("启用评分方案"), "scheme.disable": _("停用评分方案"),
+        "scheme.configure": _("设置评分方案"),
+        "codes.issue": _("发放访问码"), "codes.revoke": _("作废访问码"),
+        "bulletin.letterhead": _("修改通报版头"), "document.bulletin": _("生成通报"),
+        "document.unit_report": _("生成单位报告"), "document.unit_reports": _("生成各单位报告"),
+        "job.bulletin": _("开始生成通报"), "job.unit_reports": _("开始生成各单位报告"),
+        "checklist.review": _("记录对照检查"), "rectification.add": _("新增整改事项"),
+        "rectification.update": _("更新整改事项"), "rectification.import": _("导入整改台账"),
+    }
 
 
 @bp.get("/audit")
@@ -538,5 +553,5 @@ def audit_log():
         .order_by(AuditEvent.id.desc()).limit(per_page).offset((page - 1) * per_page)
     ).all()
     total = db.session.scalar(select(func.count()).select_from(AuditEvent))
-    return render_template("admin/audit.html", rows=rows, page=page, actions=AUDIT_ACTIONS,
+    return render_template("admin/audit.html", rows=rows, page=page, actions=audit_actions(),
                            pages=max((total + per_page - 1) // per_page, 1))

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from ..extensions import db, limiter
+from ..i18n import gettext as _
 from ..models import User
 from ..services import ServiceError, audit
 from ..services.users import authenticate, set_password
@@ -49,7 +50,7 @@ def login():
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
         _audit_failed_login(form.username.data)
-        form.password.errors = ["用户名或密码错误，或账号已停用。"]
+        form.password.errors = [_("用户名或密码错误，或账号已停用。")]
         status = 401
     return render_template("auth/login.html", form=form), status
 
@@ -71,7 +72,7 @@ def logout():
     db.session.commit()
     logout_user()
     session.clear()
-    flash("您已安全退出。", "info")
+    flash(_("您已安全退出。"), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -81,12 +82,12 @@ def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
         if authenticate(current_user.username, form.current.data) is None:
-            form.current.errors = ["当前密码不正确。"]
+            form.current.errors = [_("当前密码不正确。")]
         else:
             try:
                 set_password(current_user, form.password.data, current_user)
                 db.session.commit()
-                flash("密码已修改。", "success")
+                flash(_("密码已修改。"), "success")
                 return redirect(home_for(current_user))
             except ServiceError as error:
                 report_error(error, form)

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, s
 from flask_login import current_user
 
 from ..extensions import db
+from ..i18n import gettext as _
 from ..models import Campaign
 from ..scoring.engine import registered_schemes
 from ..services import ServiceError
@@ -116,7 +117,7 @@ def scheme_config(campaign_id: int, key: str):
             campaign_service.configure_scheme(c, key, scheme.config_from_form(form, labels),
                                               current_user)
             db.session.commit()
-            flash(f"“{scheme.title}”的配置已保存。", "success")
+            flash(_("“%(scheme)s”的配置已保存。", scheme=scheme.title), "success")
             return redirect(url_for("evaluator.schemes", campaign_id=c.id), 303)
         except ServiceError as error:
             db.session.rollback()
@@ -129,14 +130,14 @@ def scheme_config(campaign_id: int, key: str):
 def scheme_enable(campaign_id: int, key: str):
     c = get_or_404(Campaign, campaign_id)
     return _scheme_action(c, lambda: campaign_service.enable_scheme(c, key, current_user),
-                          "评分方案已启用，其评价项目已加入评议表。")
+                          _("评分方案已启用，其评价项目已加入评议表。"))
 
 
 @bp.post("/campaigns/<int:campaign_id>/schemes/<key>/disable")
 def scheme_disable(campaign_id: int, key: str):
     c = get_or_404(Campaign, campaign_id)
     return _scheme_action(c, lambda: campaign_service.disable_scheme(c, key, current_user),
-                          "评分方案已停用，其评价项目已从评议表移除。")
+                          _("评分方案已停用，其评价项目已从评议表移除。"))
 
 
 def _scheme_action(c: Campaign, operation, message: str):

@@ -20,6 +20,7 @@ from flask import (
 from flask_login import current_user
 
 from ..extensions import db
+from ..i18n import gettext as _
 from ..models import Campaign, Document, Job
 from ..reports.ballots_csv import ballots_csv
 from ..services import ServiceError
@@ -69,9 +70,9 @@ def start(campaign_id: int, kind: str):
     db.session.commit()
     if new:
         job_service.dispatch(job_id)
-        flash(f"已开始生成{label}，完成后可在下方下载。", "success")
+        flash(_("已开始生成%(document)s，完成后可在下方下载。", document=label), "success")
     else:
-        flash(f"{label}正在生成中，请等候完成。", "info")
+        flash(_("%(document)s正在生成中，请等候完成。", document=label), "info")
     return redirect(url_for("reports.index", campaign_id=c.id, _anchor=f"job-{job_id}"), 303)
 
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from markupsafe import Markup
 from sqlalchemy import select
 
 from ..database import write_intent
 from ..extensions import db, limiter
 from ..models import Campaign, CampaignUnit, RaterGroup, Unit
-from ..services.ballots import Questionnaire, check_ballot_rules, parse_ballot, questionnaire, submit_ballot
 from ..services import seal
+from ..services.ballots import Questionnaire, check_ballot_rules, parse_ballot, questionnaire, submit_ballot
 from ..services.codes import CodeRefused, check_code, check_code_hash
 from .forms import CodeForm
 
@@ -31,9 +33,10 @@ def _refused(error: CodeRefused):
     return render_template("respondent/refused.html", error=error), REFUSAL_STATUS[error.reason]
 
 
-def _questionnaire(campaign: Campaign):
-    """``questionnaire(campaign)``, built once per process for a campaign whose rules are
-    frozen (open or closed) and reused while nothing it shows has changed.
+def _entry(campaign: Campaign) -> tuple[Questionnaire, dict | None]:
+    """``questionnaire(campaign)`` and a cache of its rendered grids, built once per
+    process for a campaign whose rules are frozen (open or closed) and reused while
+    nothing it shows has changed (a draft's: built each time, no cache).
 
     Once a campaign opens its items and unit list are locked (and the frozen rules, hence
     their SHA-256, hold every item's label, scheme and options); what can still change is
@@ -41,7 +44,7 @@ def _questionnaire(campaign: Campaign):
     part of the cache key, read fresh on every request in one small query.
     """
     if campaign.rules_sha256 is None:
-        return questionnaire(campaign)
+        return questionnaire(campaign), None
     unit_rows = tuple(tuple(row) for row in db.session.execute(
         select(Unit.id, Unit.name, Unit.category, Unit.position)
         .join(CampaignUnit, CampaignUnit.unit_id == Unit.id)
@@ -53,10 +56,23 @@ def _questionnaire(campaign: Campaign):
     cache = _cache()
     cached = cache.get(campaign.id)
     if cached is not None and cached[0] == key:
-        return cached[1]
+        return cached[1], cached[2]
     q = questionnaire(campaign)
-    cache[campaign.id] = (key, q)
-    return q
+    cache[campaign.id] = (key, q, {})
+    return q, cache[campaign.id][2]
+
+
+def _grid(q: Questionnaire, grids: dict | None) -> Markup | None:
+    """A fresh ballot's units and items, rendered once per language (for a long ballot
+    this is most of the page's work, and it is the same for every respondent)."""
+    if grids is None:
+        return None
+    language = str(get_locale())
+    grid = grids.get(language)
+    if grid is None:
+        html = render_template("respondent/_grid.html", q=q, ballot=None, preview=False)
+        grid = grids[language] = Markup(html)  # noqa: S704 (a rendered, escaped template)
+    return grid
 
 
 def _cache() -> dict:
@@ -136,7 +152,7 @@ def survey():
         except CodeRefused as error:
             return _refused(error)
         campaign = db.session.get(Campaign, access.campaign_id)
-        q = _questionnaire(campaign)
+        q, grids = _entry(campaign)
         if request.method == "POST":
             ballot = parse_ballot(q, request.form)
             check_ballot_rules(q, ballot)
@@ -146,7 +162,8 @@ def survey():
             status = 422
         group = db.session.get(RaterGroup, access.rater_group_id)
         return render_template("respondent/survey.html", q=q, group=group, campaign=campaign,
-                               ballot=ballot), status
+                               ballot=ballot, grid=_grid(q, grids) if ballot is None else None
+                               ), status
 
 
 def _submit(code_hash: bytes, q, ballot):

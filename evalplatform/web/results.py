@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, url_for
 from markupsafe import Markup
 
+from ..i18n import gettext as _
 from ..models import Campaign
 from ..reports import charts, labels
 from ..reports.excel import results_workbook
@@ -125,7 +126,8 @@ def item_heat_map(scheme: SchemeResult, category: str, units: list[UnitResult],
     """The category's units (ranked) × the scheme's items; suppressed cells are empty."""
     low, high = value_range
     width = charts.heat_map_label_width([_rank_name(u) for u in scheme.units])
-    return charts.heat_map(f"{scheme.title} · {category}：各评价项目得分",
+    return charts.heat_map(_("%(scheme)s · %(category)s：各评价项目得分", scheme=scheme.title,
+                             category=category),
                            [_rank_name(u) for u in units], names,
                            [[_item_score(u, n) for n in names] for u in units],
                            low=low, high=high, key=f"{scheme.key}-items-{category}",
@@ -135,8 +137,9 @@ def item_heat_map(scheme: SchemeResult, category: str, units: list[UnitResult],
 def _subtitle(unit: UnitResult) -> str:
     if unit.score is None:
         return labels.NO_SCORE
-    text = f"综合 {labels.score(unit.score)} · 第 {unit.rank} 名 / {unit.ranked_in}"
-    return text + ("（末位）" if "bottom" in unit.flags else "")
+    text = _("综合 %(score)s · 第 %(rank)s 名 / %(count)s", score=labels.score(unit.score),
+             rank=unit.rank, count=unit.ranked_in)
+    return text + (_("（末位）") if "bottom" in unit.flags else "")
 
 
 def item_radar(scheme: SchemeResult, unit: UnitResult, names: list[str],
@@ -145,10 +148,10 @@ def item_radar(scheme: SchemeResult, unit: UnitResult, names: list[str],
     """One unit's radar over the items; its category's mean as a dashed outline."""
     low, high = value_range
     colour = charts.BOTTOM if "bottom" in unit.flags else charts.BAR
-    series = [charts.RadarSeries("本单位", tuple(_item_score(unit, n) for n in names), colour)]
+    series = [charts.RadarSeries(_("本单位"), tuple(_item_score(unit, n) for n in names), colour)]
     if mean is not None:
-        series.append(charts.RadarSeries(f"{unit.category}平均", mean, charts.MUTED,
-                                         dashed=True, filled=False))
+        series.append(charts.RadarSeries(_("%(category)s平均", category=unit.category), mean,
+                                         charts.MUTED, dashed=True, filled=False))
     return charts.radar_chart(unit.unit, names, series, low=low, high=high,
                               subtitle=_subtitle(unit), key=f"{scheme.key}-items-{unit.unit_id}")
 
@@ -199,7 +202,8 @@ def _scheme_pages(campaign: Campaign, scheme_key: str) -> list[tuple[str, str]]:
 
 
 def workbook(campaign: Campaign) -> tuple[bytes, str]:
-    """(xlsx bytes, download file name) of the campaign's results."""
+    """(xlsx bytes, download file name) of the campaign's results, in Chinese whatever the
+    reader's language (like the documents)."""
     results = campaign_results(campaign)
     data = results_workbook(results, ZoneInfo(current_app.config["TIMEZONE"]))
     name = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", campaign.title).strip() or "评议"

@@ -221,3 +221,75 @@ def test_a_hundred_unit_ballot_stays_usable(server, open_session):
     # the table of contents opens a collapsed category
     page.locator(".toc a", has_text="综合管理类").click()
     assert page.locator("#cat-1").evaluate("d => d.open")
+
+
+def test_respondent_in_english_on_a_phone(server, open_session):
+    """The same path with the English interface (the ``lang`` cookie): the script's
+    progress and notices, the errors, the receipt and the refusal are English; the
+    questionnaire's options (data, copied in Chinese from the built-in template) stay."""
+    campaign, codes = build_campaign(
+        codes_per_group=2, title="2026 Service Survey", groups=(("Public", 0.6), ("Staff", 0.4)),
+        unit_rows=[("North Office", "General"), ("Permits Desk", "General"),
+                   ("Site Inspection", "Enforcement")])
+    q = questionnaire(campaign)
+    (item,) = q.items
+    north, permits, site = q.units
+    code = codes["Public"][0]
+    db.session.commit()
+
+    phone = open_session("english", phone=True)
+    phone.context.add_cookies([{"name": "lang", "value": "en", "url": server.url}])
+    page = phone.page
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    page.goto(f"/s/{code}")
+    assert page.url.endswith("/survey")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert progress(page) == "0 of 3 answered"
+    assert page.get_by_role("button", name="Next unanswered").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.shot("english ballot opened")
+
+    choose(page, north, item, "满意")
+    choose(page, permits, item, "不了解")
+    assert progress(page) == "2 of 3 answered"
+    assert page.locator("#cat-1 [data-category-state]").inner_text() == "✓ Done"
+    assert page.locator("#cat-2 [data-category-state]").inner_text() == "0 of 1 answered"
+
+    page.reload()
+    assert page.locator("#ballot-notice").inner_text() == \
+        "We restored the answers you had not submitted yet (2). Please check them and carry on."
+    assert progress(page) == "2 of 3 answered"
+    phone.shot("english answers restored")
+
+    page.get_by_role("button", name="Submit").click()
+    summary = page.locator("#errors")
+    summary.wait_for()
+    assert "1 answer still needs your attention. Your answers have not been submitted yet." \
+        in summary.inner_text()
+    assert f"Please choose an answer for “{site.name}”: {item.label}." in \
+        page.locator(f"#a-{site.id}-{item.id}").inner_text()
+    assert progress(page) == "2 of 3 answered"  # the script runs on the page sent back
+    phone.shot("english missing answer")
+    choose(page, site, item, "基本满意")
+    assert page.get_by_role("button", name="All answered").is_disabled()
+
+    phone.context.set_offline(True)
+    page.get_by_role("button", name="Submit").click()
+    assert page.locator("#ballot-notice").inner_text().startswith("You are offline.")
+    phone.context.set_offline(False)
+
+    page.get_by_role("button", name="Submit").click()
+    page.wait_for_url("**/done")
+    receipt = page.locator(".receipt").inner_text()
+    assert "Your answers have been submitted. Thank you for taking part." in receipt
+    assert "2026 Service Survey" in receipt
+    assert page.evaluate("sessionStorage.length") == 0
+    phone.shot("english receipt")
+    assert ballots() == 1
+
+    response = page.goto(f"/s/{code}")
+    assert response.status == 410
+    assert page.locator("h1").inner_text() == "This access code has been used"
+    assert "Each code can only be used once." in page.locator("main").inner_text()
+    phone.shot("english code reused refused")

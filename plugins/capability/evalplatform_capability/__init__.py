@@ -12,7 +12,10 @@ from __future__ import annotations
 
 __version__ = "1.0.0"
 
+from pathlib import Path  # noqa: E402
+
 from evalplatform import hookimpl  # noqa: E402
+from evalplatform.i18n import gettext as _  # noqa: E402
 from evalplatform.reports.dimensions import (  # noqa: E402
     heat_maps,
     strengths_table,
@@ -27,12 +30,17 @@ from .presets import PRESETS  # noqa: E402
 from .scheme import SCHEME, CapabilityScheme  # noqa: E402
 
 __all__ = ["PRESETS", "SCHEME", "CapabilityScheme", "questionnaire_items", "register_schemes",
-           "report_sections"]
+           "report_sections", "translation_directories"]
 
 
 @hookimpl
 def register_schemes():
     return [SCHEME]
+
+
+@hookimpl
+def translation_directories():
+    return [Path(__file__).resolve().parent / "translations"]
 
 
 @hookimpl
@@ -60,9 +68,10 @@ def report_sections(results, scheme_key, unit_id):
         bars = unit_bar_chart(result, unit_id)
         if bars is None:
             return []
-        return [ReportSection("各维度得分条形图", str(bars), UNIT_PLACES),
-                ReportSection("各维度得分", str(unit_dimension_table(result, unit_id)),
+        return [ReportSection(_("各维度得分条形图"), str(bars), UNIT_PLACES),
+                ReportSection(_("各维度得分"), str(unit_dimension_table(result, unit_id)),
                               UNIT_PLACES)]
-    return [ReportSection("各单位最强和最弱维度", str(strengths_table(result)), ("page", "bulletin")),
-            ReportSection("各维度得分热力图", str(heat_maps(result)), ("page", "bulletin")),
-            ReportSection("各单位维度得分", str(unit_bars(result)), ("page",))]
+    return [ReportSection(_("各单位最强和最弱维度"), str(strengths_table(result)),
+                          ("page", "bulletin")),
+            ReportSection(_("各维度得分热力图"), str(heat_maps(result)), ("page", "bulletin")),
+            ReportSection(_("各单位维度得分"), str(unit_bars(result)), ("page",))]

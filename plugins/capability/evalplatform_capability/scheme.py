@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 
+from evalplatform.i18n import gettext as _
+from evalplatform.i18n import lazy_gettext
 from evalplatform.scoring.dimensions import (
     DEFAULT_GRADE_BANDS,
     LABELS,
@@ -14,8 +16,10 @@ from evalplatform.scoring.dimensions import (
     FormSection,
     check_scale,
     check_weights,
+    dimension_label,
     scale_field,
 )
+from evalplatform.scoring.results import LIST_SEPARATOR
 from evalplatform.services import ServiceError
 
 from .presets import DEFAULT_PRESET, MAX_FAMILIES, PRESETS
@@ -28,11 +32,12 @@ class CapabilityScheme(DimensionedScheme):
     named on the results."""
 
     key = "capability"
-    title = "能力作风评价"
-    description = ("五种工作能力（服务发展、依法行政、改革创新、执行落实、沟通协调）和五种优良作风"
-                   "（刻苦钻研、争先创优、求真务实、联系群众、清正廉洁）两类十个维度，或“五力”"
-                   "（学习力、执行力、凝聚力、创新力、免疫力）；计算各维度、各类别和综合得分，"
-                   "标出每个单位最强和最弱的维度。")
+    title = lazy_gettext("能力作风评价")
+    description = lazy_gettext(
+        "五种工作能力（服务发展、依法行政、改革创新、执行落实、沟通协调）和五种优良作风"
+        "（刻苦钻研、争先创优、求真务实、联系群众、清正廉洁）两类十个维度，或“五力”"
+        "（学习力、执行力、凝聚力、创新力、免疫力）；计算各维度、各类别和综合得分，"
+        "标出每个单位最强和最弱的维度。")
     version = "1"
 
     def default_config(self) -> dict:
@@ -46,11 +51,12 @@ class CapabilityScheme(DimensionedScheme):
         cfg = super().normalize_config(config)
         preset = PRESETS.get(cfg.get("preset"))
         if preset is None:
-            raise ServiceError("请选择评价模型：“五种工作能力 + 五种优良作风”或“五力”。", field="preset")
+            raise ServiceError(_("请选择评价模型：“五种工作能力 + 五种优良作风”或“五力”。"),
+                               field="preset")
         cfg["scale"] = check_scale(cfg)
         cfg["family_weights"] = check_weights(
             cfg.get("family_weights"), preset.family_names, 1 / len(preset.families),
-            field_prefix="family_weight_", what="类别")
+            field_prefix="family_weight_", families=True)
         return cfg
 
     def families(self, config: dict) -> list[Family]:
@@ -68,13 +74,14 @@ class CapabilityScheme(DimensionedScheme):
         from evalplatform.web.forms import choices
 
         fields = {
-            "preset": SelectField("评价模型", choices=choices((k, p.title) for k, p in PRESETS.items())),
+            "preset": SelectField(_("评价模型"),
+                                  choices=choices((k, p.title) for k, p in PRESETS.items())),
             "shown_preset": HiddenField(),
             "scale": scale_field(),
         }
         for k in range(MAX_FAMILIES):
-            fields[f"family_weight_{k}"] = FloatField("类别权重", validators=[
-                Optional(), NumberRange(0, 1000, "权重须为 0–1000 之间的数，不能为负数。")])
+            fields[f"family_weight_{k}"] = FloatField(_("类别权重"), validators=[
+                Optional(), NumberRange(0, 1000, _("权重须为 0–1000 之间的数，不能为负数。"))])
         return fields
 
     def extra_data(self, config):
@@ -85,16 +92,19 @@ class CapabilityScheme(DimensionedScheme):
         for k, name in enumerate(preset.family_names):
             weight = config["family_weights"][name]
             data[f"family_weight_{k}"] = int(weight) if weight.is_integer() else weight
-            labels[f"family_weight_{k}"] = f"“{name}”权重"
-        layout = "；".join(f"{name}：" + "、".join(d for d, _ in dims) for name, dims in preset.families)
-        sections = [FormSection("评价模型", ("preset", "scale"),
-                                f"当前模型的维度（每个维度一个评价项目）——{layout}。"
-                                "切换模型后，评议表中本方案的项目随之更换。")]
+            labels[f"family_weight_{k}"] = _("“%(family)s”权重", family=dimension_label(name))
+        layout = _("；").join(
+            _("%(name)s：%(value)s", name=dimension_label(name),
+              value=str(LIST_SEPARATOR).join(dimension_label(d) for d, _wording in dims))
+            for name, dims in preset.families)
+        sections = [FormSection(_("评价模型"), ("preset", "scale"),
+                                _("当前模型的维度（每个维度一个评价项目）——%(layout)s。"
+                                  "切换模型后，评议表中本方案的项目随之更换。", layout=layout))]
         if len(preset.families) > 1:
             sections.append(FormSection(
-                "类别权重", tuple(f"family_weight_{k}" for k in range(len(preset.families))),
-                "类别得分为类别内各维度得分的平均，综合得分为各类别得分按权重加权；"
-                "权重按比例折算，不必合计为 1，不能为负数，也不能全部为 0。", grid=True))
+                _("类别权重"), tuple(f"family_weight_{k}" for k in range(len(preset.families))),
+                _("类别得分为类别内各维度得分的平均，综合得分为各类别得分按权重加权；"
+                  "权重按比例折算，不必合计为 1，不能为负数，也不能全部为 0。"), grid=True))
         data[LABELS], data[SECTIONS] = labels, sections
         return data
 

@@ -64,7 +64,7 @@ def test_five_abilities_and_five_styles_by_hand():
     assert cells[1] == ("服务发展（最强）", pytest.approx(100))
     assert cells[6] == ("【五种优良作风】", pytest.approx(72))
     assert ("刻苦钻研（最弱）", pytest.approx(50)) in cells
-    assert "五种工作能力 50%、五种优良作风 50%" in " ".join(result.notes)
+    assert "五种工作能力 50%、五种优良作风 50%" in " ".join(map(str, result.notes))
 
 
 def test_family_weights_weigh_the_families():

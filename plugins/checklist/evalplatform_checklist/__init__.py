@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from evalplatform import hookimpl
 
 from .scheme import KEY, SCHEME, ChecklistScheme
@@ -20,6 +22,11 @@ __all__ = ["ChecklistScheme", "SCHEME"]
 @hookimpl
 def register_schemes():
     return [SCHEME]
+
+
+@hookimpl
+def translation_directories():
+    return [Path(__file__).resolve().parent / "translations"]
 
 
 @hookimpl

@@ -15,6 +15,7 @@ import re
 from functools import cache
 from pathlib import Path
 
+from evalplatform.i18n import gettext as _
 from evalplatform.services import ServiceError
 
 DATA = Path(__file__).with_name("checklists.json")
@@ -57,18 +58,20 @@ def normalize_list(entry, where: str = "") -> dict:
     if isinstance(entry, str):
         shipped = catalogue_by_key().get(entry)
         if shipped is None:
-            raise ServiceError(f"没有名为“{entry}”的检查表。", field="lists")
+            raise ServiceError(_("没有名为“%(key)s”的检查表。", key=entry), field="lists")
         return shipped
     if not isinstance(entry, dict):
-        raise ServiceError("检查表配置格式不正确。", field="lists")
+        raise ServiceError(_("检查表配置格式不正确。"), field="lists")
     key = str(entry.get("key") or "")
     if not KEY_RE.match(key):
-        raise ServiceError(f"检查表“{where or key}”的代码应为小写字母、数字或下划线。", field="lists")
+        raise ServiceError(_("检查表“%(checklist)s”的代码应为小写字母、数字或下划线。",
+                             checklist=where or key), field="lists")
     title = str(entry.get("title") or "").strip()
     if not title or len(title) > TITLE_MAX:
-        raise ServiceError(f"检查表名称应为 1–{TITLE_MAX} 个字。", field="lists")
+        raise ServiceError(_("检查表名称应为 1–%(max)s 个字。", max=TITLE_MAX), field="lists")
     field = f"items_{key}"
-    default_max = _number(entry.get("max_deduction", 5), f"“{title}”的每项最高扣分应为 0–100 的数字。",
+    default_max = _number(entry.get("max_deduction", 5),
+                          _("“%(checklist)s”的每项最高扣分应为 0–100 的数字。", checklist=title),
                           f"max_{key}")
     items, seen = [], set()
     for raw in entry.get("items") or []:
@@ -77,31 +80,36 @@ def normalize_list(entry, where: str = "") -> dict:
             else (None, None))
         text = str(text or "").strip()
         if not text:
-            raise ServiceError(f"“{title}”有一项检查内容为空。", field=field)
+            raise ServiceError(_("“%(checklist)s”有一项检查内容为空。", checklist=title), field=field)
         if len(text) > ITEM_MAX:
-            raise ServiceError(f"“{title}”的检查内容每项不超过 {ITEM_MAX} 字。", field=field)
+            raise ServiceError(_("“%(checklist)s”的检查内容每项不超过 %(max)s 字。", checklist=title,
+                                 max=ITEM_MAX), field=field)
         if text in seen:
-            raise ServiceError(f"“{title}”的检查内容“{text[:20]}”重复。", field=field)
+            raise ServiceError(_("“%(checklist)s”的检查内容“%(item)s”重复。", checklist=title,
+                                 item=text[:20]), field=field)
         seen.add(text)
         items.append({"key": item_key(key, text), "text": text,
-                      "max_deduction": _number(maximum, f"“{title}”的最高扣分应为 0–100 的数字。",
-                                               field)})
+                      "max_deduction": _number(maximum, _("“%(checklist)s”的最高扣分应为 0–100 的数字。",
+                                                          checklist=title), field)})
     if not items:
-        raise ServiceError(f"选用的检查表“{title}”至少需要一项检查内容。", field=field)
+        raise ServiceError(_("选用的检查表“%(checklist)s”至少需要一项检查内容。", checklist=title),
+                           field=field)
     if len(items) > ITEMS_MAX:
-        raise ServiceError(f"“{title}”最多 {ITEMS_MAX} 项检查内容。", field=field)
+        raise ServiceError(_("“%(checklist)s”最多 %(max)s 项检查内容。", checklist=title,
+                             max=ITEMS_MAX), field=field)
     return {"key": key, "title": title, "area": str(entry.get("area") or "").strip()[:TITLE_MAX],
             "max_deduction": default_max, "items": items}
 
 
 def normalize_lists(lists) -> list[dict]:
     if not isinstance(lists, list | tuple) or not lists:
-        raise ServiceError("请至少选用一张检查表。", field="lists")
+        raise ServiceError(_("请至少选用一张检查表。"), field="lists")
     out, keys = [], set()
     for entry in lists:
         normalized = normalize_list(entry)
         if normalized["key"] in keys:
-            raise ServiceError(f"检查表“{normalized['title']}”重复。", field="lists")
+            raise ServiceError(_("检查表“%(checklist)s”重复。", checklist=normalized["title"]),
+                               field="lists")
         keys.add(normalized["key"])
         out.append(normalized)
     return out
@@ -132,9 +140,10 @@ def parse_items(text: str, title: str, field: str) -> list[dict]:
         try:
             maximum = float(match["max"].strip())
         except ValueError:
-            raise ServiceError(f"“{title}”第 {number} 行：竖线后应为该项最高扣分，如“｜3”。",
-                               field=field) from None
+            raise ServiceError(_("“%(checklist)s”第 %(line)s 行：竖线后应为该项最高扣分，如“｜3”。",
+                                 checklist=title, line=number), field=field) from None
         if not 0 <= maximum <= DEDUCTION_MAX:
-            raise ServiceError(f"“{title}”第 {number} 行：最高扣分应为 0–100。", field=field)
+            raise ServiceError(_("“%(checklist)s”第 %(line)s 行：最高扣分应为 0–100。",
+                                 checklist=title, line=number), field=field)
         items.append({"text": match["text"], "max_deduction": maximum})
     return items

@@ -25,6 +25,8 @@ from pathlib import Path, PurePosixPath
 
 from flask import current_app
 
+from evalplatform.i18n import gettext as _
+from evalplatform.i18n import lazy_gettext
 from evalplatform.services import ServiceError
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -43,7 +45,7 @@ KINDS = {
     ".xlsx": ("xlsx", XLSX),
     ".ofd": ("ofd", "application/ofd"),
 }
-ALLOWED_TEXT = "PDF、JPG、PNG、Word（.docx）、Excel（.xlsx）或 OFD"
+ALLOWED_TEXT = lazy_gettext("PDF、JPG、PNG、Word（.docx）、Excel（.xlsx）或 OFD")
 #: For zip-based formats: a member that only that format has.
 ZIP_MARKERS = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml", "ofd": "OFD.xml"}
 
@@ -111,16 +113,18 @@ def check(upload: Upload) -> CheckedFile:
     name = clean_name(upload.filename)
     extension = PurePosixPath(name.lower()).suffix
     if extension not in KINDS:
-        raise ServiceError(f"证明材料只接受 {ALLOWED_TEXT} 文件。")
+        raise ServiceError(_("证明材料只接受 %(kinds)s 文件。", kinds=ALLOWED_TEXT))
     size = len(upload.data)
     if size == 0:
-        raise ServiceError(f"文件“{name}”是空的。")
+        raise ServiceError(_("文件“%(name)s”是空的。", name=name))
     limit = max_bytes()
     if size > limit:
-        raise ServiceError(f"文件“{name}”大小为 {size_text(size)}，超过了 {size_text(limit)} 的上限。")
+        raise ServiceError(_("文件“%(name)s”大小为 %(size)s，超过了 %(limit)s 的上限。", name=name,
+                             size=size_text(size), limit=size_text(limit)))
     kind, content_type = KINDS[extension]
     if detect(upload.data) != kind:
-        raise ServiceError(f"文件“{name}”的内容与扩展名 {extension} 不符，可能已损坏或不是该类型的文件。")
+        raise ServiceError(_("文件“%(name)s”的内容与扩展名 %(extension)s 不符，"
+                             "可能已损坏或不是该类型的文件。", name=name, extension=extension))
     return CheckedFile(name, extension, content_type, size,
                        hashlib.sha256(upload.data).hexdigest(), upload.data)
 

@@ -1,6 +1,7 @@
 """The plugin's forms (Flask-WTF, so every POST carries a CSRF token), and their
 translation into the inputs of the services. Values are taken as typed; the services
-check them and say in Chinese what is wrong."""
+check them and say what is wrong. Findings and statuses are offered under their stored
+(Chinese) values, labelled in the reader's language."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
+from evalplatform.i18n import gettext as _
+from evalplatform.i18n import lazy_gettext
 from evalplatform.models.checklists import RESULTS, STATUSES
 from evalplatform.services import ServiceError
 
 from .evidence import Upload
+from .labels import LABELS
 from .ledger import Changes, parse_date
 from .reviews import ReviewInput, config_items
 
@@ -25,15 +29,16 @@ def field_id(item_key: str) -> str:
 def review_form(config: dict) -> type[FlaskForm]:
     """A form with, per checklist item: the finding, a deduction, a note, evidence."""
     fields = {}
-    for _, item in config_items(config).values():
+    for _checklist, item in config_items(config).values():
         fid = field_id(item["key"])
-        fields[f"r_{fid}"] = RadioField("检查结果", choices=[SelectChoice(r, r) for r in RESULTS],
+        fields[f"r_{fid}"] = RadioField(_("检查结果"), choices=[SelectChoice(r, LABELS[r])
+                                                                for r in RESULTS],
                                         validate_choice=False)
-        fields[f"d_{fid}"] = StringField("扣分", render_kw={
+        fields[f"d_{fid}"] = StringField(_("扣分"), render_kw={
             "inputmode": "decimal", "autocomplete": "off",
             "placeholder": f"0–{item['max_deduction']:g}"})
-        fields[f"n_{fid}"] = TextAreaField("检查情况", render_kw={"rows": 2, "maxlength": 500})
-        fields[f"f_{fid}"] = FileField("证明材料", render_kw={
+        fields[f"n_{fid}"] = TextAreaField(_("检查情况"), render_kw={"rows": 2, "maxlength": 500})
+        fields[f"f_{fid}"] = FileField(_("证明材料"), render_kw={
             "accept": ".pdf,.jpg,.jpeg,.png,.docx,.xlsx,.ofd"})
     return type("ReviewForm", (FlaskForm,), fields)
 
@@ -41,7 +46,7 @@ def review_form(config: dict) -> type[FlaskForm]:
 def review_data(config: dict, entries: dict) -> dict:
     """The form's values from the findings recorded so far."""
     data = {}
-    for pair, (_, item) in config_items(config).items():
+    for pair, (_checklist, item) in config_items(config).items():
         entry = entries.get(pair)
         if entry is None:
             continue
@@ -60,7 +65,7 @@ def upload_of(storage) -> Upload | None:
 
 def review_inputs(form: FlaskForm, config: dict) -> list[ReviewInput]:
     inputs = []
-    for (list_key, item_key), _ in config_items(config).items():
+    for list_key, item_key in config_items(config):
         fid = field_id(item_key)
         inputs.append(ReviewInput(
             checklist=list_key, item=item_key, result=form[f"r_{fid}"].data or "",
@@ -70,15 +75,17 @@ def review_inputs(form: FlaskForm, config: dict) -> list[ReviewInput]:
 
 
 class RectificationForm(FlaskForm):
-    problem = TextAreaField("问题", render_kw={"rows": 3, "maxlength": 2000})
-    measure = TextAreaField("整改措施", render_kw={"rows": 3, "maxlength": 1000})
-    responsible = StringField("责任人", render_kw={"maxlength": 100, "placeholder": "如 王××（科长）"})
-    deadline = StringField("整改时限", render_kw={"type": "date"})
-    status = SelectField("状态", choices=[SelectChoice(s, s) for s in STATUSES],
+    problem = TextAreaField(lazy_gettext("问题"), render_kw={"rows": 3, "maxlength": 2000})
+    measure = TextAreaField(lazy_gettext("整改措施"), render_kw={"rows": 3, "maxlength": 1000})
+    responsible = StringField(lazy_gettext("责任人"), render_kw={
+        "maxlength": 100, "placeholder": lazy_gettext("如 王××（科长）")})
+    deadline = StringField(lazy_gettext("整改时限"), render_kw={"type": "date"})
+    status = SelectField(lazy_gettext("状态"), choices=[SelectChoice(s, LABELS[s]) for s in STATUSES],
                          validate_choice=False)
-    completed_on = StringField("完成日期", render_kw={"type": "date"},
-                               description="状态为“已完成”时填写；不填则按今天计。")
-    evidence = FileField("完成佐证材料", render_kw={"accept": ".pdf,.jpg,.jpeg,.png,.docx,.xlsx,.ofd"})
+    completed_on = StringField(lazy_gettext("完成日期"), render_kw={"type": "date"},
+                               description=lazy_gettext("状态为“已完成”时填写；不填则按今天计。"))
+    evidence = FileField(lazy_gettext("完成佐证材料"),
+                         render_kw={"accept": ".pdf,.jpg,.jpeg,.png,.docx,.xlsx,.ofd"})
 
 
 def rectification_changes(form: RectificationForm, manual: bool) -> Changes:
@@ -95,10 +102,11 @@ def rectification_changes(form: RectificationForm, manual: bool) -> Changes:
 
 
 class NewItemForm(FlaskForm):
-    unit_id = SelectField("被评单位", validate_choice=False)
-    problem = TextAreaField("问题", render_kw={"rows": 2, "maxlength": 2000,
-                                             "placeholder": "如：征求意见中反映办事指南更新不及时"})
+    unit_id = SelectField(lazy_gettext("被评单位"), validate_choice=False)
+    problem = TextAreaField(lazy_gettext("问题"), render_kw={
+        "rows": 2, "maxlength": 2000, "placeholder": lazy_gettext("如：征求意见中反映办事指南更新不及时")})
 
 
 class LedgerImportForm(FlaskForm):
-    sheet = FileField("整改台账（.xlsx 或 .csv）", validators=[FileRequired("请选择要上传的文件。")])
+    sheet = FileField(lazy_gettext("整改台账（.xlsx 或 .csv）"),
+                      validators=[FileRequired(lazy_gettext("请选择要上传的文件。"))])

@@ -1,5 +1,7 @@
 """The rectification ledger (整改台账): editing items, adding problems by hand, and the
 Excel round trip (export a unit's or the campaign's list, import it back with statuses).
+The workbook is in Chinese whatever the reader's language, like every exported file: its
+statuses are typed back in as they are stored (未开始 / 整改中 / 已完成).
 
 Status is stored as 未开始 / 整改中 / 已完成; 逾期 is never stored — an item not completed
 by its deadline shows as overdue. Following the seeds (措施要明确时限和要求，确定责任人员),
@@ -19,6 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from evalplatform.extensions import db
+from evalplatform.i18n import gettext as _
 from evalplatform.models import Campaign, RectificationItem, Unit
 from evalplatform.models.checklists import DONE, NOT_STARTED, OVERDUE, STATUSES
 from evalplatform.reports.excel import FORMULA_START, put_cell
@@ -27,6 +30,7 @@ from evalplatform.services.units import read_sheet
 from evalplatform.util import utcnow
 
 from . import evidence
+from .labels import shown
 from .reviews import check_unit, ledger_items
 
 PROBLEM_MAX, MEASURE_MAX, RESPONSIBLE_MAX = 2000, 1000, 100
@@ -71,35 +75,39 @@ def check_changes(item: RectificationItem, changes: Changes, today: date) -> Cha
         else:
             problem = problem.strip()
             if not problem:
-                raise ServiceError("请填写问题。", field="problem")
+                raise ServiceError(_("请填写问题。"), field="problem")
             if len(problem) > PROBLEM_MAX:
-                raise ServiceError(f"问题描述不超过 {PROBLEM_MAX} 字。", field="problem")
+                raise ServiceError(_("问题描述不超过 %(max)s 字。", max=PROBLEM_MAX), field="problem")
     if len(measure) > MEASURE_MAX:
-        raise ServiceError(f"整改措施不超过 {MEASURE_MAX} 字（现有 {len(measure)} 字）。", field="measure")
+        raise ServiceError(_("整改措施不超过 %(max)s 字（现有 %(count)s 字）。", max=MEASURE_MAX,
+                             count=len(measure)), field="measure")
     if len(responsible) > RESPONSIBLE_MAX:
-        raise ServiceError(f"责任人不超过 {RESPONSIBLE_MAX} 字。", field="responsible")
+        raise ServiceError(_("责任人不超过 %(max)s 字。", max=RESPONSIBLE_MAX), field="responsible")
     status = (changes.status or "").strip()
     if status == OVERDUE:
-        raise ServiceError(f"“逾期”由整改时限自动判断，状态请填写{STATUS_TEXT}之一。", field="status")
+        raise ServiceError(_("“逾期”由整改时限自动判断，状态请填写%(statuses)s之一。",
+                             statuses=STATUS_TEXT), field="status")
     if status not in STATUSES:
-        raise ServiceError(f"状态只能是{STATUS_TEXT}之一。", field="status")
+        raise ServiceError(_("状态只能是%(statuses)s之一。", statuses=STATUS_TEXT), field="status")
     deadline, completed_on = changes.deadline, changes.completed_on
-    for value, name, label in ((deadline, "deadline", "整改时限"),
-                               (completed_on, "completed_on", "完成日期")):
+    for value, name, label in ((deadline, "deadline", _("整改时限")),
+                               (completed_on, "completed_on", _("完成日期"))):
         if value is not None and not EARLIEST <= value <= LATEST:
-            raise ServiceError(f"{label}应在 2000 年至 2099 年之间。", field=name)
+            raise ServiceError(_("%(field)s应在 2000 年至 2099 年之间。", field=label), field=name)
     if status != NOT_STARTED:
-        for value, name, label in ((measure, "measure", "整改措施"), (responsible, "responsible", "责任人"),
-                                   (deadline, "deadline", "整改时限")):
+        for value, name, label in ((measure, "measure", _("整改措施")),
+                                   (responsible, "responsible", _("责任人")),
+                                   (deadline, "deadline", _("整改时限"))):
             if not value:
-                raise ServiceError(f"状态为“{status}”的事项须填写{label}（整改措施要明确时限和责任人）。",
-                                   field=name)
+                raise ServiceError(_("状态为“%(status)s”的事项须填写%(field)s"
+                                     "（整改措施要明确时限和责任人）。", status=shown(status),
+                                     field=label), field=name)
     if status == DONE:
         completed_on = completed_on or today
         if completed_on > today:
-            raise ServiceError("完成日期不能晚于今天。", field="completed_on")
+            raise ServiceError(_("完成日期不能晚于今天。"), field="completed_on")
     elif completed_on is not None:
-        raise ServiceError("只有“已完成”的事项才填写完成日期。", field="completed_on")
+        raise ServiceError(_("只有“已完成”的事项才填写完成日期。"), field="completed_on")
     return Changes(measure, responsible, deadline, status, completed_on, problem)
 
 
@@ -138,12 +146,12 @@ def add_item(campaign: Campaign, unit_id: int | None, problem: str, user) -> Rec
     """A problem entered by hand (e.g. from 征求意见 or a 座谈会) for a unit."""
     unit = check_unit(campaign, unit_id) if unit_id else None
     if unit is None:
-        raise ServiceError("请选择本评议活动的被评单位。", field="unit_id")
+        raise ServiceError(_("请选择本评议活动的被评单位。"), field="unit_id")
     problem = (problem or "").strip()
     if not problem:
-        raise ServiceError("请填写问题。", field="problem")
+        raise ServiceError(_("请填写问题。"), field="problem")
     if len(problem) > PROBLEM_MAX:
-        raise ServiceError(f"问题描述不超过 {PROBLEM_MAX} 字。", field="problem")
+        raise ServiceError(_("问题描述不超过 %(max)s 字。", max=PROBLEM_MAX), field="problem")
     item = RectificationItem(campaign_id=campaign.id, unit_id=unit.id, problem=problem,
                              status=NOT_STARTED, measure="", responsible="")
     db.session.add(item)
@@ -254,7 +262,8 @@ DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*
 
 
 def parse_date(value, label: str) -> date | None:
-    """A date cell: a real date, an Excel day number, or text like 2026-12-31."""
+    """A date cell: a real date, an Excel day number, or text like 2026-12-31; ``label``
+    names the column (整改时限 or 完成日期) in messages."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -269,7 +278,8 @@ def parse_date(value, label: str) -> date | None:
                 return from_excel(value).date()
         except (ValueError, OverflowError, AttributeError):
             pass
-        raise ServiceError(f"{label}“{value}”不是日期，请写作 2026-12-31。")
+        raise ServiceError(_("%(field)s“%(value)s”不是日期，请写作 2026-12-31。", field=_(label),
+                             value=value))
     text = _text(value)
     if not text:
         return None
@@ -279,7 +289,8 @@ def parse_date(value, label: str) -> date | None:
             return date(int(match[1]), int(match[2]), int(match[3]))
         except ValueError:
             pass
-    raise ServiceError(f"{label}“{text[:20]}”不是日期，请写作 2026-12-31。")
+    raise ServiceError(_("%(field)s“%(value)s”不是日期，请写作 2026-12-31。", field=_(label),
+                         value=text[:20]))
 
 
 def _columns(header: list) -> dict[str, int]:
@@ -290,9 +301,9 @@ def _columns(header: list) -> dict[str, int]:
             found[text] = index
     missing = [name for name in ("编号", "状态") if name not in found]
     if missing:
-        raise ServiceError("第 1 行应为表头，须包含“编号”和“状态”两列（可含整改措施、责任人、"
-                           "整改时限、完成日期）；未找到：" + "、".join(missing)
-                           + "。请使用本页导出的整改台账填写。")
+        raise ServiceError(_("第 1 行应为表头，须包含“编号”和“状态”两列（可含整改措施、责任人、"
+                             "整改时限、完成日期）；未找到：%(missing)s。请使用本页导出的整改台账填写。",
+                             missing="、".join(missing)))
     return found
 
 
@@ -301,14 +312,14 @@ def import_ledger(campaign: Campaign, filename: str, data: bytes, user, today: d
     """Update items from an exported (and edited) ledger: all rows, or none if any row is
     wrong. Rows match items by 编号; columns left out keep their values."""
     if not data:
-        raise ServiceError("上传的文件是空的。")
+        raise ServiceError(_("上传的文件是空的。"))
     rows = read_sheet(filename, data)
     if not rows:
-        raise ServiceError("表格中没有数据。")
+        raise ServiceError(_("表格中没有数据。"))
     columns = _columns(rows[0])
     body = rows[1:]
     if len(body) > IMPORT_MAX_ROWS:
-        raise ServiceError(f"一次最多导入 {IMPORT_MAX_ROWS} 行。")
+        raise ServiceError(_("一次最多导入 %(max)s 行。", max=IMPORT_MAX_ROWS))
     items = {item.id: item for item in ledger_items(campaign)}
     report = ImportReport()
     planned: list[tuple[RectificationItem, Changes]] = []
@@ -327,14 +338,15 @@ def import_ledger(campaign: Campaign, filename: str, data: bytes, user, today: d
         except ValueError:
             ident = None
         if ident is None:
-            report.errors.append((number, "缺少编号或编号不是整数，请勿修改“编号”列。"))
+            report.errors.append((number, _("缺少编号或编号不是整数，请勿修改“编号”列。")))
             continue
         item = items.get(ident)
         if item is None:
-            report.errors.append((number, f"编号 {ident} 不是本评议活动的整改事项。"))
+            report.errors.append((number, _("编号 %(id)s 不是本评议活动的整改事项。", id=ident)))
             continue
         if ident in seen:
-            report.errors.append((number, f"编号 {ident} 与第 {seen[ident]} 行重复。"))
+            report.errors.append((number, _("编号 %(id)s 与第 %(line)s 行重复。", id=ident,
+                                            line=seen[ident])))
             continue
         seen[ident] = number
         try:
@@ -357,7 +369,7 @@ def import_ledger(campaign: Campaign, filename: str, data: bytes, user, today: d
     if report.errors:
         return report
     if not planned:
-        raise ServiceError("表格中没有整改事项。")
+        raise ServiceError(_("表格中没有整改事项。"))
     for item, changes in planned:
         if _apply(item, changes):
             report.updated += 1

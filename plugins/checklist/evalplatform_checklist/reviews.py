@@ -18,6 +18,8 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from evalplatform.extensions import db
+from evalplatform.i18n import gettext as _
+from evalplatform.i18n import ngettext
 from evalplatform.models import Campaign, ChecklistEntry, ChecklistSnapshot, RectificationItem, Unit
 from evalplatform.models.checklists import FAILED, NOT_STARTED, OVERDUE, RESULTS, STATUSES
 from evalplatform.services import ServiceError, audit
@@ -81,7 +83,8 @@ class ReviewErrors(ServiceError):
 
     def __init__(self, errors: dict[str, list[str]]):
         count = sum(len(v) for v in errors.values())
-        super().__init__(f"有 {count} 处需要修改，本次填写的检查结果均未保存。")
+        super().__init__(ngettext("有 %(num)s 处需要修改，本次填写的检查结果均未保存。",
+                                  "有 %(num)s 处需要修改，本次填写的检查结果均未保存。", count))
         self.errors = errors
 
 
@@ -106,7 +109,7 @@ class _Checked:
 
 def locked_reason(campaign: Campaign) -> str | None:
     if campaign.status == "closed":
-        return "评议活动已结束，对照检查结果已随评议结果发布，不能再修改。"
+        return _("评议活动已结束，对照检查结果已随评议结果发布，不能再修改。")
     return None
 
 
@@ -118,9 +121,9 @@ def record_reviews(campaign: Campaign, unit: Unit, inputs: list[ReviewInput], us
         raise ServiceError(reason)
     config = campaign_config(campaign)
     if config is None:
-        raise ServiceError("本评议活动未启用对照检查评分方案。")
+        raise ServiceError(_("本评议活动未启用对照检查评分方案。"))
     if check_unit(campaign, unit.id) is None:
-        raise ServiceError(f"“{unit.name}”不是本评议活动的被评单位。")
+        raise ServiceError(_("“%(unit)s”不是本评议活动的被评单位。", unit=unit.name))
     known = config_items(config)
     existing = {(e.checklist, e.item): e for e in db.session.scalars(
         select(ChecklistEntry).where(ChecklistEntry.campaign_id == campaign.id,
@@ -130,7 +133,7 @@ def record_reviews(campaign: Campaign, unit: Unit, inputs: list[ReviewInput], us
     for given in inputs:
         pair = (given.checklist, given.item)
         if pair not in known:
-            errors.setdefault(given.item, []).append("该检查项已不在本活动的检查表中，请刷新页面。")
+            errors.setdefault(given.item, []).append(_("该检查项已不在本活动的检查表中，请刷新页面。"))
             continue
         problems = []
         try:
@@ -153,7 +156,7 @@ def record_reviews(campaign: Campaign, unit: Unit, inputs: list[ReviewInput], us
     if errors:
         raise ReviewErrors(errors)
     if not checked:
-        raise ServiceError("没有填写任何检查结果：请为检查项目选择“符合”“基本符合”或“不符合”。")
+        raise ServiceError(_("没有填写任何检查结果：请为检查项目选择“符合”“基本符合”或“不符合”。"))
 
     outcome = ReviewOutcome()
     for row in checked:
@@ -187,18 +190,19 @@ def _check_input(given: ReviewInput, checklist: dict, item: dict) -> _Checked | 
     deduction_text = (given.deduction or "").strip()
     if not given.result:
         if note or given.upload is not None or deduction_text not in ("", "0"):
-            raise ServiceError("请先选择检查结果（符合、基本符合或不符合）。")
+            raise ServiceError(_("请先选择检查结果（符合、基本符合或不符合）。"))
         return None
     if given.result not in RESULTS:
-        raise ServiceError("检查结果只能是“符合”“基本符合”或“不符合”。")
+        raise ServiceError(_("检查结果只能是“符合”“基本符合”或“不符合”。"))
     deduction = parse_deduction(deduction_text)
     maximum = item["max_deduction"]
     if deduction > maximum:
-        raise ServiceError(f"扣分不能超过本项最高扣分 {maximum:g} 分。")
+        raise ServiceError(_("扣分不能超过本项最高扣分 %(max)s 分。", max=f"{maximum:g}"))
     if given.result == "符合" and deduction > 0:
-        raise ServiceError("结果为“符合”时不扣分；如需扣分，请选择“基本符合”或“不符合”。")
+        raise ServiceError(_("结果为“符合”时不扣分；如需扣分，请选择“基本符合”或“不符合”。"))
     if len(note) > NOTE_MAX:
-        raise ServiceError(f"检查情况说明不超过 {NOTE_MAX} 字（现有 {len(note)} 字）。")
+        raise ServiceError(_("检查情况说明不超过 %(max)s 字（现有 %(count)s 字）。", max=NOTE_MAX,
+                             count=len(note)))
     return _Checked(given, checklist, item, deduction, note, None)
 
 
@@ -208,15 +212,17 @@ def parse_deduction(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise ServiceError(f"扣分“{text[:10]}”不是数字，请填写如 0、0.5、2。") from None
+        raise ServiceError(_("扣分“%(value)s”不是数字，请填写如 0、0.5、2。", value=text[:10])) from None
     if not math.isfinite(value) or value < 0:
-        raise ServiceError("扣分应为不小于 0 的数字。")
+        raise ServiceError(_("扣分应为不小于 0 的数字。"))
     if round(value, 2) != value:
-        raise ServiceError("扣分最多保留两位小数。")
+        raise ServiceError(_("扣分最多保留两位小数。"))
     return value
 
 
 def problem_text(checklist: dict, entry: ChecklistEntry) -> str:
+    """The problem a 不符合 finding puts on the ledger: stored, so in Chinese (its parts are
+    the checklist's own words)."""
     text = f"{checklist['title']}：{entry.item_text}"
     return text + (f"。检查情况：{entry.note}" if entry.note else "")
 

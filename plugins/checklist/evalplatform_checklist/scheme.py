@@ -19,11 +19,13 @@ import copy
 import numpy as np
 
 from evalplatform.extensions import db
+from evalplatform.i18n import gettext as _
+from evalplatform.i18n import lazy_gettext
 from evalplatform.models import Campaign
 from evalplatform.scoring import WeightedScheme
 from evalplatform.scoring.cube import Cube
 from evalplatform.scoring.ranking import competition_ranks
-from evalplatform.scoring.results import SchemeResult, UnitResult
+from evalplatform.scoring.results import SchemeResult, UnitResult, joined, text
 from evalplatform.scoring.scheme import Evaluation, bottom_rule_text, grade_for
 from evalplatform.services import ServiceError
 
@@ -40,12 +42,13 @@ def _percent(value: float) -> str:
 
 class ChecklistScheme(WeightedScheme):
     key = KEY
-    title = "对照检查"
-    description = ("对照三查三看、四个是否、三多三好、两个注重、混怕推空散等检查表逐项检查，"
-                   "得分 = 100 − 扣分（最低 0 分），可与满意度等测评得分按权重合成；"
-                   "不符合项自动列入整改台账。")
+    title = lazy_gettext("对照检查")
+    description = lazy_gettext("对照三查三看、四个是否、三多三好、两个注重、混怕推空散等检查表逐项检查，"
+                               "得分 = 100 − 扣分（最低 0 分），可与满意度等测评得分按权重合成；"
+                               "不符合项自动列入整改台账。")
     version = "1"
-    pages = (("对照检查", "checklist.reviews"), ("整改台账", "checklist.ledger"))
+    pages = ((lazy_gettext("对照检查"), "checklist.reviews"),
+             (lazy_gettext("整改台账"), "checklist.ledger"))
     config_template = "checklist/config.html"
 
     # -- configuration ---------------------------------------------------------------------
@@ -62,11 +65,11 @@ class ChecklistScheme(WeightedScheme):
         combine = cfg.get("combine_with") or None
         if combine is not None and (not isinstance(combine, str) or combine == self.key
                                     or len(combine) > 64):
-            raise ServiceError("合成的方案须是本方案以外的评分方案。", field="combine_with")
+            raise ServiceError(_("合成的方案须是本方案以外的评分方案。"), field="combine_with")
         cfg["combine_with"] = combine
         weight = cfg.get("weight")
         if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 1:
-            raise ServiceError("对照检查得分所占权重应为 0–100%。", field="weight")
+            raise ServiceError(_("对照检查得分所占权重应为 0–100%。"), field="weight")
         cfg["weight"] = float(weight)
         return cfg
 
@@ -80,19 +83,20 @@ class ChecklistScheme(WeightedScheme):
         fields = base_fields([])
         for entry in catalogue():
             key = entry["key"]
-            fields[f"use_{key}"] = BooleanField(f"选用“{entry['title']}”（{entry['area']}）")
-            fields[f"max_{key}"] = StringField("每项最高扣分", render_kw={"inputmode": "decimal"})
+            fields[f"use_{key}"] = BooleanField(_("选用“%(checklist)s”（%(area)s）",
+                                                  checklist=entry["title"], area=entry["area"]))
+            fields[f"max_{key}"] = StringField(_("每项最高扣分"), render_kw={"inputmode": "decimal"})
             fields[f"items_{key}"] = TextAreaField(
-                "检查内容（每行一项）",
-                description="某项的最高扣分与本表不同时，在行末写“｜分数”，如“｜3”。",
+                _("检查内容（每行一项）"),
+                description=_("某项的最高扣分与本表不同时，在行末写“｜分数”，如“｜3”。"),
                 render_kw={"rows": len(entry["items"]) + 1})
         others = [(k, s.title) for k, s in registered_schemes().items() if k != self.key]
         fields["combine_with"] = SelectField(
-            "与测评得分合成", choices=choices([("", "不合成，只按对照检查计分"), *others]),
+            _("与测评得分合成"), choices=choices([("", _("不合成，只按对照检查计分")), *others]),
             validate_choice=False)
         fields["weight"] = StringField(
-            "对照检查得分所占权重（%）", render_kw={"inputmode": "decimal"},
-            description="如 30 表示：得分 = 检查得分 × 30% + 所选测评的综合得分 × 70%。")
+            _("对照检查得分所占权重（%）"), render_kw={"inputmode": "decimal"},
+            description=_("如 30 表示：得分 = 检查得分 × 30% + 所选测评的综合得分 × 70%。"))
         return form_class(fields)
 
     def form_data(self, config, labels):
@@ -120,17 +124,18 @@ class ChecklistScheme(WeightedScheme):
             if not form[f"use_{key}"].data:
                 continue
             maximum = _form_number(form[f"max_{key}"].data, 0, 100, f"max_{key}",
-                                   f"“{entry['title']}”的每项最高扣分应为 0–100 的数字。")
+                                   _("“%(checklist)s”的每项最高扣分应为 0–100 的数字。",
+                                     checklist=entry["title"]))
             lists.append({"key": key, "title": entry["title"], "area": entry["area"],
                           "max_deduction": maximum,
                           "items": parse_items(form[f"items_{key}"].data, entry["title"],
                                                f"items_{key}")})
         if not lists:
-            raise ServiceError("请至少选用一张检查表。")
+            raise ServiceError(_("请至少选用一张检查表。"))
         combine = form.combine_with.data or None
         if combine is not None and combine not in {c.value for c in form.combine_with.choices}:
-            raise ServiceError("请从列表中选择要合成的评分方案。", field="combine_with")
-        weight = _form_number(form.weight.data, 0, 100, "weight", "权重应为 0–100 的数字。")
+            raise ServiceError(_("请从列表中选择要合成的评分方案。"), field="combine_with")
+        weight = _form_number(form.weight.data, 0, 100, "weight", _("权重应为 0–100 的数字。"))
         return self.normalize_config({**config, "lists": lists, "combine_with": combine,
                                       "weight": weight / 100})
 
@@ -161,27 +166,37 @@ class ChecklistScheme(WeightedScheme):
             if found is not None and found.reviewed:
                 checklist[k] = max(0.0, FULL_SCORE - found.deduction)
 
-        notes = [f"检查得分 = 100 − 各检查项扣分之和（最低 0 分）；检查表共 {total} 项。"]
+        # Notes are composed when shown, in the reader's language (results are cached).
+        notes = [lazy_gettext("检查得分 = 100 − 各检查项扣分之和（最低 0 分）；检查表共 %(total)s 项。",
+                              total=total)]
         score = checklist
         other_key = config["combine_with"]
         unscored_other: list[str] = []
         if other_key:
             other, other_title = self._other_composite(cube, campaign, other_key)
             if other is None:
-                notes.append(f"合成的评分方案“{other_title}”未在本活动启用，得分即检查得分。")
+                notes.append(text(lambda: _("合成的评分方案“%(scheme)s”未在本活动启用，得分即检查得分。",
+                                            scheme=other_title)))
             else:
                 w = config["weight"]
                 score = w * checklist + (1 - w) * other
-                notes.append(f"得分 = 检查得分 × {_percent(w)} + {other_title}综合得分 × {_percent(1 - w)}。")
+                notes.append(text(lambda: _(
+                    "得分 = 检查得分 × %(weight)s + %(scheme)s综合得分 × %(rest)s。",
+                    weight=_percent(w), scheme=other_title, rest=_percent(1 - w))))
                 unscored_other = [u.name for k, u in enumerate(cube.units)
                                   if np.isfinite(checklist[k]) and not np.isfinite(other[k])]
         unreviewed = [u.name for k, u in enumerate(cube.units) if not np.isfinite(checklist[k])]
         if unreviewed:
-            notes.append("尚未检查、不参与排名的单位：" + "、".join(unreviewed) + "。")
+            names = joined(unreviewed)
+            notes.append(text(lambda: _("尚未检查、不参与排名的单位：%(units)s。", units=names)))
         if unscored_other:
-            notes.append("测评有效票不足、无法合成得分的单位：" + "、".join(unscored_other) + "。")
+            unscored = joined(unscored_other)
+            notes.append(text(lambda: _("测评有效票不足、无法合成得分的单位：%(units)s。", units=unscored)))
         when = data.as_of.isoformat()
-        notes.append(f"整改是否逾期以 {when}{'（评议活动结束日）' if data.frozen else ''} 为准。")
+        if data.frozen:
+            notes.append(lazy_gettext("整改是否逾期以 %(date)s（评议活动结束日）为准。", date=when))
+        else:
+            notes.append(lazy_gettext("整改是否逾期以 %(date)s 为准。", date=when))
 
         keep = [k for k in range(n) if np.isfinite(score[k])]
         units_in = [cube.units[k] for k in keep]
@@ -200,10 +215,12 @@ class ChecklistScheme(WeightedScheme):
             found = data.units[unit.id]
             if found.reviewed < total:
                 result.flags.append("review_incomplete")
-                result.extra_flag_labels["review_incomplete"] = f"尚有 {total - found.reviewed} 项未检查"
+                result.extra_flag_labels["review_incomplete"] = lazy_gettext(
+                    "尚有 %(count)s 项未检查", count=total - found.reviewed)
             if overdue[unit.id]:
                 result.flags.append("overdue")
-                result.extra_flag_labels["overdue"] = f"整改逾期 {overdue[unit.id]} 项"
+                result.extra_flag_labels["overdue"] = lazy_gettext(
+                    "整改逾期 %(count)s 项", count=overdue[unit.id])
             units.append(result)
         for pool in pools:
             for j in pool:
@@ -227,7 +244,7 @@ class ChecklistScheme(WeightedScheme):
         title = other.title if other else key
         if campaign is None or other is None:
             return None, title
-        rules, _, _ = rules_for(campaign, schemes)
+        rules = rules_for(campaign, schemes)[0]
         spec = rules["schemes"].get(key)
         if spec is None:
             return None, title

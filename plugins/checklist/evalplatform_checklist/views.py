@@ -22,6 +22,8 @@ from flask import (
 from flask_login import current_user
 
 from evalplatform.extensions import db
+from evalplatform.i18n import gettext as _
+from evalplatform.i18n import ngettext
 from evalplatform.models import Campaign, ChecklistEntry, RectificationItem
 from evalplatform.models.checklists import OVERDUE, STATUSES
 from evalplatform.services import ServiceError
@@ -29,12 +31,14 @@ from evalplatform.web.common import get_or_404, report_error, require_role
 from evalplatform.web.forms import choices
 
 from . import evidence, forms, ledger, reviews
+from .labels import shown
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 bp = Blueprint("checklist", __name__, url_prefix="/checklist", template_folder="templates",
                static_folder="static")
 bp.before_request(require_role("evaluator", "admin"))
+bp.add_app_template_filter(shown, "checklist_label")
 
 
 def _load(campaign_id: int) -> tuple[Campaign, dict]:
@@ -111,15 +115,19 @@ def review_unit(campaign_id: int, unit_id: int):
 
 
 def _saved_message(name: str, outcome: reviews.ReviewOutcome) -> str:
-    parts = [f"已保存“{name}”的 {outcome.saved} 项检查结果" if outcome.saved
-             else f"“{name}”的检查结果没有变化"]
+    parts = [ngettext("已保存“%(unit)s”的 %(num)s 项检查结果", "已保存“%(unit)s”的 %(num)s 项检查结果",
+                      outcome.saved, unit=name) if outcome.saved
+             else _("“%(unit)s”的检查结果没有变化", unit=name)]
     if outcome.problems_added:
-        parts.append(f"{outcome.problems_added} 个不符合项已列入整改台账")
+        parts.append(ngettext("%(num)s 个不符合项已列入整改台账", "%(num)s 个不符合项已列入整改台账",
+                              outcome.problems_added))
     if outcome.problems_removed:
-        parts.append(f"{outcome.problems_removed} 个整改事项因检查结果改为符合而撤销")
+        parts.append(ngettext("%(num)s 个整改事项因检查结果改为符合而撤销",
+                              "%(num)s 个整改事项因检查结果改为符合而撤销", outcome.problems_removed))
     if outcome.problems_kept:
-        parts.append(f"{len(outcome.problems_kept)} 个整改事项已有整改记录，予以保留")
-    return "，".join(parts) + "。"
+        parts.append(ngettext("%(num)s 个整改事项已有整改记录，予以保留",
+                              "%(num)s 个整改事项已有整改记录，予以保留", len(outcome.problems_kept)))
+    return _("，").join(parts) + _("。")
 
 
 @bp.get("/campaigns/<int:campaign_id>/entries/<int:entry_id>/evidence")
@@ -158,7 +166,7 @@ def ledger_page(campaign_id: int):
     if wanted in counts:
         items = [i for i in items if i.display_status(today) == wanted]
     new_form = forms.NewItemForm(prefix="new-")
-    new_form.unit_id.choices = choices([("", "请选择")] + [(str(u.id), u.name) for u in campaign.units])
+    new_form.unit_id.choices = choices([("", _("请选择"))] + [(str(u.id), u.name) for u in campaign.units])
     if unit is not None:
         new_form.unit_id.data = str(unit.id)
     return render_template("checklist/ledger.html", campaign=campaign, config=config, unit=unit,
@@ -168,7 +176,7 @@ def ledger_page(campaign_id: int):
 
 @bp.post("/campaigns/<int:campaign_id>/ledger/new")
 def ledger_new(campaign_id: int):
-    campaign, _ = _load(campaign_id)
+    campaign = _load(campaign_id)[0]
     form = forms.NewItemForm(prefix="new-")
     form.unit_id.choices = choices((str(u.id), u.name) for u in campaign.units)
     raw = form.unit_id.data or ""
@@ -181,14 +189,14 @@ def ledger_new(campaign_id: int):
             flash(error.message, "error")
         else:
             db.session.commit()
-            flash("整改事项已添加，请填写整改措施、责任人和整改时限。", "success")
+            flash(_("整改事项已添加，请填写整改措施、责任人和整改时限。"), "success")
             return redirect(url_for(".rectification", campaign_id=campaign.id, rect_id=item.id), 303)
     return redirect(url_for(".ledger", campaign_id=campaign.id), 303)
 
 
 @bp.route("/campaigns/<int:campaign_id>/rectifications/<int:rect_id>", methods=["GET", "POST"])
 def rectification(campaign_id: int, rect_id: int):
-    campaign, _ = _load(campaign_id)
+    campaign = _load(campaign_id)[0]
     item = db.session.get(RectificationItem, rect_id)
     if item is None or item.campaign_id != campaign.id:
         abort(404)
@@ -216,7 +224,7 @@ def rectification(campaign_id: int, rect_id: int):
         else:
             db.session.commit()
             files.committed()
-            flash("整改事项已更新。" if changed else "整改事项没有变化。", "success")
+            flash(_("整改事项已更新。") if changed else _("整改事项没有变化。"), "success")
             return redirect(url_for(".ledger", campaign_id=campaign.id,
                                     unit_id=item.unit_id) + f"#item-{item.id}", 303)
     return render_template("checklist/rectification.html", campaign=campaign, item=item,
@@ -234,7 +242,7 @@ def rectification_evidence(campaign_id: int, rect_id: int):
 
 @bp.get("/campaigns/<int:campaign_id>/ledger.xlsx")
 def ledger_xlsx(campaign_id: int):
-    campaign, _ = _load(campaign_id)
+    campaign = _load(campaign_id)[0]
     unit = _unit_param(campaign)
     data = ledger.export_workbook(campaign, reviews.local_today(), unit)
     response = send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
@@ -245,7 +253,7 @@ def ledger_xlsx(campaign_id: int):
 
 @bp.route("/campaigns/<int:campaign_id>/ledger/import", methods=["GET", "POST"])
 def ledger_import(campaign_id: int):
-    campaign, _ = _load(campaign_id)
+    campaign = _load(campaign_id)[0]
     form = forms.LedgerImportForm()
     report = None
     status = 200
@@ -264,7 +272,8 @@ def ledger_import(campaign_id: int):
                 status = 422
             else:
                 db.session.commit()
-                flash(f"导入完成：更新 {report.updated} 项，{report.unchanged} 项没有变化。", "success")
+                flash(_("导入完成：更新 %(updated)s 项，%(unchanged)s 项没有变化。",
+                        updated=report.updated, unchanged=report.unchanged), "success")
                 return redirect(url_for(".ledger", campaign_id=campaign.id), 303)
     elif form.is_submitted():
         status = 422

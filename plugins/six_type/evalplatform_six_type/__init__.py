@@ -11,7 +11,10 @@ from __future__ import annotations
 
 __version__ = "1.0.0"
 
+from pathlib import Path  # noqa: E402
+
 from evalplatform import hookimpl  # noqa: E402
+from evalplatform.i18n import gettext as _  # noqa: E402
 from evalplatform.reports.dimensions import (  # noqa: E402
     heat_maps,
     radars,
@@ -24,12 +27,17 @@ from evalplatform.scoring.dimensions import DimensionalSchemeResult  # noqa: E40
 from .scheme import SCHEME, SixTypeScheme  # noqa: E402
 
 __all__ = ["SCHEME", "SixTypeScheme", "questionnaire_items", "register_schemes",
-           "report_sections"]
+           "report_sections", "translation_directories"]
 
 
 @hookimpl
 def register_schemes():
     return [SCHEME]
+
+
+@hookimpl
+def translation_directories():
+    return [Path(__file__).resolve().parent / "translations"]
 
 
 @hookimpl
@@ -56,8 +64,8 @@ def report_sections(results, scheme_key, unit_id):
         radar = unit_radar(result, unit_id)
         if radar is None:
             return []
-        return [ReportSection("六型雷达图", str(radar), UNIT_PLACES),
-                ReportSection("各维度得分", str(unit_dimension_table(result, unit_id)),
+        return [ReportSection(_("六型雷达图"), str(radar), UNIT_PLACES),
+                ReportSection(_("各维度得分"), str(unit_dimension_table(result, unit_id)),
                               UNIT_PLACES)]
-    return [ReportSection("各维度得分热力图", str(heat_maps(result)), ("page", "bulletin")),
-            ReportSection("各单位六型雷达图", str(radars(result)), ("page",))]
+    return [ReportSection(_("各维度得分热力图"), str(heat_maps(result)), ("page", "bulletin")),
+            ReportSection(_("各单位六型雷达图"), str(radars(result)), ("page",))]

@@ -3,13 +3,18 @@
 
 Some documents say 高效型 (efficient), others 务实型 (pragmatic), for the third type: the
 variant is configurable, and each has its own items.
+
+The dimensions' names are marked for translation (pages show them in the reader's
+language); the items' wording is copied into a campaign's questionnaire and stays as it is.
 """
 
 from __future__ import annotations
 
-VARIANTS = ("高效型", "务实型")
+from evalplatform.i18n import N_
+
+VARIANTS = (N_("高效型"), N_("务实型"))
 #: The six dimensions; the third depends on the variant.
-SLOTS = ("学习型", "服务型", None, "和谐型", "创新型", "廉洁型")
+SLOTS = (N_("学习型"), N_("服务型"), None, N_("和谐型"), N_("创新型"), N_("廉洁型"))
 VARIANT_SLOT = SLOTS.index(None)
 
 BANK: dict[str, tuple[str, ...]] = {

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 
+from evalplatform.i18n import gettext as _
+from evalplatform.i18n import lazy_gettext
 from evalplatform.scoring.dimensions import (
     DEFAULT_GRADE_BANDS,
     LABELS,
@@ -14,6 +16,7 @@ from evalplatform.scoring.dimensions import (
     FormSection,
     check_scale,
     check_weights,
+    dimension_label,
     lines,
     scale_field,
     weight_field,
@@ -37,10 +40,10 @@ class SixTypeScheme(DimensionedScheme):
     """
 
     key = "six_type"
-    title = "六型机关"
-    description = ("学习型、服务型、高效型（或务实型）、和谐型、创新型、廉洁型六个维度，"
-                   "每个维度 2–4 个评价项目；计算各维度得分和加权综合得分，序列内排名，"
-                   "雷达图和热力图。")
+    title = lazy_gettext("六型机关")
+    description = lazy_gettext("学习型、服务型、高效型（或务实型）、和谐型、创新型、廉洁型六个维度，"
+                               "每个维度 2–4 个评价项目；计算各维度得分和加权综合得分，序列内排名，"
+                               "雷达图和热力图。")
     version = "1"
 
     def default_config(self) -> dict:
@@ -54,13 +57,13 @@ class SixTypeScheme(DimensionedScheme):
         cfg = super().normalize_config(config)
         variant = cfg.get("variant")
         if variant not in VARIANTS:
-            raise ServiceError("第三个维度须为“高效型”或“务实型”。", field="variant")
+            raise ServiceError(_("第三个维度须为“高效型”或“务实型”。"), field="variant")
         cfg["scale"] = check_scale(cfg)
         names = dimensions(variant)
         other = other_variant(variant)
         raw = cfg.get("items")
         if not isinstance(raw, dict):
-            raise ServiceError("评价项目的格式不正确。", field="extra_0")
+            raise ServiceError(_("评价项目的格式不正确。"), field="extra_0")
         items = {}
         for k, name in enumerate(names):
             texts = raw.get(name)
@@ -87,8 +90,10 @@ class SixTypeScheme(DimensionedScheme):
         from evalplatform.web.forms import choices
 
         fields = {
-            "variant": SelectField("第三个维度", choices=choices(
-                (v, f"{v}（学习型、服务型、{v}、和谐型、创新型、廉洁型）") for v in VARIANTS)),
+            "variant": SelectField(_("第三个维度"), choices=choices(
+                (v, _("%(variant)s（%(dimensions)s）", variant=dimension_label(v),
+                      dimensions=_("、").join(map(dimension_label, dimensions(v)))))
+                for v in VARIANTS)),
             "shown_variant": HiddenField(),
             "scale": scale_field(),
         }
@@ -97,7 +102,7 @@ class SixTypeScheme(DimensionedScheme):
             for j in range(bank_size(k)):
                 fields[f"item_{k}_{j}"] = BooleanField()
             fields[f"extra_{k}"] = TextAreaField(
-                "其他评价项目", description=f"每行一项，每项不超过 {MAX_WORDING} 字。",
+                _("其他评价项目"), description=_("每行一项，每项不超过 %(max)s 字。", max=MAX_WORDING),
                 render_kw={"rows": 2})
         return fields
 
@@ -106,27 +111,27 @@ class SixTypeScheme(DimensionedScheme):
         data = {"variant": config["variant"], "shown_variant": config["variant"],
                 "scale": config["scale"]}
         labels, sections = {}, [
-            FormSection("类型与评价选项", ("variant", "scale"),
-                        "有的文件为“高效型”，有的为“务实型”。切换后，第三个维度改用相应题库的全部项目"
-                        "（另行补充的项目保留），保存后可再调整。"),
-            FormSection("维度权重", tuple(f"weight_{k}" for k in range(len(names))),
-                        "综合得分为六个维度得分的加权平均；权重按比例折算，不必合计为 1，"
-                        "不能为负数，也不能全部为 0。", grid=True),
+            FormSection(_("类型与评价选项"), ("variant", "scale"),
+                        _("有的文件为“高效型”，有的为“务实型”。切换后，第三个维度改用相应题库的全部项目"
+                          "（另行补充的项目保留），保存后可再调整。")),
+            FormSection(_("维度权重"), tuple(f"weight_{k}" for k in range(len(names))),
+                        _("综合得分为六个维度得分的加权平均；权重按比例折算，不必合计为 1，"
+                          "不能为负数，也不能全部为 0。"), grid=True),
         ]
         for k, name in enumerate(names):
             bank = BANK[name]
             chosen = config["items"][name]
             data[f"weight_{k}"] = _plain(config["weights"][name])
-            labels[f"weight_{k}"] = f"{name}权重"
+            labels[f"weight_{k}"] = _("%(dimension)s权重", dimension=dimension_label(name))
             for j in range(bank_size(k)):
                 data[f"item_{k}_{j}"] = j < len(bank) and bank[j] in chosen
                 if j < len(bank):
                     labels[f"item_{k}_{j}"] = bank[j]
             data[f"extra_{k}"] = "\n".join(t for t in chosen if t not in bank)
             sections.append(FormSection(
-                f"{name}的评价项目",
+                _("%(dimension)s的评价项目", dimension=dimension_label(name)),
                 (*(f"item_{k}_{j}" for j in range(len(bank))), f"extra_{k}"),
-                "勾选纳入评议表的项目，至少保留一项；也可在“其他评价项目”中补充。"))
+                _("勾选纳入评议表的项目，至少保留一项；也可在“其他评价项目”中补充。")))
         data[LABELS], data[SECTIONS] = labels, sections
         return data
 
@@ -163,24 +168,27 @@ def _translate(texts, source: str, target: str):
 
 def _check_items(texts, name: str, slot: int) -> list[str]:
     field = f"extra_{slot}"
+    shown = dimension_label(name)
     if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
-        raise ServiceError(f"“{name}”的评价项目格式不正确。", field=field)
+        raise ServiceError(_("“%(dimension)s”的评价项目格式不正确。", dimension=shown), field=field)
     out = []
     for text in (t.strip() for t in texts):
         if not text:
             continue
         if len(text) > MAX_WORDING:
-            raise ServiceError(f"“{name}”的评价项目“{text[:12]}…”过长，每项不超过 {MAX_WORDING} 字。",
-                               field=field)
+            raise ServiceError(_("“%(dimension)s”的评价项目“%(item)s…”过长，每项不超过 %(max)s 字。",
+                                 dimension=shown, item=text[:12], max=MAX_WORDING), field=field)
         if "\n" in text or "\r" in text:
-            raise ServiceError(f"“{name}”的评价项目不能换行。", field=field)
+            raise ServiceError(_("“%(dimension)s”的评价项目不能换行。", dimension=shown), field=field)
         if text in out:
-            raise ServiceError(f"“{name}”的评价项目“{text}”重复了。", field=field)
+            raise ServiceError(_("“%(dimension)s”的评价项目“%(item)s”重复了。", dimension=shown,
+                                 item=text), field=field)
         out.append(text)
     if not out:
-        raise ServiceError(f"“{name}”至少需要一个评价项目。", field=field)
+        raise ServiceError(_("“%(dimension)s”至少需要一个评价项目。", dimension=shown), field=field)
     if len(out) > MAX_ITEMS:
-        raise ServiceError(f"“{name}”最多 {MAX_ITEMS} 个评价项目。", field=field)
+        raise ServiceError(_("“%(dimension)s”最多 %(max)s 个评价项目。", dimension=shown,
+                             max=MAX_ITEMS), field=field)
     return out
 
 

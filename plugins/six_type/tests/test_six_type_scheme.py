@@ -79,7 +79,7 @@ def test_dimension_scores_and_weighted_composite_by_hand():
     assert isinstance(office.items[0], DimensionCell) and office.items[0].kind == "dimension"
     harmony = next(c for c in office.items if c.item.startswith("和谐型"))
     assert (harmony.valid_votes, harmony.abstentions) == (2, 1)
-    assert "按维度权重加权（学习型 29%" in " ".join(result.notes)
+    assert "按维度权重加权（学习型 29%" in " ".join(map(str, result.notes))
     # the group's own column is the same formula
     assert office.groups[0].score == pytest.approx(550 / 7)
 
