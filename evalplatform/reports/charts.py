@@ -433,6 +433,48 @@ def heat_map(title: str, rows: list[str], columns: list[str],
     return _sized_svg(width, legend_y + 8, _chart_id("heat", key, title), title, desc, body)
 
 
+#: Shades of a heat table (documents), lightest first: classes heat-0 … heat-9 in
+#: static/report.css, the same scale as the heat map's colours.
+HEAT_SHADES = 10
+
+
+def heat_table(rows: list[str], columns: list[str], values: list[list[float | None]], *,
+               low: float, high: float, column_groups: list[tuple[str, int]] | None = None,
+               marks: list[list[str]] | None = None) -> Markup:
+    """:func:`heat_map` as an HTML table of shaded cells, for printed documents.
+
+    WeasyPrint lays out an SVG ``<text>`` for several milliseconds and a table cell for
+    about one: a city's heat maps took a third of the bulletin's time as SVG. The table
+    says the same (values, ▲ ▼ marks, "—" for a suppressed cell) in ten shades.
+    """
+    span = (high - low) or 1.0
+    head = []
+    if column_groups:
+        head.append(Markup("<tr><th></th>{}</tr>").format(Markup("").join(
+            Markup('<th colspan="{}">{}</th>').format(count, name)
+            for name, count in column_groups)))
+    head.append(Markup("<tr><th></th>{}</tr>").format(
+        Markup("").join(Markup("<th>{}</th>").format(c) for c in columns)))
+    body = []
+    for r, name in enumerate(rows):
+        cells = []
+        for c, value in enumerate(values[r]):
+            if value is None:
+                cells.append(Markup('<td class="heat-none">—</td>'))
+                continue
+            shade = min(HEAT_SHADES - 1, max(0, int((value - low) / span * HEAT_SHADES)))
+            mark = marks[r][c] if marks and r < len(marks) and c < len(marks[r]) else ""
+            cells.append(Markup('<td class="heat-{}">{}{}</td>').format(
+                shade, labels.score(value, 1),
+                Markup('<span class="heat-mark">{}</span>').format(mark) if mark else ""))
+        body.append(Markup('<tr><th scope="row">{}</th>{}</tr>').format(
+            name, Markup("").join(cells)))
+    columns_html = Markup('<colgroup><col class="heat-name">{}</colgroup>').format(
+        Markup("<col>") * len(columns))
+    return Markup('<table class="heat-table">{}<thead>{}</thead><tbody>{}</tbody></table>'
+                  ).format(columns_html, Markup("").join(head), Markup("").join(body))
+
+
 @dataclass(frozen=True)
 class BarRow:
     """A row of :func:`bar_list`: a bar, or (``heading``) a bold heading line."""

@@ -26,6 +26,7 @@ from .charts import (
     bar_list,
     heat_map,
     heat_map_label_width,
+    heat_table,
     radar_chart,
     value_range,
 )
@@ -55,9 +56,10 @@ def _scrolling(label: str, content: Markup) -> Markup:
                   ).format(label, content)
 
 
-def heat_maps(result: DimensionalSchemeResult) -> Markup:
+def heat_maps(result: DimensionalSchemeResult, *, document: bool = False) -> Markup:
     """One heat map per category: its units (ranked) × the dimensions, each unit's
-    strongest dimension marked ▲ and weakest ▼."""
+    strongest dimension marked ▲ and weakest ▼. An SVG chart for pages; for a printed
+    ``document`` a shaded table (:func:`~evalplatform.reports.charts.heat_table`)."""
     low, high = score_range(result)
     columns = [d.name for d in result.dimensions]
     groups = None
@@ -72,12 +74,16 @@ def heat_maps(result: DimensionalSchemeResult) -> Markup:
                   for u in units]
         marks = [[STRONG_MARK if c in u.strongest else WEAK_MARK if c in u.weakest else ""
                   for c in columns] for u in units]
+        parts.append(Markup('<p class="chart-title"><strong>{}</strong></p>').format(category))
+        if document:
+            parts.append(heat_table(rows, [dimension_label(c) for c in columns], values,
+                                    low=low, high=high, column_groups=groups, marks=marks))
+            continue
         svg = heat_map(_("%(scheme)s · %(category)s：各维度得分", scheme=result.title,
                          category=category),
                        rows, [dimension_label(c) for c in columns], values,
                        low=low, high=high, key=f"{result.key}-{category}", column_groups=groups,
                        marks=marks, label_width=width)
-        parts.append(Markup('<p class="chart-title"><strong>{}</strong></p>').format(category))
         parts.append(_scrolling(_("%(category)s 各维度得分热力图", category=category), svg))
     parts.append(Markup('<p class="hint">{}</p>').format(_(
         "单元格为各单位在各维度的得分，颜色越深得分越高（%(low)s–%(high)s 分）；"

@@ -73,5 +73,7 @@ def report_sections(results, scheme_key, unit_id):
                               UNIT_PLACES)]
     return [ReportSection(_("各单位最强和最弱维度"), str(strengths_table(result)),
                           ("page", "bulletin")),
-            ReportSection(_("各维度得分热力图"), str(heat_maps(result)), ("page", "bulletin")),
+            ReportSection(_("各维度得分热力图"), str(heat_maps(result)), ("page",)),
+            ReportSection(_("各维度得分热力图"), str(heat_maps(result, document=True)),
+                          ("bulletin",)),
             ReportSection(_("各单位维度得分"), str(unit_bars(result)), ("page",))]

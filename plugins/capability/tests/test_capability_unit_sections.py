@@ -87,9 +87,10 @@ def test_a_unit_not_in_the_results_gets_nothing(campaign):
 def test_the_campaign_call_is_unchanged(campaign):
     found = sections(campaign, None)
     assert [(s.title, s.places) for s in found] == [
-        ("各单位最强和最弱维度", ("page", "bulletin")), ("各维度得分热力图", ("page", "bulletin")),
-        ("各单位维度得分", ("page",))]
-    bars = str(found[2].html)
+        ("各单位最强和最弱维度", ("page", "bulletin")), ("各维度得分热力图", ("page",)),
+        ("各维度得分热力图", ("bulletin",)), ("各单位维度得分", ("page",))]
+    assert "<svg" in str(found[1].html) and 'class="heat-table"' in str(found[2].html)
+    bars = str(found[3].html)
     assert bars.count("<svg") == 3
     for name in ("办公室", "政策法规科", ESCAPED):
         assert name in bars

@@ -67,5 +67,7 @@ def report_sections(results, scheme_key, unit_id):
         return [ReportSection(_("六型雷达图"), str(radar), UNIT_PLACES),
                 ReportSection(_("各维度得分"), str(unit_dimension_table(result, unit_id)),
                               UNIT_PLACES)]
-    return [ReportSection(_("各维度得分热力图"), str(heat_maps(result)), ("page", "bulletin")),
+    return [ReportSection(_("各维度得分热力图"), str(heat_maps(result)), ("page",)),
+            ReportSection(_("各维度得分热力图"), str(heat_maps(result, document=True)),
+                          ("bulletin",)),
             ReportSection(_("各单位六型雷达图"), str(radars(result)), ("page",))]

@@ -75,8 +75,12 @@ def test_a_unit_not_in_the_results_gets_nothing(campaign):
 def test_the_campaign_call_keeps_the_heat_map_and_the_radars_off_the_bulletin(campaign):
     found = sections(campaign, None)
     assert [(s.title, s.places) for s in found] == [
-        ("各维度得分热力图", ("page", "bulletin")), ("各单位六型雷达图", ("page",))]
-    radars = str(found[1].html)
+        ("各维度得分热力图", ("page",)), ("各维度得分热力图", ("bulletin",)),
+        ("各单位六型雷达图", ("page",))]
+    # the page's heat map is SVG; the bulletin's the same values as a shaded table
+    assert "<svg" in str(found[0].html) and "<svg" not in str(found[1].html)
+    assert 'class="heat-table"' in str(found[1].html)
+    radars = str(found[2].html)
     assert radars.count("<svg") == 3
     for name in ("办公室", "政策法规科", ESCAPED):
         assert name in radars
@@ -91,3 +95,18 @@ def test_the_unit_page_shows_the_units_radar_and_table(evaluator_client, campaig
     assert html.count("雷达图，6 个维度") == 1  # one radar chart: this unit's
     assert 'aria-label="政策法规科 各维度得分"' in html and "▲ 最强" in html
     assert "各单位六型雷达图" not in html and "各维度得分热力图" not in html
+
+
+def test_the_bulletin_prints_the_heat_map_as_a_table_a_reader_can_search(campaign):
+    """In the PDF the heat map is a shaded table: its units, scores and marks are text."""
+    from evalplatform.pdfcheck import page_texts
+    from evalplatform.reports.bulletin import bulletin_html
+    from evalplatform.reports.pdf import render_pdf
+
+    text = "\n".join(page_texts(render_pdf(bulletin_html(campaign))))
+    heat = text[text.index("各维度得分热力图"):]
+    assert "学习型" in heat and "廉洁型" in heat
+    # 政策法规科: 学习型 100 (strongest, ▲), the other five 60 (weakest, ▼)
+    row = next(line for line in heat.splitlines() if "政策法规科" in line)
+    assert "100.0" in row and "▲" in row and row.count("60.0") == 5
+    assert SCRIPT in heat  # a name that is markup, printed literally
