@@ -255,6 +255,9 @@ def test_respondent_in_english_on_a_phone(server, open_session):
     assert progress(page) == "2 of 3 answered"
     assert page.locator("#cat-1 [data-category-state]").inner_text() == "✓ Done"
     assert page.locator("#cat-2 [data-category-state]").inner_text() == "0 of 1 answered"
+    badge = page.evaluate(f"getComputedStyle(document.querySelector('#u-{north.id} h3'), "
+                          "'::after').content")
+    assert badge == '"✓ Answered"'
 
     page.reload()
     assert page.locator("#ballot-notice").inner_text() == \
