@@ -28,22 +28,29 @@ What the benchmarks show, and what is behind each figure:
 
 - **submit** — the respondent's POST (code check, CSRF, validation, code spent, ballot
   stored) under gunicorn, against a bare Flask endpoint that only inserts the same
-  answers. A ballot is checked against the questionnaire the process built once for the
-  open campaign and stored in one short write transaction of prebuilt Core statements
-  (UPDATE … RETURNING, two INSERTs); SQLite writers of a process queue on a lock instead
-  of polling the database file. What remains above the baseline is Flask's session and
-  CSRF handling and the code check itself. "3 requests" adds the two page views a phone
-  makes first; the ballot page (hundreds of escaped radio buttons) dominates it.
-  PostgreSQL is measured with 1, 2 and 4 workers on the same machine.
+  ballot row (its answers packed, as the project stores them: one row per ballot). A
+  ballot is checked against the questionnaire the process built once for the open
+  campaign and stored in one short write transaction of prebuilt Core statements
+  (UPDATE … RETURNING, one INSERT, comments if any); SQLite writers of a process queue
+  on a lock instead of polling the database file. What remains above the baseline is
+  Flask's per-request machinery (session cookie, CSRF, rate-limit checks, login manager),
+  the ORM session and the code check itself: about 2.5 ms of CPU against the bare 1 ms.
+  "3 requests" adds the two page views a phone makes first (the ballot's grid is
+  rendered once per campaign and language). PostgreSQL is measured with 1, 2 and 4
+  workers on the same machine.
 - **scoring** — full results (every scheme, the 500-replicate bootstrap) against one raw
-  `GROUP BY` over the answer rows. Ballots carry their answers packed (one byte a cell),
-  so the tally is one read and one `bincount`; the bootstrap is one matrix product per
-  rater group and dominates what is left.
+  `GROUP BY` over the same answers stored one row each (a scratch table in the same
+  database; the project keeps them packed in the ballot row, one byte a cell), so the
+  tally is one read and one `bincount`; the bootstrap is one matrix product per rater
+  group and dominates what is left.
 - **reports** — the bulletin and every unit's report (WeasyPrint), against WeasyPrint
   rendering plain tables of the same rows. Layout is WeasyPrint's pure-Python work,
   about a millisecond per element on these machines (style cascade, CJK line breaking,
-  tables split over pages); the units' reports are laid out in `REPORT_PROCESSES`
-  worker processes.
+  tables split over pages), several for each SVG `<text>` (the bulletin's heat maps are
+  therefore shaded tables); the units' reports are laid out in `REPORT_PROCESSES`
+  worker processes. Splitting the bulletin into two documents laid out in parallel and
+  merged was tried: 13.2 s → 11.8 s on 2 cores (the halves are uneven and each worker
+  first imports WeasyPrint), not adopted.
 - **codes** — issuing codes (random, keyed hash, one bulk INSERT) against the same work
   done bare, and the slip PDF (a QR code and text per slip) against plain text lines.
 """
