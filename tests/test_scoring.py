@@ -111,6 +111,24 @@ def test_bottom_n_per_category_with_ties_and_overall_mode():
     assert not any("bottom" in u.flags for u in none.units)
 
 
+def test_nobody_is_last_without_someone_ahead():
+    """A category whose only ranked unit is 丙, or whose units all tie, or that has no more
+    units than the rule cuts, flags nobody: a unit is 末位 only behind another."""
+    units = [("甲", "A"), ("乙", "A"), ("丙", "B"), ("丁", "C"), ("戊", "C")]
+    votes = {("甲", "服务对象"): ["满意"] * 5, ("乙", "服务对象"): ["基本满意"] * 5,
+             ("丙", "服务对象"): ["不满意"] * 5,
+             ("丁", "服务对象"): ["比较满意"] * 5, ("戊", "服务对象"): ["比较满意"] * 5}
+    cube = make_cube(units, ONE_GROUP, votes)
+    flagged = {u.unit for u in SAT.evaluate(cube, {}).result.units if "bottom" in u.flags}
+    assert flagged == {"乙"}  # 丙 is alone in B; 丁 and 戊 tie in C
+    two = SAT.evaluate(cube, {"bottom": {"mode": "category", "n": 2}}).result
+    assert not any("bottom" in u.flags for u in two.units)  # no category has 3 units
+    overall = SAT.evaluate(cube, {"bottom": {"mode": "overall", "n": 1}}).result
+    assert {u.unit for u in overall.units if "bottom" in u.flags} == {"丙"}
+    everyone = SAT.evaluate(cube, {"bottom": {"mode": "overall", "n": 5}}).result
+    assert not any("bottom" in u.flags for u in everyone.units)
+
+
 def test_appraisal_trims_one_highest_and_one_lowest_above_five_votes():
     # 优秀 95, 称职 80, 基本称职 65, 不称职 50
     six = ["优秀", "优秀", "称职", "称职", "基本称职", "不称职"]

@@ -30,7 +30,11 @@ def competition_ranks(scores: np.ndarray, pools: list[np.ndarray], decimals: int
 def bottom_cut(scores: np.ndarray, pool: np.ndarray, n: int, decimals: int
                ) -> tuple[list[int], int | None]:
     """The ``n`` lowest-scoring units of a pool (all units tied with the n-th lowest
-    included), and the unit just above the cut line (None if every unit is below it)."""
+    included), and the unit just above the cut line.
+
+    Nobody is cut when nobody would be left above the line — a category with no more
+    units than ``n``, or whose units all tie at the cut: "last" needs someone ahead.
+    """
     s = rounded(scores[pool], decimals)
     ranked = [(s[k], int(pool[k])) for k in range(len(pool)) if np.isfinite(s[k])]
     if not ranked or n <= 0:
@@ -39,7 +43,9 @@ def bottom_cut(scores: np.ndarray, pool: np.ndarray, n: int, decimals: int
     threshold = ranked[min(n, len(ranked)) - 1][0]
     flagged = [u for value, u in ranked if value <= threshold]
     above = [u for value, u in ranked if value > threshold]
-    return flagged, (above[0] if above else None)
+    if not above:
+        return [], None
+    return flagged, above[0]
 
 
 def interval(values: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
