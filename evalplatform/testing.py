@@ -324,6 +324,22 @@ _HAN = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 _SHOWN_ATTRIBUTES = ("title", "alt", "placeholder", "aria-label", "data-confirm")
 
 
+@pytest.fixture
+def english(evaluator_client):
+    """The evaluator's client reading the English interface."""
+    evaluator_client.set_cookie("lang", "en")
+    return evaluator_client
+
+
+def english_page(client, url: str) -> str:
+    """GET a page that must be served, and served in English."""
+    response = client.get(url)
+    assert response.status_code == 200, url
+    html = response.get_data(as_text=True)
+    assert '<html lang="en">' in html, url
+    return html
+
+
 def untranslated_chinese(html: str, data: tuple[str, ...] = ()) -> list[str]:
     """The Chinese a visitor reading a page in English would see that is not data.
 

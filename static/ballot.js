@@ -7,15 +7,7 @@
 (function () {
   "use strict";
   var PREFIX = "evalplatform:";
-  // The page's translations (<body data-i18n>, none in Chinese): t("…{name}…", {name: v}).
-  var MESSAGES = (function () {
-    try { return JSON.parse(document.body.getAttribute("data-i18n") || "{}"); } catch (e) { return {}; }
-  })();
-  function t(text, values) {
-    return (MESSAGES[text] || text).replace(/\{(\w+)\}/g, function (all, name) {
-      return values && name in values ? values[name] : all;
-    });
-  }
+  var t = window.evalplatformT;  // static/i18n.js
 
   function storage() {
     try { return window.sessionStorage; } catch (e) { return null; }

@@ -4,15 +4,7 @@
 // then the page reloads to show the new batch. Without JavaScript the form posts as usual.
 (function () {
   "use strict";
-  // The page's translations (<body data-i18n>, none in Chinese): t("…{name}…", {name: v}).
-  var MESSAGES = (function () {
-    try { return JSON.parse(document.body.getAttribute("data-i18n") || "{}"); } catch (e) { return {}; }
-  })();
-  function t(text, values) {
-    return (MESSAGES[text] || text).replace(/\{(\w+)\}/g, function (all, name) {
-      return values && name in values ? values[name] : all;
-    });
-  }
+  var t = window.evalplatformT;  // static/i18n.js
   var form = document.querySelector("form[data-issue-codes]");
   if (!form || !window.crypto || !window.crypto.getRandomValues) return;
   var button = form.querySelector('button[type="submit"]');

@@ -3,15 +3,7 @@
 // refreshes itself (a <noscript> meta refresh) while a job is under way.
 (function () {
   "use strict";
-  // The page's translations (<body data-i18n>, none in Chinese): t("…{name}…", {name: v}).
-  var MESSAGES = (function () {
-    try { return JSON.parse(document.body.getAttribute("data-i18n") || "{}"); } catch (e) { return {}; }
-  })();
-  function t(text, values) {
-    return (MESSAGES[text] || text).replace(/\{(\w+)\}/g, function (all, name) {
-      return values && name in values ? values[name] : all;
-    });
-  }
+  var t = window.evalplatformT;  // static/i18n.js
   if (!window.fetch) return;
 
   function show(item, job) {

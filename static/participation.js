@@ -6,15 +6,7 @@
 // The page is complete without this script; it only keeps the numbers current.
 (function () {
   "use strict";
-  // The page's translations (<body data-i18n>, none in Chinese): t("…{name}…", {name: v}).
-  var MESSAGES = (function () {
-    try { return JSON.parse(document.body.getAttribute("data-i18n") || "{}"); } catch (e) { return {}; }
-  })();
-  function t(text, values) {
-    return (MESSAGES[text] || text).replace(/\{(\w+)\}/g, function (all, name) {
-      return values && name in values ? values[name] : all;
-    });
-  }
+  var t = window.evalplatformT;  // static/i18n.js
   var INTERVAL = 10000;
   var tables = Array.prototype.slice.call(document.querySelectorAll("table[data-live]"));
   var boards = Array.prototype.slice.call(document.querySelectorAll("[data-live-all]"));

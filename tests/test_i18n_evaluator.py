@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 
 import openpyxl
-import pytest
 from sqlalchemy import select
 
 from evalplatform import pdfcheck
@@ -58,12 +57,6 @@ def stored(*made) -> tuple[str, ...]:
         for spec in rules["schemes"].values():
             texts |= {label for label, _ in spec["config"].get("grade_bands", [])}
     return tuple(t for t in texts if t)
-
-
-@pytest.fixture
-def english(evaluator_client):
-    evaluator_client.set_cookie("lang", "en")
-    return evaluator_client
 
 
 def page(client, url: str, status: int = 200) -> str:

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 from html import unescape
 
-import pytest
-
 from evalplatform.extensions import db
 from evalplatform.scoring.engine import registered_schemes
 from evalplatform.scoring.rules import rules_for
 from evalplatform.services import campaigns
-from evalplatform.testing import build_campaign, cast_ballot, post_form, untranslated_chinese
+from evalplatform.testing import (
+    build_campaign,
+    cast_ballot,
+    english_page,
+    post_form,
+    untranslated_chinese,
+)
 
 UNITS = [("Office", "General"), ("Legal", "General"), ("Permits", "Service")]
 GOOD, FAIR, SO_SO, POOR = 0, 1, 2, 3  # 好, 较好, 一般, 差
@@ -39,20 +43,6 @@ def choose(unit: str, item) -> int:
     return GOOD if item.label.startswith(ABILITIES) else FAIR
 
 
-@pytest.fixture
-def english(evaluator_client):
-    evaluator_client.set_cookie("lang", "en")
-    return evaluator_client
-
-
-def page(client, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200, url
-    html = response.get_data(as_text=True)
-    assert '<html lang="en">' in html, url
-    return html
-
-
 def test_capability_pages_in_english(english):
     campaign, plaintext = build_campaign(status="draft", unit_rows=UNITS, title="Capability survey",
                                          groups=(("Public", 1.0),))
@@ -60,10 +50,10 @@ def test_capability_pages_in_english(english):
     post_form(english, f"{base}/schemes", {}, url=f"{base}/schemes/capability/enable")
     db.session.refresh(campaign)
     data = stored(campaign)
-    schemes = page(english, f"{base}/schemes")
+    schemes = english_page(english, f"{base}/schemes")
     assert "Capabilities and styles of work" in schemes
     assert not untranslated_chinese(schemes, data)
-    settings = page(english, f"{base}/schemes/capability")
+    settings = english_page(english, f"{base}/schemes/capability")
     for text in ("Five capabilities + five styles of work", "Weight of “Five capabilities”",
                  "Five capabilities: Serving growth, Rule of law, Reform, Delivery, Coordination; "
                  "Five styles of work: Diligence", "Group weights"):
@@ -86,16 +76,16 @@ def test_capability_pages_in_english(english):
     urls = [f"{base}/results", f"{base}/schemes/capability",
             *(f"{base}/results/capability/units/{u.id}" for u in campaign.units)]
     for url in urls:
-        found = untranslated_chinese(page(english, url), data)
+        found = untranslated_chinese(english_page(english, url), data)
         assert not found, (url, found)
-    results = unescape(page(english, f"{base}/results"))
+    results = unescape(english_page(english, f"{base}/results"))
     for text in ("Capabilities and styles of work", "Each unit's strongest and weakest dimensions",
                  "Strongest dimension", "Diligence", "Dimension scores of the units",
                  "the overall score weights the groups' scores (Five capabilities 50%, "
                  "Five styles of work 50%)"):
         assert text in results, text
     office = next(u for u in campaign.units if u.name == "Office")
-    unit = page(english, f"{base}/results/capability/units/{office.id}")
+    unit = english_page(english, f"{base}/results/capability/units/{office.id}")
     for text in ("[Five styles of work]", "Diligence (weakest)", "Bar chart of scores by dimension",
                  "▼ weakest"):
         assert text in unit, text

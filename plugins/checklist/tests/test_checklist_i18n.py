@@ -9,7 +9,6 @@ import io
 from datetime import timedelta
 from html import unescape
 
-import pytest
 from checklist_helpers import post_review
 from evalplatform_checklist import ledger, reviews
 from evalplatform_checklist.catalogue import catalogue
@@ -35,12 +34,6 @@ def stored(campaign) -> tuple[str, ...]:
         texts |= {lst["title"], lst["area"], *(i["text"] for i in lst["items"])}
     texts |= {p.problem for p in db.session.query(RectificationItem)}
     return tuple(t for t in texts if t)
-
-
-@pytest.fixture
-def english(evaluator_client):
-    evaluator_client.set_cookie("lang", "en")
-    return evaluator_client
 
 
 def check(html: str, data, where: str) -> str:

@@ -3,7 +3,6 @@ are translated (the plugin's own catalogue); items copied into a campaign stay a
 
 from __future__ import annotations
 
-import pytest
 from evalplatform_six_type.bank import BANK
 
 from evalplatform import pdfcheck
@@ -11,7 +10,13 @@ from evalplatform.extensions import db
 from evalplatform.scoring.engine import registered_schemes
 from evalplatform.scoring.rules import rules_for
 from evalplatform.services import campaigns
-from evalplatform.testing import build_campaign, cast_ballot, post_form, untranslated_chinese
+from evalplatform.testing import (
+    build_campaign,
+    cast_ballot,
+    english_page,
+    post_form,
+    untranslated_chinese,
+)
 
 UNITS = [("Office", "General"), ("Legal", "General"), ("Permits", "Service")]
 
@@ -27,20 +32,6 @@ def stored(campaign) -> tuple[str, ...]:
     return tuple(t for t in texts if t)
 
 
-@pytest.fixture
-def english(evaluator_client):
-    evaluator_client.set_cookie("lang", "en")
-    return evaluator_client
-
-
-def page(client, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200, url
-    html = response.get_data(as_text=True)
-    assert '<html lang="en">' in html, url
-    return html
-
-
 def test_six_type_pages_in_english(english):
     campaign, plaintext = build_campaign(status="draft", unit_rows=UNITS, title="Six-type survey",
                                          groups=(("Public", 1.0),))
@@ -51,7 +42,7 @@ def test_six_type_pages_in_english(english):
     db.session.refresh(campaign)
     data = stored(campaign)
     assert not untranslated_chinese(enabled, data)
-    settings = page(english, f"{base}/schemes/six_type")
+    settings = english_page(english, f"{base}/schemes/six_type")
     for text in ("Third dimension", "Efficiency (Learning, Service, Efficiency, Harmony, "
                  "Innovation, Integrity)", "Learning weight", "Items of Integrity",
                  "Good, fairly good, fair, poor"):
@@ -72,14 +63,14 @@ def test_six_type_pages_in_english(english):
     urls = [f"{base}/results", f"{base}/schemes", f"{base}/schemes/six_type",
             *(f"{base}/results/six_type/units/{u.id}" for u in campaign.units)]
     for url in urls:
-        found = untranslated_chinese(page(english, url), data)
+        found = untranslated_chinese(english_page(english, url), data)
         assert not found, (url, found)
-    results = page(english, f"{base}/results")
+    results = english_page(english, f"{base}/results")
     for text in ("Six-type organ", "Heat map of scores by dimension", "Learning",
                  "Six-type radar charts of the units", "scores by dimension"):
         assert text in results, text
     legal = next(u for u in campaign.units if u.name == "Legal")
-    unit = page(english, f"{base}/results/six_type/units/{legal.id}")
+    unit = english_page(english, f"{base}/results/six_type/units/{legal.id}")
     for text in ("Six-type radar chart", "Learning (strongest)", "▲ strongest", "Scores by dimension"):
         assert text in unit, text
 
