@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_babel import Babel, force_locale, gettext, lazy_gettext, ngettext
 
 __all__ = ["LANGUAGES", "N_", "force_locale", "gettext", "init_app", "lazy_gettext", "ngettext"]
@@ -28,7 +28,6 @@ LANGUAGES = {"zh": "中文", "en": "English"}
 COOKIE = "lang"
 #: Where the core's catalogues live.
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
-
 
 
 def N_(message: str) -> str:
@@ -68,8 +67,6 @@ JS_MESSAGES: tuple[str, ...] = (
 
 def select_locale() -> str:
     """The visitor's chosen language, else the configured default."""
-    from flask import current_app
-
     if request:
         chosen = request.cookies.get(COOKIE)
         if chosen in LANGUAGES:
