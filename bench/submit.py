@@ -498,6 +498,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a few seconds per configuration")
     parser.add_argument("--profile", action="store_true", help="profile the submission path")
     parser.add_argument("--no-pg", action="store_true", help="skip PostgreSQL")
+    parser.add_argument("--no-flow", action="store_true", help="skip the 3-request flow")
     args = parser.parse_args()
     if args.profile:
         profile()
@@ -547,10 +548,10 @@ def main() -> None:
                              tmp / "sqlite.log", "post", codes[::2], fields, duration, warmup,
                              sqlite_url)
         rows.append(project)
-        flow = run_config("evalplatform, SQLite, 3 requests", "wsgi:app", workers,
-                          sqlite_env, tmp / "sqlite-flow.log", "flow", codes[1::2], fields,
-                          duration, warmup, sqlite_url)
-        rows.append(flow)
+        if not args.no_flow:
+            rows.append(run_config("evalplatform, SQLite, 3 requests", "wsgi:app", workers,
+                                   sqlite_env, tmp / "sqlite-flow.log", "flow", codes[1::2],
+                                   fields, duration, warmup, sqlite_url))
 
         pg_results = {}
         if pg_admin:

@@ -104,6 +104,13 @@ class RateLimits:
         for name, setting in (blueprints or {}).items():
             limiter.shared_limit(functools.partial(_setting, setting), scope=f"{setting}:address",
                                  key_func=_address_key, deduct_when=_refused)(app.blueprints[name])
+        # Flask-Limiter checks blueprint limits in a before_request hook run for every
+        # request of the app; views carry their own checks (the wrappers above). No other
+        # limits exist, so the hook runs for the limited blueprints only (before their own
+        # hooks, as it did): a ballot being submitted does not pay for an empty search.
+        app.before_request_funcs[None].remove(limiter._check_request_limit)
+        for name in blueprints or {}:
+            app.before_request_funcs.setdefault(name, []).insert(0, limiter._check_request_limit)
 
 
 def _setting(name: str) -> str:

@@ -134,12 +134,13 @@ def pack_cells(unit_ids: list[int], item_ids: list[int],
                answers: dict[tuple[int, int], int]) -> bytes:
     """A ballot's answers as one signed byte per (unit, item), units major, in the given
     (frozen) order; NO_ANSWER where there is none. Options are indexes below 127."""
-    cells = np.full((len(unit_ids), len(item_ids)), NO_ANSWER, dtype=np.int8)
-    u_index = {u: k for k, u in enumerate(unit_ids)}
+    width = len(item_ids)
+    u_index = {u: k * width for k, u in enumerate(unit_ids)}
     i_index = {i: k for k, i in enumerate(item_ids)}
+    cells = bytearray((NO_ANSWER & 0xFF).to_bytes()) * (len(unit_ids) * width)
     for (unit_id, item_id), option in answers.items():
-        cells[u_index[unit_id], i_index[item_id]] = option
-    return cells.tobytes()
+        cells[u_index[unit_id] + i_index[item_id]] = option
+    return bytes(cells)
 
 
 def unpack_cells(unit_ids: list[int], item_ids: list[int],

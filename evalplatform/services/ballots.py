@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import insert
+from sqlalchemy import Connection, insert
 
 from ..extensions import db
 from ..i18n import gettext as _
@@ -160,7 +160,8 @@ def parse_ballot(q: Questionnaire, form) -> BallotInput:
     if q.comments_enabled:
         for unit_id in [None, *(u.id for u in q.units)]:
             name = comment_field(unit_id)
-            text = (form.get(name) or "").strip()
+            # (``in`` first: a werkzeug MultiDict's get() builds an exception when absent)
+            text = (form.get(name) or "").strip() if name in form else ""
             if len(text) > COMMENT_MAX:
                 result.errors[name] = _("意见建议不超过 %(max)s 字（现有 %(count)s 字）。",
                                        max=COMMENT_MAX, count=len(text))
@@ -210,8 +211,10 @@ def _insert_statements():
     return insert(Ballot.__table__), insert(Comment.__table__)
 
 
-def submit_ballot(code_hash: bytes, q: Questionnaire, ballot: BallotInput) -> Receipt:
-    """Spend the code and store the ballot in the current transaction.
+def submit_ballot(code_hash: bytes, q: Questionnaire, ballot: BallotInput,
+                  connection: Connection | None = None) -> Receipt:
+    """Spend the code and store the ballot in the current transaction: the ``connection``'s
+    (a Core connection in a transaction: no ORM session to keep in step), else the session's.
 
     Raises CodeRefused when the code cannot be used (then nothing is stored), ServiceError
     for a ballot that does not validate. The caller commits.
@@ -224,11 +227,12 @@ def submit_ballot(code_hash: bytes, q: Questionnaire, ballot: BallotInput) -> Re
     comments = [{"id": _random_id(), "ballot_id": ballot_id, "unit_id": unit_id, "text": text}
                 for unit_id, text in ballot.comments.items()]
     insert_ballot, insert_comments = _insert_statements()
-    access = spend_code(code_hash, q.campaign_id, q.rules_sha256)
-    db.session.execute(insert_ballot, {
+    connection = connection if connection is not None else db.session.connection()
+    access = spend_code(code_hash, q.campaign_id, q.rules_sha256, connection)
+    connection.execute(insert_ballot, {
         "id": ballot_id, "campaign_id": q.campaign_id, "rater_group_id": access.rater_group_id,
         "submitted_on": submitted_on, "cells": cells})
     if comments:
-        db.session.execute(insert_comments, comments)
+        connection.execute(insert_comments, comments)
     units_rated = len({unit_id for unit_id, _ in ballot.answers})
     return Receipt(q.title, submitted_on, units_rated)

@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from ..extensions import db
 from ..i18n import gettext as _
@@ -150,9 +150,10 @@ def check_code(text: str) -> CodeAccess:
     return check_code_hash(hash_code(canonical))
 
 
-def check_code_hash(code_hash: bytes) -> CodeAccess:
-    """Like check_code, for a code already hashed (kept in the respondent's session)."""
-    row = db.session.execute(
+def check_code_hash(code_hash: bytes, connection: Connection | None = None) -> CodeAccess:
+    """Like check_code, for a code already hashed (kept in the respondent's session); read
+    through ``connection`` if given, else the session."""
+    row = (connection if connection is not None else db.session).execute(
         select(AccessCode.campaign_id, AccessCode.rater_group_id, AccessCode.status,
                Campaign.status)
         .join(Campaign, Campaign.id == AccessCode.campaign_id)
@@ -194,21 +195,24 @@ def _spend_statement(for_campaign: bool, for_rules: bool):
 
 
 def spend_code(code_hash: bytes, campaign_id: int | None = None,
-               rules_sha256: str | None = None) -> CodeAccess:
+               rules_sha256: str | None = None, connection: Connection | None = None
+               ) -> CodeAccess:
     """Mark a code used, atomically; raise CodeRefused if it cannot be used.
 
     One conditional UPDATE decides: of any number of concurrent calls with one code,
-    exactly one succeeds. Call inside the transaction that stores the ballot. With
+    exactly one succeeds. Call inside the transaction that stores the ballot (the
+    ``connection``'s, else the session's). With
     ``campaign_id`` and ``rules_sha256`` (the questionnaire the ballot was checked
     against), the code is spent only for that campaign while its rules have that hash.
     """
     params = {"hash": code_hash, "campaign": campaign_id, "rules": rules_sha256}
-    row = db.session.execute(
+    connection = connection if connection is not None else db.session.connection()
+    row = connection.execute(
         _spend_statement(campaign_id is not None, rules_sha256 is not None),
         {k: v for k, v in params.items() if v is not None},
     ).first()
     if row is None:
-        check_code_hash(code_hash)  # raises with the precise reason
+        check_code_hash(code_hash, connection)  # raises with the precise reason
         # The code is usable, so another condition failed: the ballot was checked against
         # another campaign's form, or rules that are not the campaign's any more.
         raise CodeRefused("stale" if campaign_id is not None else "used")

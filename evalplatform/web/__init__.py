@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc, text
 from werkzeug.exceptions import BadRequest, MethodNotAllowed
@@ -30,8 +31,25 @@ CSP = (
 )
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once for a set
+    of keys instead of twice a request (it is stateless, so threads may share it)."""
+
+    def __init__(self):
+        self._serializers: dict = {}
+
+    def get_signing_serializer(self, app: Flask):
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        serializer = self._serializers.get(keys)
+        if serializer is None:
+            serializer = self._serializers[keys] = super().get_signing_serializer(app)
+        return serializer
+
+
 def register_web(app: Flask) -> None:
     from ..extensions import login_manager
+
+    app.session_interface = SessionInterface()
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = N_("请先登录。")

@@ -140,7 +140,8 @@ def survey():
             with write_intent(False):
                 ballot = parse_ballot(q, request.form)
                 check_ballot_rules(q, ballot)
-                db.session.commit()  # ends a read a plugin's rule may have made
+                if db.session().in_transaction():
+                    db.session.commit()  # ends a read a plugin's rule may have made
             if ballot.valid:
                 return _submit(code_hash, q, ballot)
     # A page to show (the form, or the ballot back with its errors): read in a plain
@@ -167,10 +168,11 @@ def survey():
 
 
 def _submit(code_hash: bytes, q, ballot):
-    """Spend the code and store the ballot in one short write transaction."""
+    """Spend the code and store the ballot in one short write transaction (of Core
+    statements on a connection of its own: nothing for the ORM session to track)."""
     try:
-        receipt = submit_ballot(code_hash, q, ballot)
-        db.session.commit()
+        with db.engine.begin() as connection:
+            receipt = submit_ballot(code_hash, q, ballot, connection)
         seal.ballot_stored(q.campaign_id)
     except CodeRefused as error:
         db.session.rollback()
