@@ -235,3 +235,19 @@ def test_security_headers_on_pages(client, app):
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Cache-Control"] == "no-store"
+
+
+
+def test_a_new_secret_key_voids_open_ballots_sessions(app, client, campaign):
+    """The session cookie's signer is built once per key: replacing SECRET_KEY (say, after
+    a leak) must still void every cookie signed with the old one."""
+    c, codes = campaign
+    page = start(client, codes["服务对象"][0])
+    app.config["SECRET_KEY"] = app.secret_key = "a-new-key"
+    response = submit(client, page, full_ballot(c, 1))
+    assert response.status_code == 400  # the form's CSRF token no longer verifies either
+    assert client.get("/survey").headers["Location"].endswith("/")  # back to code entry
+    assert ballot_count() == 0
+    page = start(client, codes["服务对象"][0])  # the code itself still works
+    assert submit(client, page, full_ballot(c, 1)).status_code == 303
+    assert ballot_count() == 1
