@@ -6,19 +6,26 @@ that may write therefore start with ``BEGIN IMMEDIATE``; read-only requests (GET
 start with a plain ``BEGIN`` so that they never queue behind writers.
 
 SQLite lets one connection write at a time, and one waiting for the lock polls it with
-sleeps of 1, 2, 5, 10 … ms. Within a process, write transactions therefore queue on a
-lock of their own first: the next one starts the moment the last one ends, instead of
-after its next sleep, and a thread holding the database lock is not kept from finishing
-by threads of its own process polling for it. (Measured with gunicorn's threaded
-workers: twice the ballots per second; ``bench/submit.py``.)
+sleeps of 1, 2, 5, 10 … ms. Write transactions therefore queue on locks of their own
+first: within a process on a thread lock (the next one starts the moment the last one
+ends, instead of after its next sleep, and a thread holding the database lock is not
+kept from finishing by threads of its own process polling for it), and between the
+processes of a host (gunicorn's workers, job workers, the CLI) on an advisory lock on a
+file next to the database (``<database>-writer.lock``), waited for in steps of a tenth of
+a millisecond. Without the second, two workers served fewer ballots than one with all
+the threads: each spent its time in SQLite's sleeps while the other held the database.
+The kernel drops a dead process's file lock, so a killed worker never blocks the others.
+(``bench/submit.py`` measures both.)
 """
 
 from __future__ import annotations
 
 import contextvars
+import fcntl
 import os
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 
 from sqlalchemy import event
@@ -53,9 +60,61 @@ def write_intent(may_write: bool = True):
         _write_intent.reset(token)
 
 
+class WriterLock:
+    """The writers' queue of one database file: a thread lock for the process, then an
+    exclusive ``flock`` on ``<database>-writer.lock`` for the host. The thread lock also
+    makes the process's one file descriptor safe to share between its threads."""
+
+    #: Longest sleep between two tries for the file lock (seconds): short, because a
+    #: ballot's transaction holds it for well under a millisecond.
+    MAX_STEP = 0.002
+
+    def __init__(self, path: str | None):
+        self.threads = threading.Lock()
+        self.path = f"{path}-writer.lock" if path else None
+        self.fd: int | None = None
+        self.pid = 0
+
+    def acquire(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        if not self.threads.acquire(timeout=timeout):
+            return False
+        try:
+            if self.path is None or self._lock_file(deadline):
+                return True
+        except BaseException:
+            self.threads.release()
+            raise
+        self.threads.release()
+        return False
+
+    def release(self) -> None:
+        try:
+            if self.path is not None and self.fd is not None:
+                fcntl.flock(self.fd, fcntl.LOCK_UN)
+        finally:
+            self.threads.release()
+
+    def _lock_file(self, deadline: float) -> bool:
+        if self.pid != os.getpid():  # a forked child opens its own (closing the copy of
+            if self.fd is not None:   # its parent's leaves the parent's lock alone)
+                os.close(self.fd)
+            self.fd, self.pid = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
+        step = 0.0001
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(step)
+                step = min(step * 2, self.MAX_STEP)
+
+
 class SQLiteConnection(sqlite3.Connection):
-    """A sqlite3 connection whose write transactions first queue on a lock shared by the
-    process's connections to the same database file, held until COMMIT or ROLLBACK."""
+    """A sqlite3 connection whose write transactions first queue on the writer lock of
+    its database file (:class:`WriterLock`), held until COMMIT or ROLLBACK."""
 
     _locks: dict = {}
     _locks_guard = threading.Lock()
@@ -63,9 +122,9 @@ class SQLiteConnection(sqlite3.Connection):
     def __init__(self, database, *args, **kwargs):
         super().__init__(database, *args, **kwargs)
         name = os.fspath(database)
-        key = os.path.realpath(name) if name and not name.startswith((":", "file:")) else id(self)
+        path = os.path.realpath(name) if name and not name.startswith((":", "file:")) else None
         with self._locks_guard:
-            self._writers = self._locks.setdefault(key, threading.Lock())
+            self._writers = self._locks.setdefault(path or id(self), WriterLock(path))
         self._writing = False
 
     def begin_write(self) -> None:
