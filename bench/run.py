@@ -28,16 +28,19 @@ What the benchmarks show, and what is behind each figure:
 
 - **submit** — the respondent's POST (code check, CSRF, validation, code spent, ballot
   stored) under gunicorn, against a bare Flask endpoint that only inserts the same
-  ballot row (its answers packed, as the project stores them: one row per ballot). A
-  ballot is checked against the questionnaire the process built once for the open
-  campaign and stored in one short write transaction of prebuilt Core statements
-  (UPDATE … RETURNING, one INSERT, comments if any); SQLite writers of a process queue
-  on a lock instead of polling the database file. What remains above the baseline is
-  Flask's per-request machinery (session cookie, CSRF, rate-limit checks, login manager),
-  the ORM session and the code check itself: about 2.5 ms of CPU against the bare 1 ms.
-  "3 requests" adds the two page views a phone makes first (the ballot's grid is
-  rendered once per campaign and language). PostgreSQL is measured with 1, 2 and 4
-  workers on the same machine.
+  ballot row (its answers packed, as the project stores them: one row per ballot), run
+  before and after the project (the baseline is their mean). A ballot is checked against
+  the questionnaire the process built once for the open campaign and stored in one short
+  write transaction of prebuilt Core statements (UPDATE … RETURNING, one INSERT, comments
+  if any) on a connection outside the ORM session. SQLite writers queue on a thread lock
+  within a process and on a file lock between processes instead of sleeping in SQLite's
+  busy handler. What remains above the baseline is Flask's per-request machinery
+  (session cookie, CSRF, hooks, response), the code check and, on SQLite, the writers'
+  queue: a ballot's transaction is short, but the thread holding it must win the GIL back
+  after each SQLite call while the worker's other threads run Python. In-process the POST
+  costs about 1 ms against the bare endpoint's 0.2–0.3 ms. "3 requests" adds the two page
+  views a phone makes first (the ballot's grid is rendered once per campaign and
+  language). PostgreSQL is measured with 1, 2 and 4 workers on the same machine.
 - **scoring** — full results (every scheme, the 500-replicate bootstrap) against one raw
   `GROUP BY` over the same answers stored one row each (a scratch table in the same
   database; the project keeps them packed in the ballot row, one byte a cell), so the
