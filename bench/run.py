@@ -19,7 +19,8 @@ from common import ROOT, machine
 BENCHES = ("submit", "scoring", "reports", "codes")
 HEADER = """# Performance
 
-Measured by `make bench` (`{command}`) on {when}, on: {machine}.
+Written by `make bench` (`{command}`) on {when}, on: {machine}; each section says when it
+was measured (`python bench/run.py NAME …` re-runs some and keeps the others).
 Every figure comes with a baseline measured in the same run on the same machine; the
 last line of each section is the line DESIGN.md fixes. Re-run to refresh this page
 (on a quiet machine: the benchmarks share its cores with whatever else runs).
@@ -68,7 +69,8 @@ def main() -> int:
     if unknown := set(names) - set(BENCHES):
         parser.error(f"unknown benchmark {', '.join(sorted(unknown))}")
     command = "python bench/run.py" + (" --quick" if args.quick else "")
-    sections, failed = [], []
+    page_path = ROOT / "docs" / "performance.md"
+    sections, failed = kept_sections(page_path), []
     for name in names:
         script = ROOT / "bench" / f"{name}.py"
         if not script.exists():
@@ -81,14 +83,30 @@ def main() -> int:
         if run.returncode != 0:
             failed.append(name)
             print(run.stderr[-3000:], file=sys.stderr)
-        sections.append(f"## {name}\n\n```\n{out.strip()}\n```\n" if run.returncode == 0 else
-                        f"## {name}\n\nfailed (exit {run.returncode}).\n")
+        when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+        sections[name] = (f"## {name}\n\nMeasured {when}.\n\n```\n{out.strip()}\n```\n"
+                          if run.returncode == 0 else
+                          f"## {name}\n\nfailed (exit {run.returncode}).\n")
     when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
-    page = HEADER.format(command=command, when=when, machine=machine()) + "\n" + "\n".join(sections)
+    page = HEADER.format(command=command, when=when, machine=machine()) + "\n" + "\n".join(
+        sections[name] for name in BENCHES if name in sections)
     if not args.quick:
-        (ROOT / "docs" / "performance.md").write_text(page, encoding="utf-8")
+        page_path.write_text(page, encoding="utf-8")
         print("wrote docs/performance.md")
     return 1 if failed else 0
+
+
+def kept_sections(path) -> dict[str, str]:
+    """The sections of an earlier docs/performance.md, by benchmark: a run of some
+    benchmarks replaces theirs and keeps the others (each section says when it ran)."""
+    if not path.exists():
+        return {}
+    sections = {}
+    for chunk in path.read_text(encoding="utf-8").split("\n## ")[1:]:
+        name = chunk.split("\n", 1)[0].strip()
+        if name in BENCHES:
+            sections[name] = "## " + chunk.rstrip("\n") + "\n"
+    return sections
 
 
 if __name__ == "__main__":
