@@ -201,9 +201,9 @@ def spend_code(code_hash: bytes, campaign_id: int | None = None,
 
     One conditional UPDATE decides: of any number of concurrent calls with one code,
     exactly one succeeds. Call inside the transaction that stores the ballot (the
-    ``connection``'s, else the session's). With
-    ``campaign_id`` and ``rules_sha256`` (the questionnaire the ballot was checked
-    against), the code is spent only for that campaign while its rules have that hash.
+    ``connection``'s, else the session's). With ``campaign_id`` and ``rules_sha256`` (the
+    questionnaire the ballot was checked against), the code is spent only for that
+    campaign while its rules have that hash.
     """
     params = {"hash": code_hash, "campaign": campaign_id, "rules": rules_sha256}
     connection = connection if connection is not None else db.session.connection()
