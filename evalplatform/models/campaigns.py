@@ -38,8 +38,10 @@ class Campaign(db.Model):
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     #: The scoring rules frozen when the campaign opened (see scoring.rules), and their
-    #: SHA-256; None while a draft.
-    rules: Mapped[dict | None] = mapped_column(JSON)
+    #: SHA-256; None while a draft. Deferred: the rules (every unit, item and scheme
+    #: setting) are read from the database when used, not parsed with every campaign a
+    #: respondent's page loads.
+    rules: Mapped[dict | None] = mapped_column(JSON, deferred=True)
     rules_sha256: Mapped[str | None] = mapped_column(String(64))
 
     groups: Mapped[list[RaterGroup]] = relationship(

@@ -153,12 +153,8 @@ def check_code(text: str) -> CodeAccess:
 def check_code_hash(code_hash: bytes, connection: Connection | None = None) -> CodeAccess:
     """Like check_code, for a code already hashed (kept in the respondent's session); read
     through ``connection`` if given, else the session."""
-    row = (connection if connection is not None else db.session).execute(
-        select(AccessCode.campaign_id, AccessCode.rater_group_id, AccessCode.status,
-               Campaign.status)
-        .join(Campaign, Campaign.id == AccessCode.campaign_id)
-        .where(AccessCode.code_hash == code_hash)
-    ).first()
+    row = (connection if connection is not None else db.session.connection()).execute(
+        _check_statement(), {"hash": code_hash}).first()
     if row is None:
         raise CodeRefused("unknown")
     campaign_id, group_id, code_status, campaign_status = row
@@ -169,6 +165,16 @@ def check_code_hash(code_hash: bytes, connection: Connection | None = None) -> C
     if campaign_status != "open":
         raise CodeRefused(campaign_status)
     return CodeAccess(code_hash, campaign_id, group_id)
+
+
+@functools.cache
+def _check_statement():
+    """check_code_hash's SELECT, built once: every code entry and ballot page runs it."""
+    codes, campaigns = AccessCode.__table__, Campaign.__table__
+    return (select(codes.c.campaign_id, codes.c.rater_group_id, codes.c.status,
+                   campaigns.c.status)
+            .join(campaigns, campaigns.c.id == codes.c.campaign_id)
+            .where(codes.c.code_hash == bindparam("hash")))
 
 
 @functools.cache
