@@ -51,3 +51,43 @@ def test_static_path_allows_only_files_inside_static():
     assert static_path(STATIC.as_uri() + "/../setup.cfg") is None
     assert static_path("file:///etc/passwd") is None
     assert static_path("http://example.com/pdf.css") is None
+
+
+def test_rendering_leaves_the_processes_garbage_collector_as_it_was(tmp_path):
+    """Renders raise the collector's thresholds while they run (threads at once share the
+    raised ones) and the process gets its own back afterwards, even after a failure."""
+    import gc
+    import threading
+
+    from evalplatform.reports import pdf
+
+    before = gc.get_threshold()
+    seen, started, release = [], threading.Barrier(3), threading.Event()
+
+    def rendering():
+        with pdf.fewer_collections():
+            started.wait()
+            seen.append(gc.get_threshold())
+            release.wait(10)
+
+    threads = [threading.Thread(target=rendering) for _ in range(2)]
+    for t in threads:
+        t.start()
+    started.wait()
+    try:
+        assert gc.get_threshold() == pdf.RENDER_GC_THRESHOLD
+    finally:
+        release.set()
+        for t in threads:
+            t.join()
+    assert seen == [pdf.RENDER_GC_THRESHOLD] * 2
+    assert gc.get_threshold() == before
+
+    try:
+        with pdf.fewer_collections():
+            raise ValueError("layout failed")
+    except ValueError:
+        pass
+    assert gc.get_threshold() == before
+    assert "表格" in pdf_text(render_pdf("<p>表格</p>"), tmp_path)
+    assert gc.get_threshold() == before

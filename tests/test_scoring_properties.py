@@ -94,11 +94,13 @@ def test_cube_scoring_equals_naive_per_answer_computation(case):
 
 
 @settings(max_examples=100, deadline=None)
-@given(campaigns(), st.integers(0, 2**32 - 1))
-def test_replicate_cubes_are_the_resampled_ballots_counted(case, seed):
+@given(campaigns(), st.integers(0, 2**32 - 1), st.sampled_from([0.0, 0.5, 1.01]))
+def test_replicate_cubes_are_the_resampled_ballots_counted(case, seed, dense_share):
+    """Whichever way units are counted (all in blocks, each from its own raters, mixed)."""
     cube, arrays = build(*case)
     replicates = 3
-    got = replicate_counts(arrays, cube.counts.shape, replicates, np.random.default_rng(seed))
+    got = replicate_counts(arrays, cube.counts.shape, replicates, np.random.default_rng(seed),
+                           dense_share=dense_share)
     rng = np.random.default_rng(seed)  # same draws, counted by hand
     expected = np.zeros_like(got)
     for g in range(len(cube.groups)):

@@ -28,7 +28,7 @@ from ..models import Ballot, Campaign, Comment, ReportSettings, Unit
 from ..scoring.engine import campaign_results
 from ..scoring.results import CampaignResults, SchemeResult, UnitResult
 from .letterhead import chinese_date, letterhead
-from .pdf import layout
+from .pdf import layout, write
 from .sections import Section, plugin_sections
 
 #: Called as work proceeds: (steps done, steps in all, what is being done).
@@ -105,7 +105,7 @@ def render(html: str, progress: Progress | None = None, step: int = 0, steps: in
     document = layout(html)
     if progress:
         progress(step + 1, steps, N_("写入 PDF（%(pages)s 页）") % {"pages": len(document.pages)})
-    return Rendered(document.write_pdf(), len(document.pages))
+    return Rendered(write(document), len(document.pages))
 
 
 def bulletin_filename(campaign: Campaign) -> str:

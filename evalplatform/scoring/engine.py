@@ -90,24 +90,24 @@ def compute(campaign: Campaign, rules: dict, rules_hash: str, frozen: bool,
     boot = rules.get("bootstrap", {})
     replicates, confidence = int(boot.get("replicates", 0)), float(boot.get("confidence", 0.95))
     total_ballots = int(cube.ballots.sum())
-    replicate_cube = None
-    if replicates and total_ballots:
+    keys = [key for key in rules["schemes"] if key in schemes]
+    index = {key: [k for k, item in enumerate(cube.items) if item.scheme == key] for key in keys}
+    replicate_cubes, bootstrapped = {}, bool(replicates and total_ballots)
+    if bootstrapped:
         rng = np.random.default_rng(int(rules_hash[:16], 16))
-        replicate_cube = replicate_counts(load_ballots(campaign.id, cube),
-                                          cube.counts.shape,
-                                          replicates, rng)
+        replicate_cubes = dict(zip(keys, replicate_counts(
+            load_ballots(campaign.id, cube), cube.counts.shape, replicates, rng,
+            item_sets=[index[key] for key in keys]), strict=True))
     results, missing = {}, []
     for key, spec in rules["schemes"].items():
         scheme = schemes.get(key)
         if scheme is None:
             missing.append(key)
             continue
-        item_ids = [item.id for item in cube.items if item.scheme == key]
-        sub = cube.for_items(item_ids)
+        sub = cube.for_items([cube.items[k].id for k in index[key]])
         evaluation = scheme.evaluate(sub, spec["config"])
-        if replicate_cube is not None and item_ids:
-            index = [k for k, item in enumerate(cube.items) if item.scheme == key]
-            rep = sub.with_counts(replicate_cube[:, :, index])
+        if key in replicate_cubes and index[key]:
+            rep = sub.with_counts(replicate_cubes[key])
             add_uncertainty(evaluation, scheme.composite(rep, spec["config"],
                                                          evaluation.eligible), confidence)
         results[key] = evaluation.result
@@ -115,7 +115,7 @@ def compute(campaign: Campaign, rules: dict, rules_hash: str, frozen: bool,
     return CampaignResults(
         campaign_id=campaign.id, title=campaign.title, rules_sha256=rules_hash, frozen=frozen,
         ballots=total_ballots, min_group_size=int(rules["min_group_size"]),
-        replicates=replicates if replicate_cube is not None else 0, confidence=confidence,
+        replicates=replicates if bootstrapped else 0, confidence=confidence,
         computed_at=utcnow(),
         participation=[GroupParticipation(p.name, groups.get(p.name, 0.0), p.issued, p.used)
                        for p in participation(campaign)],
