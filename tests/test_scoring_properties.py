@@ -115,6 +115,13 @@ def test_replicate_cubes_are_the_resampled_ballots_counted(case, seed, dense_sha
                         if arrays.answers[b, u, i] >= 0:
                             expected[r, u, i, g, arrays.answers[b, u, i]] += weights[r, k]
     np.testing.assert_allclose(got, expected)
+    # Each scheme's own cube (a run of items, or any set of them) holds the same counts.
+    n_items = len(cube.items)
+    sets = [list(range(n_items // 2)), list(range(n_items // 2, n_items)), [n_items - 1, 0]]
+    parts = replicate_counts(arrays, cube.counts.shape, replicates, np.random.default_rng(seed),
+                             dense_share=dense_share, item_sets=sets)
+    for items, part in zip(sets, parts, strict=True):
+        np.testing.assert_array_equal(part, expected[:, :, items])
 
 
 @given(st.integers(1, 500), st.integers(1, 20), st.integers(0, 2**32 - 1))

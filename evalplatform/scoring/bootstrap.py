@@ -45,11 +45,15 @@ def replicate_counts(ballots: BallotArrays, shape: tuple[int, int, int, int], re
     def onehot(block: np.ndarray) -> np.ndarray:  # [n, k, I] → [n, k·I·O]
         return (block[..., None] == option_range).astype(np.float32).reshape(len(block), -1)
 
+    # A scheme's items are usually a run of the cube's: a slice takes them without a copy.
+    picks = [slice(items[0], items[-1] + 1) if items and items[-1] - items[0] + 1 == len(items)
+             else items for items in sets]
+
     def store(units: slice | int, g: int, counted: np.ndarray) -> None:  # [R, (k,) I·O]
         counted = counted.reshape(replicates, -1, n_items, n_options)
         if isinstance(units, int):
             counted = counted[:, 0]
-        for out, items in zip(outs, sets, strict=True):
+        for out, items in zip(outs, picks, strict=True):
             out[:, units, :, g, :] = counted[..., items, :]
 
     for g in range(n_groups):
