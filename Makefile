@@ -1,6 +1,6 @@
 # evalplatform — `make run` serves the platform, `make test` runs the whole suite.
 # Both set everything up first: system packages (CJK fonts, Pango, HarfBuzz subsetting,
-# poppler), a virtualenv with pinned Python packages, the database schema.
+# poppler; chromium and zbar for the tests), a virtualenv with pinned Python packages, the database schema.
 
 PYTHON ?= python3
 VENV := .venv
@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMPS := .make
 SYSTEM_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
-                   poppler-utils chromium
+                   poppler-utils chromium zbar-tools
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: run test test-sqlite test-pg setup system venv translations i18n db lint clean bench

@@ -31,6 +31,24 @@ def test_slips_carry_title_group_code_and_link(app, tmp_path):
     assert "手机扫码参与评议" in flat and "pingyi.example.gov.cn" in flat
 
 
+def test_slip_qr_codes_scan_to_each_codes_link(app, tmp_path):
+    """Read back as a phone would: the first page rendered at print resolution, every QR
+    code decoded (zbarimg), each one the link of its slip's code."""
+    from types import SimpleNamespace
+
+    codes = ["K7QM-2XRP-9TWD", "0000-1111-2222", "ZZZZ-YYYY-XXXX"]
+    base = "https://pingyi.example.gov.cn"
+    with app.test_request_context():
+        pdf = slips_pdf(SimpleNamespace(title="测评"), "服务对象", codes, base)
+    (tmp_path / "slips.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1",
+                    str(tmp_path / "slips.pdf"), str(tmp_path / "page")], check=True)
+    page = next(tmp_path.glob("page*.png"))
+    found = subprocess.run(["zbarimg", "--quiet", "--raw", str(page)], capture_output=True,
+                           text=True, check=True).stdout.split()
+    assert sorted(found) == sorted(f"{base}/s/{code}" for code in codes)
+
+
 def test_user_text_cannot_make_the_renderer_read_files_or_hosts(app, tmp_path, caplog):
     html = ('<html><body><p>标题</p><img src="file:///etc/passwd">'
             '<img src="http://192.0.2.1/x.png"><link rel="stylesheet" href="file:///etc/hosts">'
