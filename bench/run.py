@@ -45,18 +45,24 @@ What the benchmarks show, and what is behind each figure:
 - **scoring** — full results (every scheme, the 500-replicate bootstrap) against one raw
   `GROUP BY` over the same answers stored one row each (a scratch table in the same
   database; the project keeps them packed in the ballot row, one byte a cell), so the
-  tally is one read and one `bincount`; the bootstrap is one matrix product per rater
-  group and dominates what is left.
+  tally is one read and a count per rater group and option; the bootstrap is a matrix
+  product per rater group (for a unit that few of a group's ballots rate, over its own
+  raters only) and dominates what is left.
 - **reports** — the bulletin and every unit's report (WeasyPrint), against WeasyPrint
-  rendering plain tables of the same rows. Layout is WeasyPrint's pure-Python work,
-  about a millisecond per element on these machines (style cascade, CJK line breaking,
-  tables split over pages), several for each SVG `<text>` (the bulletin's heat maps are
-  therefore shaded tables); the units' reports are laid out in `REPORT_PROCESSES`
-  worker processes. Splitting the bulletin into two documents laid out in parallel and
-  merged was tried: 13.2 s → 11.8 s on 2 cores (the halves are uneven and each worker
-  first imports WeasyPrint), not adopted.
+  rendering plain tables of the same rows (with Python's default garbage collector
+  settings, as any program would). Layout is WeasyPrint's pure-Python work, about half a
+  millisecond per table cell on these machines (style cascade, CJK line breaking, tables
+  split over pages), several for each SVG `<text>` (the bulletin's heat maps are
+  therefore shaded tables). While a document is laid out and written the cyclic garbage
+  collector runs every 100,000 new objects instead of every 700: at the default it kept
+  walking WeasyPrint's few hundred thousand live boxes, 40% of the layout. The units'
+  reports are laid out in `REPORT_PROCESSES` worker processes. Splitting the bulletin
+  into two documents laid out in parallel and merged was tried: 13.2 s → 11.8 s on 2
+  cores (the halves are uneven and each worker first imports WeasyPrint), not adopted.
 - **codes** — issuing codes (random, keyed hash, one bulk INSERT) against the same work
   done bare, and the slip PDF (a QR code and text per slip) against plain text lines.
+  Half of a slip's time is making its QR code (segno tries the eight masks in Python);
+  the code goes in as a PNG of one pixel a module, drawn without smoothing.
 """
 
 
