@@ -144,6 +144,52 @@ def test_bootstrap_is_deterministic_and_tells_clear_from_unclear_bottoms(app):
     assert "bottom_uncertain" in unclear.flags and unclear.p_below_next < 0.95
 
 
+def test_a_closed_campaign_reuses_its_published_bootstrap_until_its_ballots_change(
+        app, monkeypatch):
+    """Reports of a closed campaign show the intervals and flags published when it closed,
+    without resampling; ballots that differ from those the bootstrap drew from (edited
+    in the database afterwards) are resampled, never shown with the old intervals."""
+    from evalplatform.models import ResultSnapshot
+    from evalplatform.scoring import engine
+
+    units = [("甲科", "A"), ("乙科", "A"), ("丙科", "A"), ("丁站", "B"), ("戊站", "B")]
+    campaign, plaintext = build_campaign(codes_per_group=30, unit_rows=units,
+                                         groups=(("服务对象", 1.0),))
+    rng = np.random.default_rng(3)
+    centre = {"甲科": 0.3, "乙科": 0.6, "丙科": 3.6, "丁站": 1.0, "戊站": 1.05}
+    for code in plaintext["服务对象"]:
+        cast(campaign, code, lambda name, item: int(np.clip(round(
+            rng.normal(centre[name], 0.7)), 0, 4)))
+    campaigns.close_campaign(campaign, None)
+    db.session.commit()
+    snapshot = db.session.scalar(select(ResultSnapshot))
+    assert len(snapshot.bootstrap["ballots_sha256"]) == 64
+
+    resampled = []
+    real = engine.replicate_counts
+    monkeypatch.setattr(engine, "replicate_counts",
+                        lambda *a, **k: resampled.append(1) or real(*a, **k))
+    fresh = campaign_results(campaign, use_cache=False, reuse_published=False)
+    assert resampled == [1]
+    reused = campaign_results(campaign, use_cache=False)
+    assert resampled == [1]  # not resampled again
+    for a, b in zip(fresh.schemes["satisfaction"].units, reused.schemes["satisfaction"].units,
+                    strict=True):
+        assert (a.interval, a.rank_interval, a.p_below_next, a.flags) == \
+               (b.interval, b.rank_interval, b.p_below_next, b.flags)
+        assert a.interval is not None
+    assert any("bottom_uncertain" in u.flags for u in reused.schemes["satisfaction"].units)
+    shown = {k: v for k, v in reused.to_json().items() if k != "computed_at"}
+    assert shown == {k: v for k, v in fresh.to_json().items() if k != "computed_at"}
+
+    db.session.execute(text("UPDATE ballot SET cells = :c WHERE id = (SELECT min(id) FROM ballot)"),
+                       {"c": bytes([4] * len(units))})
+    db.session.commit()
+    edited = campaign_results(campaign, use_cache=False)
+    assert resampled == [1, 1]
+    assert edited.bootstrap["ballots_sha256"] != snapshot.bootstrap["ballots_sha256"]
+
+
 def appraisal_campaign(config):
     campaign, plaintext = build_campaign(status="draft", template="appraisal",
                                          unit_rows=UNITS4, codes_per_group=3)

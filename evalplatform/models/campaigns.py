@@ -150,3 +150,6 @@ class ResultSnapshot(db.Model):
     rules_sha256: Mapped[str] = mapped_column(String(64))
     results_sha256: Mapped[str] = mapped_column(String(64))
     results: Mapped[dict] = mapped_column(JSON)
+    #: What the bootstrap decided (``CampaignResults.bootstrap``), reused while the
+    #: ballots and rules are those it was drawn from; None before 0007 or without one.
+    bootstrap: Mapped[dict | None] = mapped_column(JSON, deferred=True)

@@ -2,7 +2,7 @@
 
 Both come from the same results as the pages (``campaign_results``) and word them with
 ``labels``, so a PDF never says something the results page does not. Suppressed rater
-groups are suppressed here as everywhere. Rendering goes through ``pdf.layout`` (a URL
+groups are suppressed here as everywhere. Rendering goes through ``pdf.render`` (a URL
 fetcher that reads nothing but static/).
 
 Official documents are in Chinese whatever the language of the person who asks for them:
@@ -28,7 +28,8 @@ from ..models import Ballot, Campaign, Comment, ReportSettings, Unit
 from ..scoring.engine import campaign_results
 from ..scoring.results import CampaignResults, SchemeResult, UnitResult
 from .letterhead import chinese_date, letterhead
-from .pdf import layout, write
+from .pdf import Rendered
+from .pdf import render as render_pdf
 from .sections import Section, plugin_sections
 
 #: Called as work proceeds: (steps done, steps in all, what is being done).
@@ -44,12 +45,6 @@ def chinese_numeral(n: int) -> str:
     tens, ones = divmod(n, 10)
     head = "" if tens == 1 else CHINESE_NUMERALS[tens - 1]
     return head + "十" + (CHINESE_NUMERALS[ones - 1] if ones else "")
-
-
-@dataclass(frozen=True)
-class Rendered:
-    data: bytes
-    pages: int
 
 
 @dataclass
@@ -100,12 +95,11 @@ def render(html: str, progress: Progress | None = None, step: int = 0, steps: in
            ) -> Rendered:
     """HTML → PDF, reporting layout and writing as two steps after ``step`` of ``steps``.
     Progress messages are stored in Chinese and translated where they are shown."""
-    if progress:
-        progress(step, steps, N_("排版"))
-    document = layout(html)
-    if progress:
-        progress(step + 1, steps, N_("写入 PDF（%(pages)s 页）") % {"pages": len(document.pages)})
-    return Rendered(write(document), len(document.pages))
+    if progress is None:
+        return render_pdf(html)
+    progress(step, steps, N_("排版"))
+    return render_pdf(html, lambda pages: progress(
+        step + 1, steps, N_("写入 PDF（%(pages)s 页）") % {"pages": pages}))
 
 
 def bulletin_filename(campaign: Campaign) -> str:

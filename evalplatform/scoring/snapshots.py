@@ -22,11 +22,21 @@ def results_digest(results) -> tuple[dict, str]:
 
 
 def take_snapshot(campaign: Campaign) -> ResultSnapshot:
-    data, digest = results_digest(campaign_results(campaign, use_cache=False))
+    results = campaign_results(campaign, use_cache=False, reuse_published=False)
+    data, digest = results_digest(results)
     snapshot = ResultSnapshot(campaign_id=campaign.id, rules_sha256=campaign.rules_sha256 or "",
-                              results_sha256=digest, results=data)
+                              results_sha256=digest, results=data, bootstrap=results.bootstrap)
     db.session.add(snapshot)
     return snapshot
+
+
+def published_bootstrap(campaign: Campaign, rules_sha256: str) -> dict | None:
+    """What the bootstrap decided for the campaign's latest published results, if they
+    were computed under these rules."""
+    return db.session.scalar(
+        select(ResultSnapshot.bootstrap).where(ResultSnapshot.campaign_id == campaign.id,
+                                               ResultSnapshot.rules_sha256 == rules_sha256)
+        .order_by(ResultSnapshot.id.desc()).limit(1))
 
 
 def latest_snapshot(campaign: Campaign) -> ResultSnapshot | None:

@@ -76,13 +76,14 @@ def make_unit_reports(campaign: Campaign, progress: Progress = _quiet) -> Output
     processes = min(current_app.config["REPORT_PROCESSES"], len(units) // 4)
     htmls = (reports.unit_report_html(campaign, unit, results) for unit in units)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for number, (unit, (data, pages)) in enumerate(
+        for number, (unit, rendered) in enumerate(
                 zip(units, render_many(htmls, processes), strict=True), start=1):
             progress(number, steps, UNIT_STEP % {"number": number, "count": len(units),
                                                  "unit": unit.name})
             name = reports.unit_report_filename(campaign, unit, number)
-            archive.writestr(name, data)
-            made.append(Made("unit_report", data, name, pages=pages, unit_id=unit.id))
+            archive.writestr(name, rendered.data)
+            made.append(Made("unit_report", rendered.data, name, pages=rendered.pages,
+                             unit_id=unit.id))
     progress(steps - 1, steps, N_("打包"))
     bundle = Made("unit_reports", buffer.getvalue(),
                   reports.safe_name(f"{campaign.title}-各单位评议报告") + ".zip", ZIP,
