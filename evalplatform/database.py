@@ -26,10 +26,13 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy import event, exc
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.sql import Executable
 
 _write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "evalplatform_write_intent", default=True
@@ -181,3 +184,65 @@ def configure_engine(engine: Engine) -> None:
             raw.begin_write()
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+# -- the ballot's path: statements run on the driver's connection ---------------------------
+
+class DriverStatement:
+    """A Core statement compiled once for a dialect and run straight on a DB-API cursor.
+
+    For the few statements of a submission, where SQLAlchemy's execution machinery
+    (execution context, result objects, events) costs three times what the database
+    does. The SQL, the literal values and each value's conversion (e.g. a date as SQLite
+    stores it) are SQLAlchemy's own, from the compiled statement; a driver error comes
+    out as the SQLAlchemy exception it would have been.
+    """
+
+    def __init__(self, statement: Executable, dialect: Dialect):
+        compiled = statement.compile(dialect=dialect)
+        self.sql = str(compiled)
+        self.defaults = compiled.params  # the literal values (e.g. a status to compare with)
+        self.order = compiled.positiontup  # names of positional parameters; None if named
+        self.convert = {name: process for name, bind in compiled.binds.items()
+                        if (process := bind.type.bind_processor(dialect)) is not None}
+        self.driver_error = dialect.loaded_dbapi.Error
+
+    def parameters(self, values: dict[str, Any]):
+        params = {**self.defaults, **values}
+        for name, process in self.convert.items():
+            params[name] = process(params[name])
+        return params if self.order is None else tuple(params[name] for name in self.order)
+
+    def execute(self, cursor, values: dict[str, Any]):
+        """Run with these values on ``cursor``; the cursor, to fetch from."""
+        params = self.parameters(values)
+        try:
+            cursor.execute(self.sql, params)
+        except self.driver_error as error:
+            raise exc.DBAPIError.instance(self.sql, params, error, self.driver_error) from error
+        return cursor
+
+
+@contextmanager
+def driver_transaction(engine: Engine) -> Iterator[Any]:
+    """A write transaction on a DB-API connection from the engine's pool, for
+    :class:`DriverStatement`: begun as every write transaction is (on SQLite BEGIN
+    IMMEDIATE, behind the writer lock), committed when the block ends, rolled back if
+    it raises."""
+    pooled = engine.raw_connection()
+    connection = pooled.dbapi_connection
+    try:
+        if isinstance(connection, SQLiteConnection):
+            connection.begin_write()
+        # (other drivers begin a transaction with the first statement)
+        try:
+            yield connection
+            connection.commit()
+        except BaseException:
+            connection.rollback()
+            raise
+    except engine.dialect.loaded_dbapi.Error as error:  # BEGIN or COMMIT failed
+        raise exc.DBAPIError.instance(None, None, error, engine.dialect.loaded_dbapi.Error) \
+            from error
+    finally:
+        pooled.close()

@@ -21,6 +21,7 @@ import pytest
 import requests
 from sqlalchemy import event, exc, func, select
 
+from evalplatform.database import DriverStatement
 from evalplatform.extensions import db
 from evalplatform.models import AccessCode, AuditEvent, Ballot, Comment, ResultSnapshot, Unit
 from evalplatform.scoring.snapshots import verify
@@ -55,19 +56,43 @@ def answer_form(campaign, comment: str | None = None) -> dict:
 @contextmanager
 def failing(statement_start: str, message: str = "database is locked"):
     """Make the database refuse statements that start with ``statement_start`` as a busy
-    database does (the driver's own OperationalError), for requests in this process."""
+    database does (the driver's own OperationalError), for requests in this process:
+    those run through SQLAlchemy and those of a ballot, run on the driver's cursor."""
     engine = db.engine
     driver_error = engine.dialect.loaded_dbapi.OperationalError
 
+    def refused(statement: str) -> bool:
+        return statement.lstrip().upper().startswith(statement_start)
+
     def refuse(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith(statement_start):
+        if refused(statement):
             # what SQLAlchemy raises when the driver reports the database busy
             raise exc.OperationalError(statement, parameters, driver_error(message))
 
+    class BusyCursor:
+        def __init__(self, cursor):
+            self.cursor = cursor
+
+        def execute(self, statement, parameters=()):
+            if refused(statement):
+                raise driver_error(message)
+            self.cursor.execute(statement, parameters)
+            return self
+
+        def __getattr__(self, name):
+            return getattr(self.cursor, name)
+
+    real_execute = DriverStatement.execute
+
+    def execute(self, cursor, values):
+        return real_execute(self, BusyCursor(cursor), values)
+
     event.listen(engine, "before_cursor_execute", refuse)
+    DriverStatement.execute = execute
     try:
         yield
     finally:
+        DriverStatement.execute = real_execute
         event.remove(engine, "before_cursor_execute", refuse)
 
 

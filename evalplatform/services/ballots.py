@@ -7,8 +7,9 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import insert
 
+from ..database import DriverStatement
 from ..extensions import db
 from ..i18n import gettext as _
 from ..models import Ballot, Campaign, Comment
@@ -203,36 +204,44 @@ def _random_id() -> int:
     return secrets.randbits(63) or 1
 
 
-@functools.cache
-def _insert_statements():
-    """Core INSERTs, built once (building a statement costs more than running it here):
-    a ballot is written, never read back, so the ORM's unit of work would only cost time
-    while the write lock is held."""
-    return insert(Ballot.__table__), insert(Comment.__table__)
+@functools.lru_cache(maxsize=8)
+def _insert_statements(dialect) -> tuple[DriverStatement, DriverStatement]:
+    """The INSERTs of a ballot and of a comment, compiled once for a dialect: a ballot is
+    written, never read back, so neither the ORM nor SQLAlchemy's execution machinery
+    has anything to do while the write lock is held."""
+    return (DriverStatement(insert(Ballot.__table__), dialect),
+            DriverStatement(insert(Comment.__table__), dialect))
 
 
 def submit_ballot(code_hash: bytes, q: Questionnaire, ballot: BallotInput,
-                  connection: Connection | None = None) -> Receipt:
-    """Spend the code and store the ballot in the current transaction: the ``connection``'s
-    (a Core connection in a transaction: no ORM session to keep in step), else the session's.
+                  connection=None) -> Receipt:
+    """Spend the code and store the ballot in one transaction: the DB-API ``connection``'s
+    (one in a write transaction of :func:`~evalplatform.database.driver_transaction`),
+    else the session's. The caller commits.
 
     Raises CodeRefused when the code cannot be used (then nothing is stored), ServiceError
-    for a ballot that does not validate. The caller commits.
+    for a ballot that does not validate.
     """
     if not ballot.valid:
         raise ServiceError(_("评议表填写不完整，请检查标记的项目。"))
     # Everything is prepared before the first statement takes the write lock.
     ballot_id, submitted_on = _random_id(), today()
     cells = pack_cells([u.id for u in q.units], [i.id for i in q.items], ballot.answers)
-    comments = [{"id": _random_id(), "ballot_id": ballot_id, "unit_id": unit_id, "text": text}
-                for unit_id, text in ballot.comments.items()]
-    insert_ballot, insert_comments = _insert_statements()
-    connection = connection if connection is not None else db.session.connection()
-    access = spend_code(code_hash, q.campaign_id, q.rules_sha256, connection)
-    connection.execute(insert_ballot, {
-        "id": ballot_id, "campaign_id": q.campaign_id, "rater_group_id": access.rater_group_id,
-        "submitted_on": submitted_on, "cells": cells})
-    if comments:
-        connection.execute(insert_comments, comments)
+    dialect = db.engine.dialect
+    insert_ballot, insert_comment = _insert_statements(dialect)
+    if connection is None:
+        connection = db.session.connection().connection.dbapi_connection
+    cursor = connection.cursor()
+    try:
+        access = spend_code(code_hash, q.campaign_id, q.rules_sha256, cursor, dialect)
+        insert_ballot.execute(cursor, {
+            "id": ballot_id, "campaign_id": q.campaign_id,
+            "rater_group_id": access.rater_group_id, "submitted_on": submitted_on,
+            "cells": cells})
+        for unit_id, text in ballot.comments.items():
+            insert_comment.execute(cursor, {"id": _random_id(), "ballot_id": ballot_id,
+                                            "unit_id": unit_id, "text": text})
+    finally:
+        cursor.close()
     units_rated = len({unit_id for unit_id, _ in ballot.answers})
     return Receipt(q.title, submitted_on, units_rated)

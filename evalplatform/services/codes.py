@@ -14,8 +14,9 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
+from ..database import DriverStatement
 from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext
@@ -150,11 +151,14 @@ def check_code(text: str) -> CodeAccess:
     return check_code_hash(hash_code(canonical))
 
 
-def check_code_hash(code_hash: bytes, connection: Connection | None = None) -> CodeAccess:
-    """Like check_code, for a code already hashed (kept in the respondent's session); read
-    through ``connection`` if given, else the session."""
-    row = (connection if connection is not None else db.session.connection()).execute(
-        _check_statement(), {"hash": code_hash}).first()
+def check_code_hash(code_hash: bytes) -> CodeAccess:
+    """Like check_code, for a code already hashed (kept in the respondent's session)."""
+    return _access(code_hash, db.session.connection().execute(
+        _check_statement(), {"hash": code_hash}).first())
+
+
+def _access(code_hash: bytes, row) -> CodeAccess:
+    """What check_code_hash's row says: the access, or CodeRefused with the reason."""
     if row is None:
         raise CodeRefused("unknown")
     campaign_id, group_id, code_status, campaign_status = row
@@ -177,52 +181,51 @@ def _check_statement():
             .where(codes.c.code_hash == bindparam("hash")))
 
 
-@functools.cache
-def _spend_statement(for_campaign: bool, for_rules: bool):
-    """The conditional UPDATE of spend_code, built once: building a statement costs more
-    than running it, and this one runs once a ballot."""
+def _spend_statement():
+    """The conditional UPDATE of spend_code."""
     codes, campaigns = AccessCode.__table__, Campaign.__table__
     # FOR SHARE (PostgreSQL; SQLite has one writer anyway): closing a campaign, which
     # updates its row, waits for ballots being stored, and a ballot stored after the
     # close began sees the campaign closed. Without it a ballot could be accepted while
     # the closing transaction takes the results snapshot, and be missing from it.
-    open_campaigns = (select(campaigns.c.id).where(campaigns.c.status == "open")
+    open_campaigns = (select(campaigns.c.id)
+                      .where(campaigns.c.status == "open",
+                             campaigns.c.rules_sha256 == bindparam("rules"))
                       .with_for_update(read=True))
-    if for_rules:
-        open_campaigns = open_campaigns.where(
-            campaigns.c.rules_sha256 == bindparam("rules"))
-    condition = [codes.c.code_hash == bindparam("hash"), codes.c.status == CODE_NEW,
-                 codes.c.campaign_id.in_(open_campaigns)]
-    if for_campaign:
-        condition.append(codes.c.campaign_id == bindparam("campaign"))
-    # A Core UPDATE on the table: nothing in the session needs to be kept in step with it.
-    return (update(codes).where(*condition).values(status=CODE_USED)
-            .returning(codes.c.campaign_id, codes.c.rater_group_id))
+    return (update(codes)
+            .where(codes.c.code_hash == bindparam("hash"), codes.c.status == CODE_NEW,
+                   codes.c.campaign_id == bindparam("campaign"),
+                   codes.c.campaign_id.in_(open_campaigns))
+            .values(status=CODE_USED)
+            .returning(codes.c.rater_group_id))
 
 
-def spend_code(code_hash: bytes, campaign_id: int | None = None,
-               rules_sha256: str | None = None, connection: Connection | None = None
+@functools.lru_cache(maxsize=8)
+def _spend_statements(dialect) -> tuple[DriverStatement, DriverStatement]:
+    """spend_code's UPDATE and check_code_hash's SELECT, compiled once for a dialect."""
+    return DriverStatement(_spend_statement(), dialect), DriverStatement(_check_statement(), dialect)
+
+
+def spend_code(code_hash: bytes, campaign_id: int, rules_sha256: str, cursor, dialect
                ) -> CodeAccess:
     """Mark a code used, atomically; raise CodeRefused if it cannot be used.
 
     One conditional UPDATE decides: of any number of concurrent calls with one code,
-    exactly one succeeds. Call inside the transaction that stores the ballot (the
-    ``connection``'s, else the session's). With ``campaign_id`` and ``rules_sha256`` (the
-    questionnaire the ballot was checked against), the code is spent only for that
-    campaign while its rules have that hash.
+    exactly one succeeds. Run it with a DB-API ``cursor`` of the transaction that
+    stores the ballot. The code is spent only for the campaign the ballot was checked
+    against (``campaign_id``), while it is open and its rules have the hash the ballot
+    was checked against (``rules_sha256``).
     """
-    params = {"hash": code_hash, "campaign": campaign_id, "rules": rules_sha256}
-    connection = connection if connection is not None else db.session.connection()
-    row = connection.execute(
-        _spend_statement(campaign_id is not None, rules_sha256 is not None),
-        {k: v for k, v in params.items() if v is not None},
-    ).first()
+    spend, check = _spend_statements(dialect)
+    row = spend.execute(cursor, {"hash": code_hash, "campaign": campaign_id,
+                                 "rules": rules_sha256}).fetchone()
     if row is None:
-        check_code_hash(code_hash, connection)  # raises with the precise reason
-        # The code is usable, so another condition failed: the ballot was checked against
-        # another campaign's form, or rules that are not the campaign's any more.
-        raise CodeRefused("stale" if campaign_id is not None else "used")
-    return CodeAccess(code_hash, row[0], row[1])
+        # raises with the precise reason; if the code is usable, another condition
+        # failed: the ballot was checked against another campaign's form, or rules that
+        # are not the campaign's any more
+        _access(code_hash, check.execute(cursor, {"hash": code_hash}).fetchone())
+        raise CodeRefused("stale")
+    return CodeAccess(code_hash, campaign_id, row[0])
 
 
 # -- participation -------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from flask_babel import get_locale
 from markupsafe import Markup
 from sqlalchemy import select
 
-from ..database import write_intent
+from ..database import driver_transaction, write_intent
 from ..extensions import db, limiter
 from ..models import Campaign, CampaignUnit, RaterGroup, Unit
 from ..services import seal
@@ -140,7 +140,7 @@ def survey():
             with write_intent(False):
                 ballot = parse_ballot(q, request.form)
                 check_ballot_rules(q, ballot)
-                if db.session().in_transaction():
+                if db.session.registry.has() and db.session().in_transaction():
                     db.session.commit()  # ends a read a plugin's rule may have made
             if ballot.valid:
                 return _submit(code_hash, q, ballot)
@@ -168,14 +168,13 @@ def survey():
 
 
 def _submit(code_hash: bytes, q, ballot):
-    """Spend the code and store the ballot in one short write transaction (of Core
-    statements on a connection of its own: nothing for the ORM session to track)."""
+    """Spend the code and store the ballot in one short write transaction (on a driver
+    connection of its own: nothing for the ORM session to track)."""
     try:
-        with db.engine.begin() as connection:
+        with driver_transaction(db.engine) as connection:
             receipt = submit_ballot(code_hash, q, ballot, connection)
         seal.ballot_stored(q.campaign_id)
     except CodeRefused as error:
-        db.session.rollback()
         if error.reason == "stale":
             _cache().pop(q.campaign_id, None)
         return _refused(error)
