@@ -506,7 +506,7 @@ def main() -> None:
         return
 
     duration, warmup = (3.0, 1.0) if args.quick else (15.0, 2.0)
-    codes_per_run = 5000 if args.quick else 16000
+    codes_per_run = 5000 if args.quick else 24000
     workers = int(os.environ.get("GUNICORN_WORKERS", str(os.cpu_count() or 2)))
     clients = CLIENT_PROCS * CLIENT_THREADS
     print(f"bench submit: {machine()}")

@@ -109,3 +109,70 @@ def test_rendering_leaves_the_processes_garbage_collector_as_it_was(tmp_path):
     assert gc.get_threshold() == before
     assert "表格" in pdf_text(render_pdf("<p>表格</p>"), tmp_path)
     assert gc.get_threshold() == before
+
+
+def test_the_user_agent_stylesheet_is_derived_from_weasyprints_own():
+    """ua.css is WeasyPrint's stylesheet with some rules left out; a WeasyPrint whose own
+    stylesheet changed needs it derived again."""
+    import hashlib
+    import re
+    from pathlib import Path
+
+    import weasyprint
+
+    from evalplatform.reports.pdf import UA_STYLESHEET
+
+    theirs = Path(weasyprint.__file__).with_name("css") / "html5_ua.css"
+    recorded = re.search(r"SHA-256 ([0-9a-f]{64})", UA_STYLESHEET.read_text()).group(1)
+    assert hashlib.sha256(theirs.read_bytes()).hexdigest() == recorded, (
+        f"WeasyPrint's {theirs} changed: derive {UA_STYLESHEET} from it again")
+
+
+def test_documents_look_the_same_with_the_trimmed_user_agent_stylesheet(app, tmp_path):
+    """The bulletin, a unit's report and a page of slips, rendered with WeasyPrint's own
+    user agent stylesheet and with ours: every page the same, pixel for pixel."""
+    from types import SimpleNamespace
+
+    import weasyprint
+
+    from evalplatform.extensions import db
+    from evalplatform.reports import bulletin, pdf
+    from evalplatform.reports.slips import slips_html
+    from evalplatform.services import campaigns, codes
+    from evalplatform.services.ballots import BallotInput, questionnaire, submit_ballot
+    from evalplatform.testing import build_campaign
+
+    campaign, plaintext = build_campaign(status="draft", codes_per_group=6)
+    for key in ("six_type", "capability", "checklist"):
+        campaigns.enable_scheme(campaign, key, None)
+    campaigns.open_campaign(campaign, None)
+    db.session.commit()
+    q = questionnaire(campaign)
+    for k, code in enumerate(plaintext["服务对象"] + plaintext["机关干部"]):
+        submit_ballot(codes.hash_code(code), q, BallotInput(
+            answers={(u.id, i.id): (k + n) % 4 for n, u in enumerate(q.units) for i in q.items},
+            comments={None: "窗口办事效率有待提高。"}))
+        db.session.commit()
+    campaigns.close_campaign(campaign, None)
+    db.session.commit()
+    with app.test_request_context():
+        documents = {
+            "bulletin": bulletin.bulletin_html(campaign),
+            "unit": bulletin.unit_report_html(campaign, campaign.units[0]),
+            "slips": slips_html(SimpleNamespace(title="测评"), "服务对象",
+                                ["K7QM-2XRP-9TWD", "0000-1111-2222"], "https://pingyi.example.gov.cn"),
+        }
+
+    def pages(html: str, html_class, name: str) -> list[bytes]:
+        document = html_class(string=html, base_url=pdf.BASE_URL,
+                              url_fetcher=pdf._fetcher_class()()).render()
+        (tmp_path / f"{name}.pdf").write_bytes(document.write_pdf())
+        subprocess.run(["pdftoppm", "-r", "50", "-png", str(tmp_path / f"{name}.pdf"),
+                        str(tmp_path / name)], check=True)
+        return [p.read_bytes() for p in sorted(tmp_path.glob(f"{name}-*.png"))]
+
+    for name, html in documents.items():
+        theirs = pages(html, weasyprint.HTML, f"{name}-weasyprint")
+        ours = pages(html, pdf._html_class(), f"{name}-ours")
+        assert len(ours) == len(theirs) >= 1, name
+        assert [i for i, (a, b) in enumerate(zip(theirs, ours, strict=True)) if a != b] == [], name

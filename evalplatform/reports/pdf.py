@@ -67,6 +67,24 @@ def _fetcher_class():
     return StaticOnlyFetcher
 
 
+#: WeasyPrint's user agent stylesheet less the rules our documents never need (see it).
+UA_STYLESHEET = Path(__file__).with_name("ua.css")
+
+
+@cache
+def _html_class():
+    """weasyprint.HTML laying documents out with :data:`UA_STYLESHEET` as the user agent
+    stylesheet (WeasyPrint takes it from this method; forms are never rendered)."""
+    weasyprint = _weasyprint()
+    stylesheet = weasyprint.CSS(filename=str(UA_STYLESHEET))
+
+    class HTML(weasyprint.HTML):
+        def _ua_stylesheets(self, forms=False):
+            return [stylesheet]
+
+    return HTML
+
+
 def static_path(url: str) -> Path | None:
     """The file under static/ a file: URL names, or None if it names anything else."""
     parts = urlsplit(url)
@@ -128,10 +146,9 @@ def render(html: str, laid_out: Callable[[int], None] | None = None) -> Rendered
     thresholds would walk all of its boxes once more (a quarter of a second for a
     115-unit bulletin).
     """
-    weasyprint = _weasyprint()
     with fewer_collections():
-        document = weasyprint.HTML(string=html, base_url=BASE_URL,
-                                   url_fetcher=_fetcher_class()()).render()
+        document = _html_class()(string=html, base_url=BASE_URL,
+                                 url_fetcher=_fetcher_class()()).render()
         pages = len(document.pages)
         if laid_out is not None:
             laid_out(pages)

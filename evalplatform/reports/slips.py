@@ -47,13 +47,17 @@ def check_slip_count(count: int) -> None:
                            field="slips")
 
 
-def slips_pdf(campaign, group_name: str, codes: list[str], base_url: str) -> bytes:
-    """The printable slip sheet for these codes (in Chinese, as every document)."""
+def slips_html(campaign, group_name: str, codes: list[str], base_url: str) -> str:
+    """The slip sheet's HTML (in Chinese, as every document)."""
     slips = [Slip(code, code_url(base_url, code)) for code in codes]
     with force_locale("zh"):
-        html = render_template("reports/slips.html", campaign=campaign, group_name=group_name,
+        return render_template("reports/slips.html", campaign=campaign, group_name=group_name,
                                slips=slips, entry_url=base_url.rstrip("/") + "/")
-    return render_pdf(html)
+
+
+def slips_pdf(campaign, group_name: str, codes: list[str], base_url: str) -> bytes:
+    """The printable slip sheet for these codes."""
+    return render_pdf(slips_html(campaign, group_name, codes, base_url))
 
 
 def codes_csv(group_name: str, codes: list[str], base_url: str) -> bytes:
