@@ -32,33 +32,40 @@ What the benchmarks show, and what is behind each figure:
   ballot row (its answers packed, as the project stores them: one row per ballot), run
   before and after the project (the baseline is their mean). A ballot is checked against
   the questionnaire the process built once for the open campaign and stored in one short
-  write transaction of prebuilt Core statements (UPDATE … RETURNING, one INSERT, comments
-  if any) on a connection outside the ORM session. SQLite writers queue on a thread lock
-  within a process and on a file lock between processes instead of sleeping in SQLite's
-  busy handler. What remains above the baseline is Flask's per-request machinery
-  (session cookie, CSRF, hooks, response), the code check and, on SQLite, the writers'
-  queue: a ballot's transaction is short, but the thread holding it must win the GIL back
-  after each SQLite call while the worker's other threads run Python. In-process the POST
-  costs about 1 ms against the bare endpoint's 0.2–0.3 ms. "3 requests" adds the two page
-  views a phone makes first (the ballot's grid is rendered once per campaign and
-  language). PostgreSQL is measured with 1, 2 and 4 workers on the same machine.
+  write transaction (UPDATE … RETURNING, one INSERT, one per comment) run on the driver's
+  cursor, the SQL compiled once from SQLAlchemy Core statements. SQLite writers queue on
+  a thread lock within a process and on a file lock between processes instead of
+  sleeping in SQLite's busy handler. What remains above the baseline is Flask's
+  per-request machinery for a page with a signed session and a CSRF token (a bare Flask
+  app with only those two costs 0.29 ms a POST in-process against 0.11 ms without them),
+  the checks, and on SQLite the writers' queue: a ballot's transaction is short, but the
+  thread holding it must win the GIL back after each SQLite call while the worker's
+  other threads run Python, and the two workers' transactions queue on one lock. In-process
+  the POST costs about 0.65 ms against the bare endpoint's 0.13 ms. "3 requests" adds the
+  two page views a phone makes first (the ballot's grid is rendered once per campaign
+  and language). PostgreSQL is measured with 1, 2 and 4 workers on the same machine.
 - **scoring** — full results (every scheme, the 500-replicate bootstrap) against one raw
   `GROUP BY` over the same answers stored one row each (a scratch table in the same
   database; the project keeps them packed in the ballot row, one byte a cell), so the
   tally is one read and a count per rater group and option; the bootstrap is a matrix
   product per rater group (for a unit that few of a group's ballots rate, over its own
   raters only) and dominates what is left.
-- **reports** — the bulletin and every unit's report (WeasyPrint), against WeasyPrint
-  rendering plain tables of the same rows (with Python's default garbage collector
-  settings, as any program would). Layout is WeasyPrint's pure-Python work, about half a
-  millisecond per table cell on these machines (style cascade, CJK line breaking, tables
-  split over pages), several for each SVG `<text>` (the bulletin's heat maps are
-  therefore shaded tables). While a document is laid out and written the cyclic garbage
-  collector runs every 100,000 new objects instead of every 700: at the default it kept
-  walking WeasyPrint's few hundred thousand live boxes, 40% of the layout. The units'
-  reports are laid out in `REPORT_PROCESSES` worker processes. Splitting the bulletin
-  into two documents laid out in parallel and merged was tried: 13.2 s → 11.8 s on 2
-  cores (the halves are uneven and each worker first imports WeasyPrint), not adopted.
+- **reports** — the bulletin and every unit's report (WeasyPrint) of a closed campaign,
+  in a fresh process as a report job runs them, against WeasyPrint rendering plain
+  tables of the same rows (with its own settings, as any program would). The intervals
+  come from the bootstrap published when the campaign closed (the same ballots and rules
+  resample to the same numbers), so the results take about 0.2 s instead of 1.2 s.
+  Layout is WeasyPrint's pure-Python work, about half a millisecond per table cell on
+  these machines (style cascade, CJK line breaking, tables split over pages), several for
+  each SVG `<text>` (the bulletin's heat maps are therefore shaded tables). While a
+  document is laid out and written the cyclic garbage collector runs every 100,000 new
+  objects instead of every 700 (at the default it kept walking WeasyPrint's few hundred
+  thousand live boxes, 40% of the layout), and the document is dropped before the
+  thresholds come back. The user agent stylesheet is WeasyPrint's less the rules for what
+  these documents never contain (a tenth of the layout, same pixels). The units' reports
+  are laid out in `REPORT_PROCESSES` worker processes. Splitting the bulletin into two
+  documents laid out in parallel and merged was tried: 13.2 s → 11.8 s on 2 cores (the
+  halves are uneven and each worker first imports WeasyPrint), not adopted.
 - **codes** — issuing codes (random, keyed hash, one bulk INSERT) against the same work
   done bare, and the slip PDF (a QR code and text per slip) against plain text lines.
   Half of a slip's time is making its QR code (segno tries the eight masks in Python);
