@@ -9,6 +9,12 @@ gunicorn with the project's gunicorn.conf.py::
 
     BARE_DB=/tmp/bare.db gunicorn -c gunicorn.conf.py --pythonpath bench bare_app:app
 
+``floor`` is the same endpoint behind what DESIGN.md asks of every form: Flask's signed
+session cookie and Flask-WTF's CSRF token (``GET /s/<code>`` starts a session, ``GET
+/survey`` gives the token, ``POST /survey`` stores the ballot and leaves a receipt in the
+session), and nothing else: no code check, no validation, no security headers. What it
+serves is the most any implementation on that stack could serve.
+
 The database file is created (schema included) by whichever worker opens it first.
 """
 
@@ -20,7 +26,8 @@ import sqlite3
 import threading
 from datetime import date
 
-from flask import Flask, request
+from flask import Flask, redirect, request, session
+from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -59,14 +66,14 @@ def healthz():
     return "ok"
 
 
-@app.post("/ballot")
-def ballot():
+def _store(form) -> bool:
+    """One ballot row from the form's answers, in one transaction; False if it has none."""
     cells = bytearray()
-    for name, value in request.form.items():
+    for name, value in form.items():
         if name.startswith("a-"):
             cells.append(int(value))
     if not cells:
-        return "empty ballot", 422
+        return False
     ballot_id = secrets.randbits(63) or 1
     conn = connection()
     conn.execute("BEGIN IMMEDIATE")
@@ -77,4 +84,40 @@ def ballot():
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+    return True
+
+
+@app.post("/ballot")
+def ballot():
+    if not _store(request.form):
+        return "empty ballot", 422
     return "", 303, {"Location": "/done"}
+
+
+floor = Flask("floor")
+floor.secret_key = "bench-floor"
+floor.config["WTF_CSRF_TIME_LIMIT"] = None  # as the project's
+CSRFProtect(floor)
+
+
+floor.get("/healthz")(healthz)
+
+
+@floor.get("/s/<code>")
+def floor_enter(code: str):
+    session["code"] = code
+    return redirect("/survey", 303)
+
+
+@floor.get("/survey")
+def floor_form():
+    return f'<form method="post"><input name="csrf_token" value="{generate_csrf()}"></form>'
+
+
+@floor.post("/survey")
+def floor_submit():
+    if "code" not in session or not _store(request.form):
+        return "no ballot", 422
+    session.pop("code")
+    session["receipt"] = {"title": "评议活动", "date": date.today().isoformat()}
+    return redirect("/done", 303)

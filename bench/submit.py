@@ -23,6 +23,9 @@ Baseline, same run, same gunicorn settings, same clients: bench/bare_app.py, a b
 app on sqlite3 that stores the same ballot (one ballot row holding the answers packed,
 the same pragmas and BEGIN IMMEDIATE) from a single POST, run just before and just after
 the project's SQLite run. Ratio = project ÷ the mean of the two baseline runs (ballots/s).
+Also measured, as "floor": the same INSERT behind Flask's signed session cookie and
+Flask-WTF's CSRF check and nothing else (``bare_app:floor``, ballots opened the way the
+project's are), the most any implementation on the stack DESIGN.md fixes could serve.
 PostgreSQL is measured with 1, 2 and 4 gunicorn workers (the same clients), to show how
 throughput follows the workers while there are cores to run them.
 
@@ -558,6 +561,13 @@ def main() -> None:
         rows.append(bare_runs[1])
         bare = {"rate": sum(r["rate"] for r in bare_runs) / len(bare_runs)}
         print(f"  baseline: {bare['rate']:.1f} ballots/s (mean of the two runs)", flush=True)
+        # The same INSERT behind Flask's signed session and Flask-WTF's CSRF check only:
+        # the most an implementation on the stack DESIGN.md fixes could serve here.
+        floor = run_config("floor: Flask + session + CSRF", "bare_app:floor", workers,
+                           fields_env, tmp / "floor.log", "post",
+                           [f"FLOOR{i:07d}" for i in range(3 * codes_per_run // 2)], fields, duration,
+                           warmup, f"sqlite:///{bare_db}", extra=("--pythonpath", "bench"))
+        rows.append(floor)
         if not args.no_flow:
             rows.append(run_config("evalplatform, SQLite, 3 requests", "wsgi:app", workers,
                                    sqlite_env, tmp / "sqlite-flow.log", "flow", codes[1::2],
@@ -597,6 +607,7 @@ def main() -> None:
           f"{peak_rss_mib():.0f} MiB" + (f"; {len(problems)} PROBLEMS above" if problems else
                                          "; every successful POST has exactly one ballot"))
     result_line("submit", project["rate"], "ballots/s", bare["rate"])
+    result_line("submit-floor", floor["rate"], "ballots/s", bare["rate"])
     pg_main = pg_results.get(workers) or (pg_results and max(pg_results.values(),
                                                              key=lambda r: r["rate"]))
     if pg_main:
