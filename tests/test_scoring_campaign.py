@@ -119,16 +119,24 @@ def test_results_are_cached_until_the_next_ballot(app):
     assert second is not first and second.ballots == first.ballots + 1
 
 
-def test_bootstrap_is_deterministic_and_tells_clear_from_unclear_bottoms(app):
-    units = [("甲科", "A"), ("乙科", "A"), ("丙科", "A"), ("丁站", "B"), ("戊站", "B")]
-    campaign, plaintext = build_campaign(codes_per_group=40, unit_rows=units,
+CLEAR_AND_UNCLEAR = [("甲科", "A"), ("乙科", "A"), ("丙科", "A"), ("丁站", "B"), ("戊站", "B")]
+
+
+def clear_and_unclear_bottoms(raters: int, seed: int):
+    """An open campaign of one rater group whose category A has a bottom unit far below
+    the others (丙科) and whose category B has two units nearly the same."""
+    campaign, plaintext = build_campaign(codes_per_group=raters, unit_rows=CLEAR_AND_UNCLEAR,
                                          groups=(("服务对象", 1.0),))
-    rng = np.random.default_rng(7)
-    # A: 丙科 far below the others. B: 丁站 and 戊站 nearly the same.
+    rng = np.random.default_rng(seed)
     centre = {"甲科": 0.3, "乙科": 0.6, "丙科": 3.6, "丁站": 1.0, "戊站": 1.05}
     for code in plaintext["服务对象"]:
         cast(campaign, code, lambda name, item: int(np.clip(round(
             rng.normal(centre[name], 0.7)), 0, 4)))
+    return campaign
+
+
+def test_bootstrap_is_deterministic_and_tells_clear_from_unclear_bottoms(app):
+    campaign = clear_and_unclear_bottoms(40, seed=7)
     a = campaign_results(campaign, use_cache=False).schemes["satisfaction"]
     b = campaign_results(campaign, use_cache=False).schemes["satisfaction"]
     assert [u.interval for u in a.units] == [u.interval for u in b.units]
@@ -152,14 +160,7 @@ def test_a_closed_campaign_reuses_its_published_bootstrap_until_its_ballots_chan
     from evalplatform.models import ResultSnapshot
     from evalplatform.scoring import engine
 
-    units = [("甲科", "A"), ("乙科", "A"), ("丙科", "A"), ("丁站", "B"), ("戊站", "B")]
-    campaign, plaintext = build_campaign(codes_per_group=30, unit_rows=units,
-                                         groups=(("服务对象", 1.0),))
-    rng = np.random.default_rng(3)
-    centre = {"甲科": 0.3, "乙科": 0.6, "丙科": 3.6, "丁站": 1.0, "戊站": 1.05}
-    for code in plaintext["服务对象"]:
-        cast(campaign, code, lambda name, item: int(np.clip(round(
-            rng.normal(centre[name], 0.7)), 0, 4)))
+    campaign = clear_and_unclear_bottoms(30, seed=3)
     campaigns.close_campaign(campaign, None)
     db.session.commit()
     snapshot = db.session.scalar(select(ResultSnapshot))
@@ -183,7 +184,7 @@ def test_a_closed_campaign_reuses_its_published_bootstrap_until_its_ballots_chan
     assert shown == {k: v for k, v in fresh.to_json().items() if k != "computed_at"}
 
     db.session.execute(text("UPDATE ballot SET cells = :c WHERE id = (SELECT min(id) FROM ballot)"),
-                       {"c": bytes([4] * len(units))})
+                       {"c": bytes([4] * len(CLEAR_AND_UNCLEAR))})
     db.session.commit()
     edited = campaign_results(campaign, use_cache=False)
     assert resampled == [1, 1]
