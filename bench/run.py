@@ -41,9 +41,14 @@ What the benchmarks show, and what is behind each figure:
   the checks, and on SQLite the writers' queue: a ballot's transaction is short, but the
   thread holding it must win the GIL back after each SQLite call while the worker's
   other threads run Python, and the two workers' transactions queue on one lock. In-process
-  the POST costs about 0.65 ms against the bare endpoint's 0.13 ms. "3 requests" adds the
-  two page views a phone makes first (the ballot's grid is rendered once per campaign
-  and language). PostgreSQL is measured with 1, 2 and 4 workers on the same machine.
+  the POST costs about 0.65 ms against the bare endpoint's 0.13 ms. The "floor" row is
+  that bare INSERT behind Flask's signed session and Flask-WTF's CSRF check and nothing
+  else (`bare_app:floor`): the most an implementation on the stack DESIGN.md fixes could
+  serve here (0.60–0.76 of the bare endpoint in the runs of 2026-12-03); the project's
+  POST adds the code check and spend, validation, security headers and the sealing hook.
+  "3 requests" adds the two page views a phone makes first (the ballot's grid is
+  rendered once per campaign and language). PostgreSQL is measured with 1, 2 and 4
+  workers on the same machine.
 - **scoring** — full results (every scheme, the 500-replicate bootstrap) against one raw
   `GROUP BY` over the same answers stored one row each (a scratch table in the same
   database; the project keeps them packed in the ballot row, one byte a cell), so the
