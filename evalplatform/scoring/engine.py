@@ -120,9 +120,11 @@ def compute(campaign: Campaign, rules: dict, rules_hash: str, frozen: bool,
     keys = [key for key in rules["schemes"] if key in schemes]
     index = {key: [k for k, item in enumerate(cube.items) if item.scheme == key] for key in keys}
     bootstrapped = bool(replicates and total_ballots)
-    digest = ballots_sha256(load_ballots(campaign.id, cube)) if bootstrapped else None
+    # only a closed campaign's bootstrap is kept (with its snapshot) and reused
+    kept = bootstrapped and campaign.status == "closed"
+    digest = ballots_sha256(load_ballots(campaign.id, cube)) if kept else None
     reused = (published or {}).get("schemes") \
-        if bootstrapped and (published or {}).get("ballots_sha256") == digest else None
+        if kept and (published or {}).get("ballots_sha256") == digest else None
     replicate_cubes = {}
     if bootstrapped and reused is None:
         rng = np.random.default_rng(int(rules_hash[:16], 16))
@@ -143,7 +145,7 @@ def compute(campaign: Campaign, rules: dict, rules_hash: str, frozen: bool,
             rep = sub.with_counts(replicate_cubes[key])
             add_uncertainty(evaluation, scheme.composite(rep, spec["config"],
                                                          evaluation.eligible), confidence)
-        if bootstrapped and index[key]:
+        if kept and index[key]:
             decided[key] = uncertainty_of(evaluation.result)
         results[key] = evaluation.result
     groups = {g["name"]: g["weight"] for g in rules["groups"]}
@@ -155,7 +157,7 @@ def compute(campaign: Campaign, rules: dict, rules_hash: str, frozen: bool,
         participation=[GroupParticipation(p.name, groups.get(p.name, 0.0), p.issued, p.used)
                        for p in participation(campaign)],
         schemes=results, missing_schemes=missing,
-        bootstrap={"ballots_sha256": digest, "schemes": decided} if bootstrapped else None)
+        bootstrap={"ballots_sha256": digest, "schemes": decided} if kept else None)
 
 
 def add_uncertainty(evaluation: Evaluation, replicate_scores: np.ndarray,

@@ -166,9 +166,9 @@ class CampaignResults:
     participation: list[GroupParticipation]
     schemes: dict[str, SchemeResult]
     missing_schemes: list[str] = field(default_factory=list)
-    #: What the bootstrap decided, kept with published results so that it need not be
-    #: redone (``engine.compute``): the SHA-256 of the ballots it drew from, and per
-    #: scheme per unit id its intervals and flag. Not part of :meth:`to_json`.
+    #: What the bootstrap decided for a closed campaign, kept with its published results
+    #: so that it need not be redone (``engine.compute``): the SHA-256 of the ballots it
+    #: drew from, and per scheme per unit id its intervals and flag. Not in :meth:`to_json`.
     bootstrap: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
