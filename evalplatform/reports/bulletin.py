@@ -27,9 +27,9 @@ from ..i18n import N_, force_locale
 from ..models import Ballot, Campaign, Comment, ReportSettings, Unit
 from ..scoring.engine import campaign_results
 from ..scoring.results import CampaignResults, SchemeResult, UnitResult
+from . import pdf
 from .letterhead import chinese_date, letterhead
 from .pdf import Rendered
-from .pdf import render as render_pdf
 from .sections import Section, plugin_sections
 
 #: Called as work proceeds: (steps done, steps in all, what is being done).
@@ -96,9 +96,9 @@ def render(html: str, progress: Progress | None = None, step: int = 0, steps: in
     """HTML → PDF, reporting layout and writing as two steps after ``step`` of ``steps``.
     Progress messages are stored in Chinese and translated where they are shown."""
     if progress is None:
-        return render_pdf(html)
+        return pdf.render(html)
     progress(step, steps, N_("排版"))
-    return render_pdf(html, lambda pages: progress(
+    return pdf.render(html, lambda pages: progress(
         step + 1, steps, N_("写入 PDF（%(pages)s 页）") % {"pages": pages}))
 
 

@@ -123,8 +123,10 @@ def compute(campaign: Campaign, rules: dict, rules_hash: str, frozen: bool,
     # only a closed campaign's bootstrap is kept (with its snapshot) and reused
     kept = bootstrapped and campaign.status == "closed"
     digest = ballots_sha256(load_ballots(campaign.id, cube)) if kept else None
-    reused = (published or {}).get("schemes") \
-        if kept and (published or {}).get("ballots_sha256") == digest else None
+    reused = None
+    if kept and published and published.get("ballots_sha256") == digest and all(
+            key in published["schemes"] for key in keys if index[key]):
+        reused = published["schemes"]  # (a scheme installed since closing is resampled)
     replicate_cubes = {}
     if bootstrapped and reused is None:
         rng = np.random.default_rng(int(rules_hash[:16], 16))
@@ -139,7 +141,7 @@ def compute(campaign: Campaign, rules: dict, rules_hash: str, frozen: bool,
             continue
         sub = cube.for_items([cube.items[k].id for k in index[key]])
         evaluation = scheme.evaluate(sub, spec["config"])
-        if reused is not None and key in reused:
+        if reused is not None and index[key]:
             restore_uncertainty(evaluation.result, reused[key])
         elif key in replicate_cubes and index[key]:
             rep = sub.with_counts(replicate_cubes[key])
