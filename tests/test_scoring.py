@@ -43,7 +43,9 @@ def test_abstentions_do_not_count_towards_the_minimum_group_size():
     assert unit.score is None and unit.rank is None and unit.satisfaction_rate is None
     assert unit.flags == ["too_few_raters"]
     assert unit.groups[0].suppressed and unit.groups[0].score is None
-    assert unit.groups[0].valid_votes == 4
+    # not even how many valid votes it has (that would tell how many said 不了解)
+    assert unit.groups[0].valid_votes is None and unit.valid_votes == 0
+    assert unit.abstentions == 0
 
 
 def test_weights_renormalise_over_groups_that_meet_the_minimum():

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evalplatform.scoring.appraisal import AppraisalScheme
-from evalplatform.scoring.bootstrap import replicate_counts, resample_weights
+from evalplatform.scoring.bootstrap import group_patterns, replicate_counts, resample_weights
 from evalplatform.scoring.cube import BallotArrays, Cube, CubeGroup, CubeItem, CubeUnit
 from evalplatform.scoring.satisfaction import SatisfactionScheme
 from tests.scoring_helpers import options
@@ -93,42 +93,99 @@ def test_cube_scoring_equals_naive_per_answer_computation(case):
             assert unit.score is not None and math.isclose(unit.score, value, abs_tol=1e-9)
 
 
+def expand(arrays: BallotArrays, patterns, weights_by_group) -> tuple[list, list]:
+    """A replicate as plain ballots: each group's patterns repeated as often as drawn."""
+    groups, answers = [], []
+    for g, (found, weights) in enumerate(zip(patterns, weights_by_group, strict=True)):
+        for row, times in zip(found.rows, weights, strict=True):
+            groups += [g] * int(times)
+            answers += [row.tolist()] * int(times)
+    return groups, answers
+
+
 @settings(max_examples=100, deadline=None)
 @given(campaigns(), st.integers(0, 2**32 - 1), st.sampled_from([0.0, 0.5, 1.01]))
 def test_replicate_cubes_are_the_resampled_ballots_counted(case, seed, dense_share):
     """Whichever way units are counted (all in blocks, each from its own raters, mixed)."""
     cube, arrays = build(*case)
     replicates = 3
-    got = replicate_counts(arrays, cube.counts.shape, replicates, np.random.default_rng(seed),
-                           dense_share=dense_share)
+    patterns = group_patterns(arrays, len(cube.groups))
+    got = replicate_counts(patterns, cube.counts.shape, replicates,
+                           np.random.default_rng(seed), dense_share=dense_share)
     rng = np.random.default_rng(seed)  # same draws, counted by hand
     expected = np.zeros_like(got)
-    for g in range(len(cube.groups)):
-        members = np.flatnonzero(arrays.groups == g)
-        if not len(members):
+    for g, found in enumerate(patterns):
+        if not found.ballots:
             continue
-        weights = resample_weights(len(members), replicates, rng)
+        weights = resample_weights(found.counts, replicates, rng)
         for r in range(replicates):
-            for k, b in enumerate(members):
+            for k, row in enumerate(found.rows):
                 for u in range(len(cube.units)):
                     for i in range(len(cube.items)):
-                        if arrays.answers[b, u, i] >= 0:
-                            expected[r, u, i, g, arrays.answers[b, u, i]] += weights[r, k]
+                        if row[u, i] >= 0:
+                            expected[r, u, i, g, row[u, i]] += weights[r, k]
     np.testing.assert_allclose(got, expected)
     # Each scheme's own cube (a run of items, or any set of them) holds the same counts.
     n_items = len(cube.items)
     sets = [list(range(n_items // 2)), list(range(n_items // 2, n_items)), [n_items - 1, 0]]
-    parts = replicate_counts(arrays, cube.counts.shape, replicates, np.random.default_rng(seed),
-                             dense_share=dense_share, item_sets=sets)
+    parts = replicate_counts(patterns, cube.counts.shape, replicates,
+                             np.random.default_rng(seed), dense_share=dense_share,
+                             item_sets=sets)
     for items, part in zip(sets, parts, strict=True):
         np.testing.assert_array_equal(part, expected[:, :, items])
 
 
-@given(st.integers(1, 500), st.integers(1, 20), st.integers(0, 2**32 - 1))
-def test_each_replicate_draws_as_many_ballots_as_the_group_has(n, replicates, seed):
-    weights = resample_weights(n, replicates, np.random.default_rng(seed))
-    assert weights.shape == (replicates, n)
-    assert (weights.sum(axis=1) == n).all() and (weights >= 0).all()
+@settings(max_examples=100, deadline=None)
+@given(campaigns(), st.integers(0, 2**32 - 1), st.randoms(use_true_random=False))
+def test_resampling_depends_on_the_ballots_contents_not_their_order(case, seed, shuffle):
+    """The same ballots stored in another order (other random ids) give the very same
+    replicate cubes: the draws follow the ballots' contents and the seed only."""
+    cube, arrays = build(*case)
+    order = list(range(len(arrays.groups)))
+    shuffle.shuffle(order)
+    moved = BallotArrays(arrays.answers[order], arrays.groups[order])
+    first = replicate_counts(group_patterns(arrays, len(cube.groups)), cube.counts.shape, 4,
+                             np.random.default_rng(seed))
+    second = replicate_counts(group_patterns(moved, len(cube.groups)), cube.counts.shape, 4,
+                              np.random.default_rng(seed))
+    np.testing.assert_array_equal(first, second)
+
+
+@settings(max_examples=150, deadline=None)
+@given(campaigns(), st.integers(0, 2**32 - 1))
+def test_each_replicate_redoes_the_whole_computation_suppression_included(case, seed):
+    """A replicate's composite is the naive computation over the ballots it drew: which
+    groups reach the minimum size is decided again in each replicate."""
+    scheme_key, _opts, _u, _i, weights, *_rest = case
+    cube, arrays = build(*case)
+    scheme = SCALES[scheme_key][1]
+    patterns = group_patterns(arrays, len(cube.groups))
+    replicates = 3
+    counts = replicate_counts(patterns, cube.counts.shape, replicates,
+                              np.random.default_rng(seed))
+    got = scheme.composite(cube.with_counts(counts), scheme.normalize_config({}))
+    rng = np.random.default_rng(seed)
+    drawn = [resample_weights(found.counts, replicates, rng) if found.ballots else None
+             for found in patterns]
+    for r in range(replicates):
+        groups, answers = expand(arrays, patterns,
+                                 [w[r] if w is not None else [] for w in drawn])
+        expected = naive_composite(case[0], case[1], case[2], case[3], weights, groups,
+                                   answers, case[7])
+        for value, want in zip(got[r], expected, strict=True):
+            if want is None:
+                assert np.isnan(value)
+            else:
+                assert math.isclose(float(value), want, rel_tol=1e-5, abs_tol=1e-4)
+
+
+@given(st.lists(st.integers(1, 50), min_size=1, max_size=30), st.integers(1, 20),
+       st.integers(0, 2**32 - 1))
+def test_each_replicate_draws_as_many_ballots_as_the_group_has(counts, replicates, seed):
+    counts = np.array(counts, dtype=np.int64)
+    weights = resample_weights(counts, replicates, np.random.default_rng(seed))
+    assert weights.shape == (replicates, len(counts))
+    assert (weights.sum(axis=1) == counts.sum()).all() and (weights >= 0).all()
 
 
 def test_composite_broadcasts_over_replicates():
@@ -138,6 +195,6 @@ def test_composite_broadcasts_over_replicates():
     scheme = SCALES["satisfaction"][1]
     evaluation = scheme.evaluate(cube, {})
     stacked = cube.with_counts(np.stack([cube.counts, cube.counts]))
-    twice = scheme.composite(stacked, scheme.normalize_config({}), evaluation.eligible)
+    twice = scheme.composite(stacked, scheme.normalize_config({}))
     np.testing.assert_allclose(twice[0], evaluation.composite)
     np.testing.assert_allclose(twice[1], evaluation.composite)

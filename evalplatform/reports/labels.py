@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext
+from ..scoring.ranking import round_half_up
 from ..scoring.results import FLAG_LABELS, UnitResult
 
 #: Shown instead of a unit's score, rank and grade when it has no composite.
@@ -13,16 +14,22 @@ NO_SCORE = lazy_gettext("有效票不足")
 DASH = "—"
 
 
+def number(value: float, decimals: int) -> str:
+    """A number as published: rounded half up (the rule ties and grades are judged by,
+    ``scoring.ranking.rounded``), never Python's round-half-even on the binary value."""
+    return f"{round_half_up(value, decimals):.{decimals}f}"
+
+
 def score(value: float | None, decimals: int = 2) -> str:
-    return DASH if value is None else f"{value:.{decimals}f}"
+    return DASH if value is None else number(value, decimals)
 
 
 def percent(value: float | None, decimals: int = 1) -> str:
-    return DASH if value is None else f"{100 * value:.{decimals}f}%"
+    return DASH if value is None else f"{number(100 * value, decimals)}%"
 
 
 def interval(bounds: tuple[float, float] | None, decimals: int = 2) -> str:
-    return DASH if bounds is None else f"{bounds[0]:.{decimals}f}–{bounds[1]:.{decimals}f}"
+    return DASH if bounds is None else f"{number(bounds[0], decimals)}–{number(bounds[1], decimals)}"
 
 
 def rank_interval(bounds: tuple[int, int] | None, words: bool = True) -> str:

@@ -12,6 +12,9 @@ from .results import PLUS, joined, text
 from .scheme import WeightedScheme
 
 EXCELLENT, COMPETENT, BASIC, INCOMPETENT = "优秀", "称职", "基本称职", "不称职"
+#: Where one highest and one lowest vote are dropped (WeightedScheme.trim_scope).
+TRIM_SCOPES = {"group": lazy_gettext("各评议主体内分别去掉（再按评议主体权重加权）"),
+               "unit": lazy_gettext("全体评议人合并后去掉（不按评议主体加权）")}
 
 
 class AppraisalScheme(WeightedScheme):
@@ -30,7 +33,7 @@ class AppraisalScheme(WeightedScheme):
                                "统计各档票数比例，按三分之二、三分之一规则标记。")
 
     def default_config(self) -> dict:
-        return {**super().default_config(), "trim": True,
+        return {**super().default_config(), "trim": True, "trim_scope": "group",
                 "good": [EXCELLENT, COMPETENT], "bad": [INCOMPETENT],
                 "excellent": EXCELLENT, "max_excellent": None, "reject_uniform": False,
                 "grade_bands": [[EXCELLENT, 90.0], [COMPETENT, 70.0], [BASIC, 60.0],
@@ -43,17 +46,24 @@ class AppraisalScheme(WeightedScheme):
             raise ServiceError(_("“优秀”票数上限须为非负整数，或留空表示不限。"),
                                field="max_excellent")
         cfg["trim"] = bool(cfg.get("trim"))
+        if cfg.get("trim_scope") not in TRIM_SCOPES:
+            raise ServiceError(_("去掉最高分和最低分的范围须为“各评议主体内”或“全体评议人”。"),
+                               field="trim_scope")
         cfg["reject_uniform"] = bool(cfg.get("reject_uniform"))
         return cfg
 
     label_scores = {EXCELLENT: 95.0, COMPETENT: 80.0, BASIC: 65.0, INCOMPETENT: 50.0}
 
     def extra_fields(self, labels):
-        from wtforms import BooleanField, IntegerField
+        from wtforms import BooleanField, IntegerField, SelectField
         from wtforms.validators import NumberRange, Optional
+
+        from ..web.forms import choices
 
         return {
             "trim": BooleanField(_("有效票超过 5 张时去掉一个最高分和一个最低分")),
+            "trim_scope": SelectField(_("去掉最高分和最低分的范围"),
+                                      choices=choices(TRIM_SCOPES.items())),
             "max_excellent": IntegerField(
                 _("每张票“优秀”最多个数"), description=_("留空表示不限。"),
                 validators=[Optional(), NumberRange(0, 10000, _("请输入非负整数。"))]),
@@ -61,22 +71,28 @@ class AppraisalScheme(WeightedScheme):
         }
 
     def extra_data(self, config):
-        return {"trim": config["trim"], "max_excellent": config["max_excellent"],
+        return {"trim": config["trim"], "trim_scope": config["trim_scope"],
+                "max_excellent": config["max_excellent"],
                 "reject_uniform": config["reject_uniform"]}
 
     def extra_config(self, form):
-        return {"trim": form.trim.data, "max_excellent": form.max_excellent.data,
+        return {"trim": form.trim.data, "trim_scope": form.trim_scope.data,
+                "max_excellent": form.max_excellent.data,
                 "reject_uniform": form.reject_uniform.data}
 
     def trims(self, config):
         return bool(config.get("trim"))
+
+    def trim_scope(self, config):
+        return config.get("trim_scope") or "group"
 
     def extra_unit_fields(self, cube, config, eligible):
         scores = cube.option_table(config.get("option_scores"))
         valid_mask = ~np.isnan(scores)
         labels = list(dict.fromkeys(o.label for item in cube.items for o in item.options
                                     if not o.abstain))
-        pooled = cube.counts.sum(axis=(-2))  # over groups: [U, I, O]
+        # over the groups counted for each unit: [U, I, O]
+        pooled = (cube.counts * eligible[:, None, :, None]).sum(axis=-2)
         valid = (pooled * valid_mask).sum(axis=(-1, -2))  # [U]
         good = (pooled * cube.label_mask(config["good"])).sum(axis=(-1, -2))
         bad = (pooled * cube.label_mask(config["bad"])).sum(axis=(-1, -2))
@@ -85,7 +101,7 @@ class AppraisalScheme(WeightedScheme):
         out = []
         for k in range(len(cube.units)):
             fields: dict = {"flags": []}
-            if valid[k] >= cube.min_group_size:
+            if eligible[k].any() and valid[k] > 0:
                 fields["shares"] = {label: float(n[k] / valid[k]) for label, n in per_label.items()}
                 if good[k] * 3 < 2 * valid[k]:
                     fields["flags"].append("admonish")
@@ -98,11 +114,16 @@ class AppraisalScheme(WeightedScheme):
         result.has_shares = True
         result.option_labels = list(dict.fromkeys(
             o.label for item in cube.items for o in item.options if not o.abstain))
-        if config["trim"]:
-            result.notes.append(lazy_gettext("有效票超过 5 张时，去掉一个最高分和一个最低分后计算平均分。"))
+        if config["trim"] and config["trim_scope"] == "unit":
+            result.notes.append(lazy_gettext(
+                "每个评价项目合并计入得分的全体评议人的有效票，超过 5 张时去掉一个最高分和一个最低分"
+                "后计算平均分（不按评议主体权重加权）。"))
+        elif config["trim"]:
+            result.notes.append(lazy_gettext(
+                "各评议主体的有效票超过 5 张时，去掉一个最高分和一个最低分后计算平均分。"))
         good, bad = joined(config["good"], PLUS), joined(config["bad"], PLUS)
         result.notes.append(text(lambda: _(
-            "各档票数比例按全部有效票统计（含人数不足、得分不单独显示的评议主体）；"
+            "各档票数比例按计入得分的评议主体的有效票统计（人数不足的评议主体不计入，以免推算出其投票）；"
             "“%(good)s”票少于三分之二、或“%(bad)s”票超过三分之一的单位予以标记。",
             good=good, bad=bad)))
 

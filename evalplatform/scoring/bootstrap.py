@@ -1,12 +1,19 @@
 """The bootstrap over ballots: replicate cubes from resampled ballots.
 
 Ballots are resampled with replacement within each rater group (each group keeps its
-size, so its weight keeps its meaning). A replicate's cube is ``W @ onehot(ballots)``, a
-matrix product, so a thousand replicates of twenty thousand ballots take seconds, and
-every scheme computes its replicate scores with the very code of its point estimate.
+size, so its weight keeps its meaning). Identical ballots are interchangeable, so a
+group's ballots are taken as its distinct answer patterns, sorted by their bytes, each
+with how many ballots gave it; a resample is then how many copies of each pattern it
+holds, a multinomial draw. The draws therefore depend on the ballots' contents and the
+seed only — never on ballot ids or the order rows are stored in — and their cost follows
+the number of distinct patterns. A replicate's cube is ``W @ onehot(patterns)``, a matrix
+product, and every scheme computes its replicate scores with the very code of its point
+estimate.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,22 +25,58 @@ BLOCK_BYTES = 64 * 1024 * 1024
 DENSE_SHARE = 0.5
 
 
-def resample_weights(n: int, replicates: int, rng: np.random.Generator) -> np.ndarray:
-    """How often each of ``n`` ballots is drawn in each replicate: ``[replicates, n]``."""
-    draws = rng.integers(0, n, size=(replicates, n))
-    offsets = (np.arange(replicates) * n)[:, None]
-    return np.bincount((draws + offsets).ravel(), minlength=replicates * n) \
-        .reshape(replicates, n).astype(np.float32)
+@dataclass(frozen=True)
+class Patterns:
+    """One rater group's ballots as distinct answer patterns ``[m, U, I]`` (sorted by
+    their bytes) and how many ballots gave each ``[m]``."""
+
+    rows: np.ndarray
+    counts: np.ndarray
+
+    @property
+    def ballots(self) -> int:
+        return int(self.counts.sum())
 
 
-def replicate_counts(ballots: BallotArrays, shape: tuple[int, int, int, int], replicates: int,
-                     rng: np.random.Generator, dense_share: float = DENSE_SHARE,
+def group_patterns(ballots: BallotArrays, n_groups: int) -> list[Patterns]:
+    """Each group's distinct answer patterns, in a canonical order (their bytes)."""
+    out = []
+    for g in range(n_groups):
+        rows = np.ascontiguousarray(ballots.answers[ballots.groups == g])
+        n, shape = len(rows), rows.shape[1:]
+        width = int(np.prod(shape, dtype=np.int64))
+        if n == 0:
+            out.append(Patterns(rows, np.zeros(0, dtype=np.int64)))
+            continue
+        if width == 0:  # nothing asked: every ballot is the same empty pattern
+            out.append(Patterns(rows[:1], np.array([n], dtype=np.int64)))
+            continue
+        keys = rows.reshape(n, width).view(np.dtype((np.void, width))).ravel()
+        _, first, counts = np.unique(keys, return_index=True, return_counts=True)
+        out.append(Patterns(rows[first], counts.astype(np.int64)))
+    return out
+
+
+def resample_weights(counts: np.ndarray, replicates: int, rng: np.random.Generator
+                     ) -> np.ndarray:
+    """How many copies of each pattern each replicate draws, ``[replicates, m]``
+    (float32): ``n = counts.sum()`` draws with replacement from the group's ballots."""
+    n = int(counts.sum())
+    if len(counts) == 1:
+        return np.full((replicates, 1), n, dtype=np.float32)
+    return rng.multinomial(n, counts / n, size=replicates).astype(np.float32)
+
+
+def replicate_counts(patterns: list[Patterns], shape: tuple[int, int, int, int],
+                     replicates: int, rng: np.random.Generator,
+                     dense_share: float = DENSE_SHARE,
                      item_sets: list[list[int]] | None = None) -> np.ndarray | list[np.ndarray]:
-    """Bootstrap cubes ``[replicates, U, I, G, O]`` (float32 counts); with ``item_sets``,
-    one cube per set of item indices (each scheme its own, no copy of a whole cube).
+    """Bootstrap cubes ``[replicates, U, I, G, O]`` (float32 counts) from each group's
+    patterns (:func:`group_patterns`); with ``item_sets``, one cube per set of item
+    indices (each scheme its own, no copy of a whole cube).
 
     Units that most of a group's ballots answer are counted in blocks, one product over
-    all the group's ballots; a unit few of them answer (a city-wide survey where each
+    all the group's patterns; a unit few of them answer (a city-wide survey where each
     rater rates the units they know) is counted from its own raters only, so the work
     follows the answers given rather than ballots × units."""
     n_units, n_items, n_groups, n_options = shape
@@ -56,21 +99,20 @@ def replicate_counts(ballots: BallotArrays, shape: tuple[int, int, int, int], re
         for out, items in zip(outs, picks, strict=True):
             out[:, units, :, g, :] = counted[..., items, :]
 
-    for g in range(n_groups):
-        rows = ballots.answers[ballots.groups == g]
-        n = len(rows)
-        if n == 0:
+    for g, group in enumerate(patterns):
+        rows = group.rows
+        if group.ballots == 0:
             continue
-        weights = resample_weights(n, replicates, rng)
-        answered = (rows >= 0).any(axis=2)  # [n, U]
-        share = answered.mean(axis=0)
-        step = max(1, BLOCK_BYTES // max(n * n_items * n_options * 4, 1))
+        weights = resample_weights(group.counts, replicates, rng)  # [R, m]
+        answered = (rows >= 0).any(axis=2)  # [m, U]
+        share = (group.counts @ answered) / group.ballots  # of the group's ballots
+        step = max(1, BLOCK_BYTES // max(len(rows) * n_items * n_options * 4, 1))
         for start, stop in _runs(share >= dense_share, step):
             store(slice(start, stop), g, weights @ onehot(rows[:, start:stop]))
-        by_ballot = np.ascontiguousarray(weights.T)  # [n, R]: a unit's raters are rows
+        by_pattern = np.ascontiguousarray(weights.T)  # [m, R]: a unit's raters are rows
         for u in np.flatnonzero((share < dense_share) & (share > 0)):
             who = np.flatnonzero(answered[:, u])
-            store(int(u), g, (onehot(rows[who, u:u + 1]).T @ by_ballot[who]).T)
+            store(int(u), g, (onehot(rows[who, u:u + 1]).T @ by_pattern[who]).T)
     return outs if item_sets is not None else outs[0]
 
 

@@ -84,6 +84,11 @@ class Cube:
     def with_counts(self, counts: np.ndarray) -> Cube:
         return replace(self, counts=counts)
 
+    def take_units(self, indices: list[int]) -> Cube:
+        """The cube of these units (by index), in this order."""
+        return replace(self, units=tuple(self.units[k] for k in indices),
+                       counts=self.counts[..., indices, :, :, :], ballot_arrays=None)
+
     def option_table(self, attribute_by_label: dict[str, float] | None = None) -> np.ndarray:
         """Per (item, option): the option's score (overridden by label when given), NaN
         for abstentions (不了解) and for option slots an item does not have."""
@@ -186,6 +191,18 @@ def counts_from_ballots(ballots: BallotArrays, shape: tuple[int, int, int, int])
         for o in range(n_options):
             counts[:, :, g, o] = np.count_nonzero(rows == o, axis=0)
     return counts
+
+
+def empty_cube(rules: dict) -> Cube:
+    """The cube of no ballots under these rules (what a sealed campaign shows)."""
+    units, items, groups = structure_from_rules(rules)
+    n_options = max((len(i.options) for i in items), default=1)
+    ballots = BallotArrays(np.zeros((0, len(units), len(items)), dtype=np.int8),
+                           np.zeros(0, dtype=np.int64))
+    return Cube(units, items, groups,
+                np.zeros((len(units), len(items), len(groups), n_options), dtype=np.int64),
+                np.zeros(len(groups), dtype=np.int64), int(rules["min_group_size"]),
+                rules.get("campaign"), ballot_arrays=ballots)
 
 
 def load_cube(campaign_id: int, rules: dict) -> Cube:

@@ -284,10 +284,9 @@ class DimensionedScheme(WeightedScheme):
         config = self.normalize_config(config)
         evaluation = super().evaluate(cube, config)
         lay = self.layout(cube, config)
-        weights = np.array([g.weight for g in cube.groups])
         means, valid = self.item_stats(cube, config)  # [U, I, G]
-        eligible = evaluation.eligible  # [U, G]
-        item_scores = self.combine(means, weights, eligible[:, None, :])  # [U, I]
+        eligible = evaluation.eligible  # [U, G]: the groups counted for each unit
+        item_scores = self.item_scores(cube, config, eligible, means)  # [U, I]
         dimension = weighted_over(item_scores[..., None], lay.member)[..., 0]  # [U, D]
         family = self.roll_up(dimension[..., None], lay)[0][..., 0]  # [U, F]
         abstentions = (cube.counts * cube.abstain_mask()[:, None, :]).sum(-1)  # [U, I, G]
@@ -297,8 +296,8 @@ class DimensionedScheme(WeightedScheme):
         units = []
         for k, unit in enumerate(result.units):
             counted = bool(eligible[k].any())
-            cells = self._cells(lay, unit.items, dimension[k], family[k], valid[k],
-                                abstentions[k], counted)
+            cells = self._cells(lay, unit.items, dimension[k], family[k],
+                                valid[k][:, eligible[k]], abstentions[k][:, eligible[k]], counted)
             scores = [_num(v) if counted else None for v in dimension[k]]
             strongest, weakest = _extremes([d.name for d in lay.dimensions], scores, decimals)
             for cell in cells:

@@ -1,16 +1,20 @@
 """Computing a campaign's results: the cube, every enabled scheme, the bootstrap.
 
-Results are cached per campaign in the worker until a ballot arrives, the rules change
-or data a scheme reads besides ballots changes (the cache key holds the ballot count, the
-rules' hash, whether they are frozen — opening a campaign freezes the very rules its
-draft preview used — and each scheme's ``data_version``).
+Results are cached per campaign in the worker until a ballot arrives, the campaign's
+status or rules change or data a scheme reads besides ballots changes (the cache key
+holds the status, the ballot count, the rules' hash, whether they are frozen — opening a
+campaign freezes the very rules its draft preview used — and each scheme's
+``data_version``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
+import zlib
 from collections import OrderedDict
+from dataclasses import dataclass
 
 import numpy as np
 from flask import current_app
@@ -21,9 +25,9 @@ from ..models import Ballot, Campaign
 from ..plugins import hook
 from ..services.codes import participation
 from ..util import utcnow
-from .bootstrap import replicate_counts
-from .cube import BallotArrays, load_ballots, load_cube
-from .ranking import competition_ranks, interval, share_below
+from .bootstrap import Patterns, group_patterns, replicate_counts
+from .cube import BallotArrays, Cube, empty_cube, load_cube
+from .ranking import competition_ranks, interval, rounded
 from .results import CampaignResults, GroupParticipation, SchemeResult
 from .rules import rules_for
 from .scheme import Evaluation, Scheme
@@ -73,17 +77,21 @@ def campaign_results(campaign: Campaign, *, use_cache: bool = True,
                      reuse_published: bool = True) -> CampaignResults:
     """The campaign's results for every enabled scheme, with bootstrap intervals.
 
-    A closed campaign's intervals come from its published results when these were
-    computed from the same ballots under the same rules (:func:`compute`'s
-    ``published``), so the bulletin and the units' reports do not redo the bootstrap;
-    ``reuse_published=False`` resamples anyway.
+    While the campaign is open its results are **sealed**: nothing computed from ballots
+    is published before it closes (two views a ballot apart would show that ballot), so
+    only schemes that read no ballots are computed. A closed campaign's intervals come
+    from its published results when these were computed from the same ballots under the
+    same rules (:func:`compute`'s ``published``), so the bulletin and the units' reports
+    do not redo the bootstrap; ``reuse_published=False`` resamples anyway.
     """
     schemes = registered_schemes()
     rules, rules_hash, frozen = rules_for(campaign, schemes)
-    ballots = db.session.scalar(select(func.count()).where(Ballot.campaign_id == campaign.id))
+    sealed = campaign.status == "open"
+    ballots = 0 if sealed else db.session.scalar(
+        select(func.count()).where(Ballot.campaign_id == campaign.id))
     versions = tuple(schemes[k].data_version(campaign, spec["config"])
                      for k, spec in rules["schemes"].items() if k in schemes)
-    key = (campaign.id, ballots, rules_hash, frozen, versions)
+    key = (campaign.id, campaign.status, ballots, rules_hash, frozen, versions)
     if use_cache and (hit := _cache().get(key)) is not None:
         return hit
     published = None
@@ -91,47 +99,59 @@ def campaign_results(campaign: Campaign, *, use_cache: bool = True,
         from .snapshots import published_bootstrap
 
         published = published_bootstrap(campaign, rules_hash)
-    results = compute(campaign, rules, rules_hash, frozen, schemes, published)
+    results = compute(campaign, rules, rules_hash, frozen, schemes, published, sealed=sealed)
     _cache().put(key, results)
     return results
 
 
-def ballots_sha256(ballots: BallotArrays) -> str:
-    """The SHA-256 of what the bootstrap draws from: each ballot's group and answers, in
-    the order they are drawn."""
-    digest = hashlib.sha256(ballots.groups.astype("<i8").tobytes())
-    digest.update(np.ascontiguousarray(ballots.answers).data)
-    return digest.hexdigest()
+def ballots_digest(patterns: list[Patterns], groups) -> dict:
+    """What identifies the ballots results are computed from, whatever their ids or the
+    order they are stored in: per rater group (by id) its name, its number of ballots and
+    the SHA-256 of its distinct answer patterns with their counts (canonical order), and
+    the SHA-256 of all of it. ``results verify`` compares it with the published one."""
+    per_group = {}
+    whole = hashlib.sha256()
+    for group, found in zip(groups, patterns, strict=True):
+        digest = hashlib.sha256()
+        digest.update(np.ascontiguousarray(found.counts.astype("<i8")).data)
+        digest.update(np.ascontiguousarray(found.rows).data)
+        per_group[str(group.id)] = {"name": group.name, "ballots": found.ballots,
+                                    "sha256": digest.hexdigest()}
+        whole.update(f"{group.id}:{found.ballots}:{digest.hexdigest()};".encode())
+    return {"sha256": whole.hexdigest(), "groups": per_group}
 
 
 def compute(campaign: Campaign, rules: dict, rules_hash: str, frozen: bool,
-            schemes: dict[str, Scheme], published: dict | None = None) -> CampaignResults:
+            schemes: dict[str, Scheme], published: dict | None = None, *,
+            sealed: bool = False) -> CampaignResults:
     """The results under these rules, tallied from the campaign's ballots.
 
     ``published`` is what the bootstrap decided when the results were published
     (``CampaignResults.bootstrap``): used instead of resampling again when it was drawn
     from these very ballots, since the same ballots and rules (which seed the draws)
-    give the same intervals.
+    give the same intervals. ``sealed``: leave out every scheme that reads ballots (and
+    read none).
     """
-    cube = load_cube(campaign.id, rules)
+    cube = empty_cube(rules) if sealed else load_cube(campaign.id, rules)
     boot = rules.get("bootstrap", {})
     replicates, confidence = int(boot.get("replicates", 0)), float(boot.get("confidence", 0.95))
     total_ballots = int(cube.ballots.sum())
-    keys = [key for key in rules["schemes"] if key in schemes]
+    keys = [key for key in rules["schemes"] if key in schemes
+            and not (sealed and schemes[key].reads_ballots(rules["schemes"][key]["config"]))]
     index = {key: [k for k, item in enumerate(cube.items) if item.scheme == key] for key in keys}
+    patterns = group_patterns(cube.ballot_arrays, len(cube.groups)) if not sealed else None
+    digest = ballots_digest(patterns, cube.groups) if not sealed else None
     bootstrapped = bool(replicates and total_ballots)
-    # only a closed campaign's bootstrap is kept (with its snapshot) and reused
-    kept = bootstrapped and campaign.status == "closed"
-    digest = ballots_sha256(load_ballots(campaign.id, cube)) if kept else None
+    kept = bootstrapped and campaign.status == "closed"  # only a closed campaign's is kept
     reused = None
-    if kept and published and published.get("ballots_sha256") == digest and all(
-            key in published["schemes"] for key in keys if index[key]):
+    if kept and published and published.get("ballots_sha256") == digest["sha256"] and all(
+            key in published.get("schemes", {}) for key in keys if index[key]):
         reused = published["schemes"]  # (a scheme installed since closing is resampled)
     replicate_cubes = {}
     if bootstrapped and reused is None:
         rng = np.random.default_rng(int(rules_hash[:16], 16))
         replicate_cubes = dict(zip(keys, replicate_counts(
-            load_ballots(campaign.id, cube), cube.counts.shape, replicates, rng,
+            patterns, cube.counts.shape, replicates, rng,
             item_sets=[index[key] for key in keys]), strict=True))
     results, missing, decided = {}, [], {}
     for key, spec in rules["schemes"].items():
@@ -139,14 +159,23 @@ def compute(campaign: Campaign, rules: dict, rules_hash: str, frozen: bool,
         if scheme is None:
             missing.append(key)
             continue
+        if key not in keys:
+            continue
         sub = cube.for_items([cube.items[k].id for k in index[key]])
+        config = scheme.normalize_config(spec["config"])
         evaluation = scheme.evaluate(sub, spec["config"])
         if reused is not None and index[key]:
             restore_uncertainty(evaluation.result, reused[key])
         elif key in replicate_cubes and index[key]:
             rep = sub.with_counts(replicate_cubes[key])
-            add_uncertainty(evaluation, scheme.composite(rep, spec["config"],
-                                                         evaluation.eligible), confidence)
+            add_uncertainty(evaluation, scheme.composite(rep, config), confidence)
+            for k, above in evaluation.flagged.items():
+                if above is not None:
+                    seed = (int(rules_hash[:16], 16), zlib.crc32(key.encode()),
+                            sub.units[k].id, sub.units[above].id)
+                    separate(evaluation, k, above, separation(
+                        scheme, sub, config, cube.ballot_arrays, index[key], (k, above),
+                        seed, evaluation.decimals, confidence))
         if kept and index[key]:
             decided[key] = uncertainty_of(evaluation.result)
         results[key] = evaluation.result
@@ -158,14 +187,15 @@ def compute(campaign: Campaign, rules: dict, rules_hash: str, frozen: bool,
         computed_at=utcnow(),
         participation=[GroupParticipation(p.name, groups.get(p.name, 0.0), p.issued, p.used)
                        for p in participation(campaign)],
-        schemes=results, missing_schemes=missing,
-        bootstrap={"ballots_sha256": digest, "schemes": decided} if kept else None)
+        schemes=results, missing_schemes=missing, sealed=sealed,
+        sealed_schemes=[k for k in rules["schemes"] if k in schemes and k not in keys],
+        ballots_digest=digest,
+        bootstrap={"ballots_sha256": digest["sha256"], "schemes": decided} if kept else None)
 
 
 def add_uncertainty(evaluation: Evaluation, replicate_scores: np.ndarray,
                     confidence: float) -> None:
-    """Intervals for each unit's score and rank; for bottom units, whether the
-    replicates tell them apart from the unit above the cut line."""
+    """Intervals for each unit's score and rank from the replicates' composites."""
     units = evaluation.result.units
     lo, hi = interval(replicate_scores, confidence)
     ranks = competition_ranks(replicate_scores, evaluation.pools, evaluation.decimals)
@@ -175,20 +205,84 @@ def add_uncertainty(evaluation: Evaluation, replicate_scores: np.ndarray,
             continue
         unit.interval = (float(lo[k]), float(hi[k]))
         unit.rank_interval = (int(np.floor(rank_lo[k])), int(np.ceil(rank_hi[k])))
-    for k, above in evaluation.flagged.items():
-        if above is None:
-            continue
-        p = share_below(replicate_scores, k, above)
-        units[k].p_below_next = p
-        if p is None or p < confidence:
-            units[k].flags.append("bottom_uncertain")
+
+
+# -- is the bottom unit really below the one above the cut line? ----------------------------
+
+#: Replicates of the pair drawn first, and at most (doubling in between).
+SEPARATION_FIRST, SEPARATION_MOST = 2000, 64000
+#: Replicates scored at once (bounds memory: a pair's cube is small, 64,000 of them not).
+SEPARATION_CHUNK = 4000
+#: The Monte-Carlo error band: the share is taken as decided only when it lies more than
+#: this many standard errors from the cut (3.29: 99.9% two-sided).
+SEPARATION_Z = 3.29
+
+
+@dataclass(frozen=True)
+class Separation:
+    """How often a bottom unit scored below the unit above the cut line."""
+
+    share: float | None  # None: the two are never both scored
+    replicates: int
+    #: The share exceeds the confidence level by more than the Monte-Carlo error band.
+    clear: bool
+
+
+def separation(scheme: Scheme, cube: Cube, config: dict, ballots: BallotArrays,
+               items: list[int], pair: tuple[int, int], seed: tuple[int, ...], decimals: int,
+               cut: float) -> Separation:
+    """In what share of bootstrap replicates unit ``pair[0]`` scores (rounded as
+    published) strictly below unit ``pair[1]``, each replicate redoing the whole
+    computation for the two (which groups count included).
+
+    Only the two units' answers matter, so the replicates are drawn from their answer
+    patterns alone: cheap enough to draw :data:`SEPARATION_FIRST` of them, and twice as
+    many again (up to :data:`SEPARATION_MOST`) while the share lies within
+    :data:`SEPARATION_Z` standard errors of ``cut``. It counts as clear only when it is
+    above ``cut`` by more than that band: a verdict near the line is left to the benefit
+    of the doubt (与上一名差异不显著), never to Monte-Carlo noise. ``seed`` makes it a
+    function of the ballots' contents and the rules."""
+    units = list(pair)
+    pair_cube = cube.take_units(units)
+    pair_ballots = BallotArrays(ballots.answers[:, units][:, :, items], ballots.groups)
+    patterns = group_patterns(pair_ballots, len(cube.groups))
+    rng = np.random.default_rng(list(seed))
+    below = both = drawn = 0
+    step = SEPARATION_FIRST
+    share, error = None, 0.0
+    while True:
+        for start in range(0, step, SEPARATION_CHUNK):
+            size = min(SEPARATION_CHUNK, step - start)
+            counts = replicate_counts(patterns, pair_cube.counts.shape, size, rng)
+            scores = rounded(scheme.composite(pair_cube.with_counts(counts), config), decimals)
+            scored = np.isfinite(scores).all(axis=1)
+            below += int((scores[scored, 0] < scores[scored, 1]).sum())
+            both += int(scored.sum())
+        drawn += step
+        if both:
+            share = below / both
+            error = math.sqrt(share * (1 - share) / both)
+        if share is None or abs(share - cut) > SEPARATION_Z * error or drawn >= SEPARATION_MOST:
+            break
+        step = drawn
+    return Separation(share, drawn, share is not None and share - SEPARATION_Z * error > cut)
+
+
+def separate(evaluation: Evaluation, k: int, above: int, found: Separation) -> None:
+    """Record on bottom unit ``k`` how it separates from the unit above the cut line."""
+    unit = evaluation.result.units[k]
+    unit.p_below_next = found.share
+    unit.separation_replicates = found.replicates
+    if not found.clear:
+        unit.flags.append("bottom_uncertain")
 
 
 def uncertainty_of(result: SchemeResult) -> dict[str, list]:
     """What the bootstrap added to a scheme's units, by unit id, as JSON can hold it:
-    ``[interval, rank interval, p_below_next, flagged bottom_uncertain]``."""
+    ``[interval, rank interval, p_below_next, flagged bottom_uncertain, replicates]``."""
     return {str(u.unit_id): [u.interval, u.rank_interval, u.p_below_next,
-                             "bottom_uncertain" in u.flags] for u in result.units}
+                             "bottom_uncertain" in u.flags, u.separation_replicates]
+            for u in result.units}
 
 
 def restore_uncertainty(result: SchemeResult, stored: dict[str, list]) -> None:
@@ -197,9 +291,10 @@ def restore_uncertainty(result: SchemeResult, stored: dict[str, list]) -> None:
         found = stored.get(str(unit.unit_id))
         if found is None:
             continue
-        interval, rank_interval, p_below_next, uncertain = found
+        interval, rank_interval, p_below_next, uncertain, replicates = found
         unit.interval = tuple(interval) if interval is not None else None
         unit.rank_interval = tuple(rank_interval) if rank_interval is not None else None
         unit.p_below_next = p_below_next
+        unit.separation_replicates = replicates
         if uncertain:
             unit.flags.append("bottom_uncertain")

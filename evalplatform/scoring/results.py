@@ -29,6 +29,11 @@ def text(build, *args, **kwargs) -> Text:
     return Text(build, *args, **kwargs)
 
 
+#: The version of how results are computed (CampaignResults.method). 2: the bootstrap
+#: redoes suppression in every replicate and draws from ballots' contents, pooled
+#: figures pool the counted groups only, rounding is half up.
+METHOD = 2
+
 #: Separators of lists in running text.
 LIST_SEPARATOR = lazy_gettext("、")
 PLUS = lazy_gettext("＋")
@@ -52,19 +57,25 @@ FLAG_LABELS = {
 
 @dataclass
 class GroupCell:
-    """One unit as seen by one rater group. ``score`` is None when suppressed."""
+    """One unit as seen by one rater group.
+
+    ``suppressed``: fewer valid votes than the minimum group size; then nothing about the
+    group's view of the unit is given, its valid votes included (None). ``counted``: the
+    group enters the unit's composite and pooled figures (shown, and weighted above 0);
+    a group of weight 0 is shown but not counted."""
 
     group: str
     weight: float
-    valid_votes: int
+    valid_votes: int | None
     suppressed: bool
     score: float | None = None
     satisfaction_rate: float | None = None
+    counted: bool = True
 
 
 @dataclass
 class ItemCell:
-    """One unit on one item, pooled over the groups that are not suppressed."""
+    """One unit on one item, pooled over the groups counted for the unit."""
 
     item: str
     valid_votes: int
@@ -101,6 +112,8 @@ class UnitResult:
     #: share of bootstrap replicates in which this unit scored below it.
     next_up: str | None = None
     p_below_next: float | None = None
+    #: How many bootstrap replicates ``p_below_next`` was estimated from.
+    separation_replicates: int | None = None
 
     #: Labels of flags a plugin scheme adds (FLAG_LABELS covers the built-in ones), as
     #: ``lazy_gettext`` texts.
@@ -166,10 +179,22 @@ class CampaignResults:
     participation: list[GroupParticipation]
     schemes: dict[str, SchemeResult]
     missing_schemes: list[str] = field(default_factory=list)
+    #: An open campaign's results are sealed: schemes that read ballots are left out
+    #: (``sealed_schemes``) until it closes.
+    sealed: bool = False
+    sealed_schemes: list[str] = field(default_factory=list)
+    #: What identifies the ballots counted (``engine.ballots_digest``: per group its
+    #: ballots and a hash of their contents), kept with published results for
+    #: ``results verify``. Never in :meth:`to_json`: a small group's hash could be
+    #: matched against every way its few ballots might have been filled in.
+    ballots_digest: dict[str, Any] | None = None
     #: What the bootstrap decided for a closed campaign, kept with its published results
     #: so that it need not be redone (``engine.compute``): the SHA-256 of the ballots it
     #: drew from, and per scheme per unit id its intervals and flag. Not in :meth:`to_json`.
     bootstrap: dict[str, Any] | None = None
+    #: The version of the computation (bumped when a rule of docs/scoring.md changes how
+    #: published numbers are computed; ``results verify`` says when it differs).
+    method: int = METHOD
 
     def to_json(self) -> dict[str, Any]:
         """The API form: suppressed values are null, floats rounded for stability. Texts
@@ -189,6 +214,9 @@ class CampaignResults:
                 "participation": [{**asdict(p), "rate": p.rate} for p in self.participation],
                 "schemes": {key: _scheme_json(s) for key, s in self.schemes.items()},
                 "missing_schemes": self.missing_schemes,
+                "sealed": self.sealed,
+                "sealed_schemes": self.sealed_schemes,
+                "method": self.method,
             })
 
 

@@ -11,7 +11,7 @@ from ..i18n import gettext as _
 from ..i18n import lazy_gettext
 from ..services import ServiceError
 from .cube import Cube
-from .ranking import bottom_cut, competition_ranks
+from .ranking import bottom_cut, competition_ranks, round_half_up
 from .results import GroupCell, ItemCell, SchemeResult, UnitResult
 
 
@@ -70,8 +70,16 @@ class Scheme:
         """The configuration a validated form describes (ServiceError if it cannot)."""
         return {}
 
-    def composite(self, cube: Cube, config: dict, eligible: np.ndarray) -> np.ndarray:
-        """Composite score per unit, ``[..., U]``, with the point estimate's eligibility."""
+    def reads_ballots(self, config: dict) -> bool:
+        """Whether the scheme's results depend on ballots. While a campaign is open its
+        results are sealed (nothing read from ballots is published before it closes);
+        a scheme scored from other data only (checklist reviews) is shown meanwhile."""
+        return True
+
+    def composite(self, cube: Cube, config: dict) -> np.ndarray:
+        """Composite score per unit, ``[..., U]``: the whole computation, which rater
+        groups count for each unit included, redone on these counts (the bootstrap calls
+        it on a stack of replicate cubes)."""
         raise NotImplementedError
 
 
@@ -92,20 +100,60 @@ def _divide(a, b):
         return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
 
 
+def cell_means(counts: np.ndarray, scores: np.ndarray, trim: bool
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Means and valid votes of each cell of ``counts[..., U, I, G, O]`` under the
+    options' ``scores[I, O]`` (NaN: not a valid vote), both ``[..., U, I, G]``. With
+    ``trim``, a cell of more than five valid votes drops one highest and one lowest vote.
+    """
+    valid_mask = ~np.isnan(scores)
+    # Bootstrap cubes are float32 and 500 times the size of the point estimate's: keep
+    # their precision (exact for counts) and never build a temporary of their size.
+    dtype = counts.dtype if counts.dtype.kind == "f" else np.float64
+    s0 = np.nan_to_num(scores).astype(dtype)
+    valid = np.einsum("...uigo,io->...uig", counts, valid_mask.astype(dtype))
+    total = np.einsum("...uigo,io->...uig", counts, s0)
+    if not trim:
+        return _divide(total, valid), valid
+    # the highest and lowest score given in each cell, option by option
+    high = np.full(counts.shape[:-1], -np.inf, dtype=dtype)
+    low = np.full(counts.shape[:-1], np.inf, dtype=dtype)
+    for o in range(counts.shape[-1]):
+        given = (counts[..., o] > 0) & valid_mask[:, None, o]
+        score = s0[:, None, o]
+        np.maximum(high, np.where(given, score, -np.inf), out=high)
+        np.minimum(low, np.where(given, score, np.inf), out=low)
+    anything = np.isfinite(high)  # cells without votes: no extremes to drop
+    high, low = np.where(anything, high, 0.0), np.where(anything, low, 0.0)
+    trimmed = valid > 5
+    total = np.where(trimmed, total - high - low, total)
+    return _divide(total, np.where(trimmed, valid - 2, valid)), valid
+
+
 class WeightedScheme(Scheme):
     """Scores per rater group, combined by group weight.
 
     For each (unit, item, group) the item score is the mean of the valid votes' scores
     (abstentions such as 不了解 are not valid votes); a group's score for a unit is the
-    mean over items. A group counts for a unit when its valid votes reach the campaign's
-    minimum group size (fewer are suppressed everywhere, for anonymity); the composite is
-    the weighted mean of the counted groups, weights renormalised over them. Units are
-    ranked within their category; the lowest are flagged by the bottom rule.
+    mean over items. A group is **shown** for a unit when its valid votes reach the
+    campaign's minimum group size (fewer are suppressed everywhere, for anonymity) and
+    **counts** for it when it is shown and its weight is above 0; the composite is the
+    weighted mean of the counted groups, weights renormalised over them, and every figure
+    pooled over a unit's groups (valid votes, abstentions, item scores, rates, shares)
+    pools the counted groups only. Units are ranked within their category; the lowest
+    are flagged by the bottom rule.
     """
 
     #: Subclasses: whether each item mean drops one highest and one lowest vote.
     def trims(self, config: dict) -> bool:
         return False
+
+    def trim_scope(self, config: dict) -> str:
+        """Where one highest and one lowest vote are dropped: within each rater group's
+        votes ("group": the groups' trimmed means are then weighted), or among all the
+        votes of the groups counted for the unit ("unit": the item score is their pooled
+        trimmed mean, and group weights do not apply)."""
+        return "group"
 
     def default_config(self) -> dict:
         return {"option_scores": {}, "grade_bands": [],
@@ -166,33 +214,11 @@ class WeightedScheme(Scheme):
     # -- the arithmetic, on counts [..., U, I, G, O] ----------------------------------------
 
     def item_stats(self, cube: Cube, config: dict) -> tuple[np.ndarray, np.ndarray]:
-        """Item means and valid-vote counts, both ``[..., U, I, G]``."""
+        """Item means and valid-vote counts per rater group, both ``[..., U, I, G]``
+        (trimmed within the group when the scheme trims per group)."""
         scores = cube.option_table(config.get("option_scores"))  # [I, O]
-        valid_mask = ~np.isnan(scores)
-        counts = cube.counts
-        # Bootstrap cubes are float32 and 500 times the size of the point estimate's: keep
-        # their precision (exact for counts) and never build a temporary of their size.
-        dtype = counts.dtype if counts.dtype.kind == "f" else np.float64
-        s0 = np.nan_to_num(scores).astype(dtype)
-        valid = np.einsum("...uigo,io->...uig", counts, valid_mask.astype(dtype))
-        total = np.einsum("...uigo,io->...uig", counts, s0)
-        if self.trims(config):
-            # the highest and lowest score given in each cell, option by option
-            high = np.full(counts.shape[:-1], -np.inf, dtype=dtype)
-            low = np.full(counts.shape[:-1], np.inf, dtype=dtype)
-            for o in range(counts.shape[-1]):
-                given = (counts[..., o] > 0) & valid_mask[:, None, o]
-                score = s0[:, None, o]
-                np.maximum(high, np.where(given, score, -np.inf), out=high)
-                np.minimum(low, np.where(given, score, np.inf), out=low)
-            anything = np.isfinite(high)  # cells without votes: no extremes to drop
-            high, low = np.where(anything, high, 0.0), np.where(anything, low, 0.0)
-            trimmed = valid > 5
-            total = np.where(trimmed, total - high - low, total)
-            valid_for_mean = np.where(trimmed, valid - 2, valid)
-        else:
-            valid_for_mean = valid
-        return _divide(total, valid_for_mean), valid
+        trim = self.trims(config) and self.trim_scope(config) == "group"
+        return cell_means(cube.counts, scores, trim)
 
     def group_scores(self, cube: Cube, config: dict) -> tuple[np.ndarray, np.ndarray]:
         """Group scores and valid votes per (unit, group), ``[..., U, G]``.
@@ -205,9 +231,16 @@ class WeightedScheme(Scheme):
             scores = np.nanmean(means, axis=-2) if means.shape[-2] else means.sum(-2) * np.nan
         return scores, valid.min(axis=-2) if valid.shape[-2] else valid.sum(-2)
 
+    @staticmethod
+    def shown(cube: Cube, group_valid: np.ndarray) -> np.ndarray:
+        """``[..., U, G]``: the groups whose figures for a unit may be shown (valid votes
+        at least the minimum group size)."""
+        return group_valid >= cube.min_group_size
+
     def eligibility(self, cube: Cube, group_valid: np.ndarray) -> np.ndarray:
+        """``[..., U, G]``: the groups that count for each unit (shown, weight above 0)."""
         weights = np.array([g.weight for g in cube.groups])
-        return (group_valid >= cube.min_group_size) & (weights > 0)
+        return self.shown(cube, group_valid) & (weights > 0)
 
     @staticmethod
     def combine(values: np.ndarray, weights: np.ndarray, eligible: np.ndarray) -> np.ndarray:
@@ -216,10 +249,28 @@ class WeightedScheme(Scheme):
         w = np.where(use, weights, 0.0)
         return _divide((np.nan_to_num(values) * w).sum(-1), w.sum(-1))
 
-    def composite(self, cube: Cube, config: dict, eligible: np.ndarray) -> np.ndarray:
-        scores = self.group_scores(cube, config)[0]
+    def item_scores(self, cube: Cube, config: dict, counted: np.ndarray,
+                    means: np.ndarray) -> np.ndarray:
+        """Each unit's score on each item, ``[..., U, I]``, over the counted groups: their
+        weighted item means, or (trimming over all raters) the trimmed mean of all their
+        votes pooled."""
+        if self.trims(config) and self.trim_scope(config) == "unit":
+            scores = cube.option_table(config.get("option_scores"))
+            pooled = (cube.counts * counted[..., None, :, None]).sum(-2, keepdims=True)
+            return cell_means(pooled, scores, trim=True)[0][..., 0]
         weights = np.array([g.weight for g in cube.groups])
-        return self.combine(scores, weights, eligible)
+        return self.combine(means, weights, counted[..., None, :])
+
+    def composite(self, cube: Cube, config: dict) -> np.ndarray:
+        scores, group_valid = self.group_scores(cube, config)
+        counted = self.eligibility(cube, group_valid)
+        if self.trims(config) and self.trim_scope(config) == "unit":
+            items = self.item_scores(cube, config, counted, None)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN → NaN
+                return np.nanmean(items, axis=-1) if items.shape[-1] else items.sum(-1) * np.nan
+        weights = np.array([g.weight for g in cube.groups])
+        return self.combine(scores, weights, counted)
 
     # -- the point estimate, with everything pages show -----------------------------------
 
@@ -227,17 +278,19 @@ class WeightedScheme(Scheme):
                           ) -> list[dict]:
         """Scheme-specific values per unit: UnitResult attributes (``satisfaction_rate``,
         ``shares``), ``flags`` to add, and ``group_values`` ({GroupCell attribute: one
-        value per group}, applied to the groups that are not suppressed)."""
+        value per group}, applied to the groups that are shown). ``eligible`` is
+        ``[U, G]``, the groups that count for each unit: pooled figures pool these only."""
         return [{} for _ in cube.units]
 
     def evaluate(self, cube: Cube, config: dict) -> Evaluation:
         config = self.normalize_config(config)
         decimals = config["tie_decimals"]
-        weights = np.array([g.weight for g in cube.groups])
         group_score, group_valid = self.group_scores(cube, config)
+        shown = self.shown(cube, group_valid)
         eligible = self.eligibility(cube, group_valid)
-        composite = self.combine(group_score, weights, eligible)
+        composite = self.composite(cube, config)
         item_means, item_valid = self.item_stats(cube, config)
+        item_score = self.item_scores(cube, config, eligible, item_means)
         abstain = cube.abstain_mask()
         abstentions = (cube.counts * abstain[:, None, :]).sum(-1)  # [U, I, G]
         extras = self.extra_unit_fields(cube, config, eligible)
@@ -251,22 +304,23 @@ class WeightedScheme(Scheme):
         for k, unit in enumerate(cube.units):
             counted = eligible[k]
             groups = [
-                GroupCell(group=g.name, weight=g.weight, valid_votes=int(group_valid[k, j]),
-                          suppressed=not counted[j],
-                          score=_num(group_score[k, j]) if counted[j] else None)
+                GroupCell(group=g.name, weight=g.weight,
+                          valid_votes=int(group_valid[k, j]) if shown[k, j] else None,
+                          suppressed=not shown[k, j], counted=bool(counted[j]),
+                          score=_num(group_score[k, j]) if shown[k, j] else None)
                 for j, g in enumerate(cube.groups)]
+            any_counted = bool(counted.any())
             items = []
             for i, item in enumerate(cube.items):
-                value = self.combine(item_means[k, i], weights, counted)
                 items.append(ItemCell(
-                    item=item.label, valid_votes=int(item_valid[k, i].sum()),
-                    abstentions=int(abstentions[k, i].sum()), suppressed=not counted.any(),
-                    score=_num(value) if counted.any() else None))
+                    item=item.label, valid_votes=int(item_valid[k, i][counted].sum()),
+                    abstentions=int(abstentions[k, i][counted].sum()), suppressed=not any_counted,
+                    score=_num(item_score[k, i]) if any_counted else None))
             score = _num(composite[k])
             result = UnitResult(
                 unit_id=unit.id, unit=unit.name, category=unit.category, score=score,
-                valid_votes=int(item_valid[k].min(axis=0).sum()) if len(cube.items) else 0,
-                abstentions=int(abstentions[k].sum()), groups=groups, items=items)
+                valid_votes=int(item_valid[k].min(axis=0)[counted].sum()) if len(cube.items) else 0,
+                abstentions=int(abstentions[k][:, counted].sum()), groups=groups, items=items)
             if score is None:
                 result.flags.append("too_few_raters")
             else:
@@ -313,7 +367,8 @@ class WeightedScheme(Scheme):
 
 
 def grade_for(score: float, bands: list, decimals: int) -> str | None:
-    value = round(score, decimals)
+    """The grade of the score as published (rounded half up: 89.995 → 90.00 → 满意)."""
+    value = round_half_up(score, decimals)
     for label, low in bands:
         if value >= low:
             return label

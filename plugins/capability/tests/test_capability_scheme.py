@@ -100,7 +100,7 @@ def test_composite_broadcasts_over_replicates():
     cube = make_cube(config, VOTES)
     evaluation = SCHEME.evaluate(cube, config)
     stacked = cube.with_counts(np.stack([cube.counts] * 3).astype(np.float32))
-    scores = SCHEME.composite(stacked, config, evaluation.eligible)
+    scores = SCHEME.composite(stacked, config)
     assert scores.shape == (3, 2)
     assert scores[2] == pytest.approx([0.75 * 82 + 0.25 * 72, 60])
 

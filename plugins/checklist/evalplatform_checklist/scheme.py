@@ -149,7 +149,11 @@ class ChecklistScheme(WeightedScheme):
 
     # -- scoring ---------------------------------------------------------------------------
 
-    def composite(self, cube, config, eligible):
+    def reads_ballots(self, config):
+        """Only when combined with a ballot scheme's composite."""
+        return bool(self.normalize_config(config)["combine_with"])
+
+    def composite(self, cube, config):
         raise NotImplementedError("the checklist scheme has no ballots to resample")
 
     def evaluate(self, cube: Cube, config: dict) -> Evaluation:

@@ -113,7 +113,7 @@ def test_composite_broadcasts_over_replicates():
     evaluation = SCHEME.evaluate(cube, CONFIG)
     other = make_cube(CONFIG, {**VOTES, ("法规科", "服务对象", label("创新型")): [GOOD, GOOD]})
     stacked = cube.with_counts(np.stack([cube.counts, other.counts]).astype(np.float32))
-    scores = SCHEME.composite(stacked, SCHEME.normalize_config(CONFIG), evaluation.eligible)
+    scores = SCHEME.composite(stacked, SCHEME.normalize_config(CONFIG))
     assert scores.shape == (2, 2)
     assert scores[0] == pytest.approx(evaluation.composite)
     assert scores[1, 1] == pytest.approx((2 * 60 + 60 + 60 + 60 + 100 + 60) / 7)
