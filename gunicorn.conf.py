@@ -25,3 +25,12 @@ control_socket_disable = not _control_socket
 if _control_socket:
     control_socket = _control_socket
 
+
+
+def post_worker_init(worker):
+    """Each worker seals ballots in the background from the moment it starts, so that
+    ballots stored just before a reload or a crash are sealed within SEAL_INTERVAL
+    (services/seal.py)."""
+    from evalplatform.services.seal import start_sealer
+
+    start_sealer(worker.wsgi)

@@ -7,13 +7,27 @@ from pathlib import Path
 
 from flask import Flask, request
 
-from . import config, database, i18n, plugins
+from . import accesslog, config, database, i18n, plugins
 from .extensions import csrf, db, login_manager, migrate
 from .hookspecs import hookimpl
 
 ROOT = Path(__file__).resolve().parent.parent
 
 __all__ = ["create_app", "hookimpl"]
+
+
+def _served(name: str, value: str) -> bool:
+    """Whether a route value is something the app serves (a static file, a scheme's key),
+    so the access log may show it although it is as long as a code."""
+    from flask import current_app
+
+    endpoint = request.endpoint or ""
+    if endpoint == "static" or endpoint.endswith(".static"):
+        blueprint = current_app.blueprints.get(request.blueprint or "")
+        folder = blueprint.static_folder if blueprint else current_app.static_folder
+        return bool(folder) and os.path.isfile(os.path.join(folder, value)) \
+            and os.path.realpath(os.path.join(folder, value)).startswith(os.path.realpath(folder))
+    return value in current_app.extensions.get("evalplatform.schemes", {})
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -41,6 +55,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     @app.before_request
     def _declare_write_intent():
         database.set_write_intent(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+    @app.before_request
+    def _record_log_path():
+        """What the access log may show of the path (accesslog.py): the route matched,
+        never a code."""
+        rule = request.url_rule.rule if request.url_rule is not None else None
+        request.environ[accesslog.LOG_PATH_KEY] = accesslog.log_path(
+            rule, request.view_args or {}, _served)
 
     from .web import register_web
 

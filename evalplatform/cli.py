@@ -77,15 +77,18 @@ def users_list():
 @demo_cli.command("load")
 @click.option("--if-empty", is_flag=True, help="Do nothing when a campaign already exists.")
 def demo_load(if_empty: bool):
-    """Create a realistic demo campaign and write its unused codes to instance/."""
+    """Create a realistic demo (last year's campaign, closed, and this year's, open) and
+    write the open one's unused codes to instance/."""
     from .services.demo import load_demo
 
     if if_empty and db.session.scalar(select(func.count()).select_from(Campaign)):
         click.echo("demo: campaigns exist already, nothing loaded")
         return
     result = load_demo(Path(current_app.instance_path))
-    click.echo(f"demo campaign #{result.campaign_id}: {result.ballots} ballots submitted, "
-               f"{result.unused_codes} unused codes in {result.codes_file}")
+    click.echo(f"demo campaign #{result.closed_campaign_id}: closed, its results published")
+    click.echo(f"demo campaign #{result.campaign_id}: open (results sealed until it closes), "
+               f"{result.ballots} ballots submitted, {result.unused_codes} unused codes in "
+               f"{result.codes_file}")
     for name, password in result.accounts.items():
         click.echo(f"  account created: {name} / {password}")
     if result.accounts:

@@ -44,6 +44,9 @@ SQLITE_PRAGMAS = (
     f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=NORMAL",
+    # Deleted rows are overwritten with zeros, not left in free space (a sealed ballot's
+    # old copy would still sit in submission order: services/seal.py).
+    "PRAGMA secure_delete=ON",
 )
 
 

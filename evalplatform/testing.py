@@ -229,6 +229,12 @@ def cast_ballot(campaign, code: str, choose, comments: dict[str, str] | None = N
     db.session.commit()
 
 
+def close(campaign) -> None:
+    """Close the campaign (publishing its results, sealed until then) and commit."""
+    campaigns.close_campaign(campaign, None)
+    db.session.commit()
+
+
 @pytest.fixture
 def campaign(app):
     return build_campaign()

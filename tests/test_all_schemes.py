@@ -7,7 +7,7 @@ from evalplatform.extensions import db
 from evalplatform.scoring.engine import campaign_results
 from evalplatform.services import campaigns, codes
 from evalplatform.services.ballots import BallotInput, questionnaire, submit_ballot
-from evalplatform.testing import build_campaign
+from evalplatform.testing import build_campaign, close
 
 
 def test_satisfaction_with_six_type_capability_and_checklist(app, evaluator_client):
@@ -24,6 +24,7 @@ def test_satisfaction_with_six_type_capability_and_checklist(app, evaluator_clie
         answers = {(u.id, i.id): (k + n) % 3 for n, u in enumerate(q.units) for i in q.items}
         submit_ballot(codes.hash_code(code), q, BallotInput(answers=answers))
         db.session.commit()
+    close(campaign)
     results = campaign_results(campaign)
     assert list(results.schemes) == ["satisfaction", "six_type", "capability", "checklist"]
     assert not results.missing_schemes

@@ -31,7 +31,7 @@ APPRAISAL = [{"Office": 0, "Legal": 3 if k < 2 else 2, "Personnel": 1, "Finance"
               "Permits": 0, "Inspection": 2} for k in range(5)]
 
 
-def voted(template: str = "style", ballots=PUBLIC, *, status: str = "open",
+def voted(template: str = "style", ballots=PUBLIC, *, status: str = "closed",
           title: str = "Conduct survey"):
     campaign, plaintext = build_campaign(template=template, unit_rows=UNITS, groups=GROUPS,
                                          title=title, codes_per_group=6)
@@ -80,22 +80,24 @@ def test_evaluator_pages_in_english(english, app, monkeypatch):
     monkeypatch.setitem(app.config, "JOBS_BACKEND", "inline")
     survey = voted()
     appraisal = voted("appraisal", APPRAISAL, title="Appraisal")
-    closed = voted(status="closed", title="Closed survey")
+    live = voted(status="open", title="Live survey")
     draft, _ = build_campaign(status="draft", unit_rows=UNITS, groups=GROUPS, title="Draft survey")
-    data = stored(survey, appraisal, closed, draft)
+    data = stored(survey, appraisal, live, draft)
     reports = f"/evaluator/campaigns/{survey.id}/reports"
     started = post_form(english, reports, {}, url=f"{reports}/bulletin", follow_redirects=True)
     html = started.get_data(as_text=True)
     assert "Started generating: Bulletin." in html
     assert_english(html, data, "bulletin started")
     urls = ["/evaluator/", "/evaluator/verify"]
-    for campaign in (survey, appraisal, closed, draft):
+    for campaign in (survey, appraisal, live, draft):
         base = f"/evaluator/campaigns/{campaign.id}"
         urls += [base, f"{base}/results", f"{base}/schemes", f"{base}/reports",
                  *(f"{base}/schemes/{row.scheme}" for row in campaign.schemes)]
-        urls += unit_urls(campaign)
+        urls += unit_urls(campaign) if campaign is not live else []
     for url in urls:
         assert_english(page(english, url), data, url)
+    sealed = page(english, f"/evaluator/campaigns/{live.id}/results")
+    assert "sealed until the campaign closes" in sealed
 
     results = page(english, f"/evaluator/campaigns/{survey.id}/results")
     for text in ("Satisfaction survey", "The lowest 1 of each category (ties included)",
@@ -113,7 +115,7 @@ def test_evaluator_pages_in_english(english, app, monkeypatch):
     assert "Scores by rater group" in unit and "Rank <strong>3</strong> of 3 in General" in unit
     # the reports page with the finished job and its document; checking that file
     listing = page(english, reports)
-    assert "Done" in listing and "Draft for comment" in listing
+    assert "Done" in listing
     document = db.session.scalar(select(Document).where(Document.campaign_id == survey.id))
     html = check_file(english, document_bytes(english, document))
     assert "The file matches one the platform generated" in html
@@ -155,7 +157,7 @@ def test_evaluator_pages_stay_chinese_by_default(evaluator_client):
     results = page(evaluator_client, f"/evaluator/campaigns/{survey.id}/results")
     assert '<html lang="zh-CN">' in results
     for text in ("满意度测评", "每个序列得分最低的 1 名（并列者一并列入）",
-                 "满意率 = （满意＋比较满意＋基本满意）÷ 有效票；“不了解”不计入有效票。",
+                 "满意率 = （满意＋比较满意＋基本满意）÷ 有效票，合计计入得分的各评议主体；“不了解”不计入有效票。",
                  "末位", "不足5人，不显示", "得分排名"):
         assert text in results, text
     reports = page(evaluator_client, f"/evaluator/campaigns/{survey.id}/reports")
@@ -197,7 +199,7 @@ def test_documents_stay_chinese_for_an_english_reader(english, app, monkeypatch)
                                                         Document.kind == "bulletin"))
     bulletin = pdfcheck.flat("".join(pdfcheck.page_texts(document_bytes(english, document))))
     for text in ("满意度测评", "每个序列得分最低的1名（并列者一并列入）", "末位",
-                 "满意率=（满意＋比较满意＋基本满意）÷有效票；“不了解”不计入有效票。"):
+                 "满意率=（满意＋比较满意＋基本满意）÷有效票，合计计入得分的各评议主体；“不了解”不计入有效票。"):
         assert text in bulletin, text
     assert not english_in(bulletin)
 

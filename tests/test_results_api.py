@@ -6,7 +6,8 @@ import pytest
 
 from evalplatform.extensions import db
 from evalplatform.services.users import create_token
-from tests.test_results_pages import HYPERLINK, SCRIPT, voted_campaign
+from evalplatform.testing import build_campaign
+from tests.test_results_pages import HYPERLINK, PUBLIC_BALLOTS, SCRIPT, UNIT_ROWS, cast, voted_campaign
 
 
 @pytest.fixture
@@ -62,11 +63,28 @@ def test_results_json_ranks_and_nulls_suppressed_groups(client, app, token):
     assert lo <= 68.0 <= hi
     for unit in units.values():
         staff = next(g for g in unit["groups"] if g["group"] == "机关干部")
-        assert staff["suppressed"] is True
+        assert staff["suppressed"] is True and staff["counted"] is False
         assert staff["score"] is None and staff["satisfaction_rate"] is None
+        assert staff["valid_votes"] is None  # not even how many valid votes it has
     public = next(g for g in units["政策法规科"]["groups"] if g["group"] == "服务对象")
     assert public == {"group": "服务对象", "weight": 0.6, "valid_votes": 5, "suppressed": False,
-                      "score": 72.0, "satisfaction_rate": 1.0}
+                      "counted": True, "score": 72.0, "satisfaction_rate": 1.0}
+    # pooled figures pool the counted groups only: no subtraction gives the staff's
+    assert units["政策法规科"]["valid_votes"] == 5
+    assert body["sealed"] is False and body["sealed_schemes"] == []
+
+
+def test_an_open_campaigns_results_are_sealed(client, app, token):
+    """Reading the results just before and just after a ballot gives the same answer:
+    nothing computed from ballots is published while the campaign is open."""
+    campaign, plaintext = build_campaign(unit_rows=UNIT_ROWS, codes_per_group=6)
+    before = get(client, f"/campaigns/{campaign.id}/results", token).json
+    cast(campaign, plaintext["服务对象"][0], PUBLIC_BALLOTS[0])
+    after = get(client, f"/campaigns/{campaign.id}/results", token).json
+    assert before["sealed"] is after["sealed"] is True
+    assert before["schemes"] == after["schemes"] == {}
+    assert before["sealed_schemes"] == ["satisfaction"] and after["ballots"] == 0
+    assert [p["used"] for p in after["participation"]] == [1, 0]  # participation is shown
 
 
 def test_results_are_described_in_openapi(client, app, token):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from html.parser import HTMLParser
 
 import openpyxl
@@ -19,7 +20,7 @@ from evalplatform.scoring.engine import campaign_results
 from evalplatform.scoring.rules import sha256
 from evalplatform.services import campaigns, codes
 from evalplatform.services.ballots import BallotInput, questionnaire, submit_ballot
-from evalplatform.testing import build_campaign
+from evalplatform.testing import build_campaign, close
 
 HYPERLINK = '=HYPERLINK("http://evil.example/","点我")'
 SCRIPT = "<script>alert(1)</script>"
@@ -57,6 +58,7 @@ def voted_campaign(**kwargs) -> Campaign:
         cast(campaign, code, choices)
     for code, choices in zip(plaintext["机关干部"], STAFF_BALLOTS, strict=False):
         cast(campaign, code, choices)
+    close(campaign)
     return campaign
 
 
@@ -134,8 +136,9 @@ def test_results_page_ranks_units_and_suppresses_small_groups(evaluator_client, 
     unit = campaign_results(voted).schemes["satisfaction"].unit(unit_id(voted, "人事教育科"))
     assert "bottom_uncertain" in unit.flags and 0 < unit.p_below_next < 0.95
     assert "与上一名差异不显著" in general[2]["标记"]
-    assert (f"末位与“政策法规科”在统计上无法区分（重抽样中得分低于对方的比例为 "
-            f"{100 * unit.p_below_next:.1f}%）") in general[2]["标记"]
+    share = Decimal(repr(100 * unit.p_below_next)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    assert f"末位与“政策法规科”在统计上无法区分（重抽样中得分低于对方的比例为 {share}%）" \
+        in general[2]["标记"]
     assert "差异不显著" not in enforcement[1]["标记"]
     assert "评分方案插件未安装" not in html
     assert f'href="/evaluator/campaigns/{voted.id}/results.xlsx"' in html
@@ -163,7 +166,8 @@ def test_unit_page_breaks_down_by_group_and_item(evaluator_client, voted):
     assert groups[0] == ["评议主体", "权重", "得分", "有效票", "满意率"]
     assert groups[1] == ["服务对象", "60%", "72.00", "5", "100.0%"]
     assert groups[2] == ["机关干部", "40%", "不足5人，不显示"]
-    assert items[1] == ["总体满意度", "72.00", "7", "0"]
+    # pooled over the groups counted: the suppressed group's 2 votes are in no figure
+    assert items[1] == ["总体满意度", "72.00", "5", "0"]
     # the chart: the suppressed group is an empty labelled slot, its score (0) never drawn
     svg = html[html.index("<svg"):html.index("</svg>")]
     assert "机关干部（权重 40%）" in svg and "不足5人，不显示" in svg
@@ -172,7 +176,8 @@ def test_unit_page_breaks_down_by_group_and_item(evaluator_client, voted):
     none_id = unit_id(voted, "计划财务科")
     html = page(evaluator_client, f"/evaluator/campaigns/{voted.id}/results/satisfaction/units/{none_id}")
     assert "有效票不足" in html and "名 / 共" not in html
-    assert Tables(html).tables[1][1] == ["总体满意度", SUPPRESSED_CELL, "2", "5"]
+    # no group counts for it: not even how many said 不了解 is told
+    assert Tables(html).tables[1][1] == ["总体满意度", SUPPRESSED_CELL, "0", "0"]
 
 
 def test_unknown_scheme_unit_or_campaign_is_404(evaluator_client, voted):

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from evalplatform.extensions import db
 from evalplatform.models import RectificationItem
 from evalplatform.services import campaigns as campaign_service
-from evalplatform.testing import build_campaign, cast_ballot, csrf_token, post_form
+from evalplatform.testing import build_campaign, cast_ballot, close, csrf_token, post_form
 
 TITLE = "2026年度<script>alert('t')</script>测评"
 UNIT = "<b>办公室</b>"
@@ -66,6 +66,15 @@ def marked_up(app, admin_user, evaluator_user):
 def test_pages_show_typed_markup_as_text(app, client, admin_client, evaluator_client, marked_up):
     campaign, unused = marked_up
     cid, unit = campaign.id, campaign.units[0].id
+    # the respondent's ballot
+    assert client.get(f"/s/{unused}").status_code == 303
+    html = client.get("/survey").get_data(as_text=True)
+    assert_shown_as_text(html, TITLE, UNIT, UNIT2, GROUP, where="survey")
+    # a comment sent back with the ballot when it has to be corrected
+    form = {"csrf_token": csrf_token(html), "c-general": COMMENT}
+    html = client.post("/survey", data=form).get_data(as_text=True)
+    assert COMMENT not in html and escaped(COMMENT) in html
+    close(campaign)  # the results are published
     staff_pages = {
         admin_client: [f"/admin/campaigns/{cid}", "/admin/units", f"/admin/campaigns/{cid}/groups",
                        f"/admin/campaigns/{cid}/codes", "/admin/", f"/admin/campaigns/{cid}/preview"],
@@ -89,14 +98,6 @@ def test_pages_show_typed_markup_as_text(app, client, admin_client, evaluator_cl
     assert_shown_as_text(html, UNIT, NOTE, where="review")
     html = admin_client.get(f"/admin/campaigns/{cid}").get_data(as_text=True)
     assert_shown_as_text(html, TITLE, where="campaign")
-    # the respondent's ballot
-    assert client.get(f"/s/{unused}").status_code == 303
-    html = client.get("/survey").get_data(as_text=True)
-    assert_shown_as_text(html, TITLE, UNIT, UNIT2, GROUP, where="survey")
-    # a comment sent back with the ballot when it has to be corrected
-    form = {"csrf_token": csrf_token(html), "c-general": COMMENT}
-    html = client.post("/survey", data=form).get_data(as_text=True)
-    assert COMMENT not in html and escaped(COMMENT) in html
 
 
 def pdf_text(data: bytes) -> str:
@@ -115,6 +116,13 @@ def assert_literal_in_pdf(data: bytes, *texts: str) -> None:
 
 def test_pdfs_print_typed_markup_literally(app, admin_client, evaluator_client, marked_up):
     campaign, _ = marked_up
+    # the code slips: title and group on every slip
+    download = post_form(admin_client, f"/admin/campaigns/{campaign.id}/codes",
+                         {"rater_group": str(campaign.groups[0].id), "count": "2", "slips": "y"})
+    with zipfile.ZipFile(io.BytesIO(download.data)) as archive:
+        (slips,) = [n for n in archive.namelist() if n.endswith(".pdf")]
+        assert_literal_in_pdf(archive.read(slips), TITLE, GROUP)
+    close(campaign)  # reports show results, published when the campaign closes
     unit = campaign.units[0]
     report = evaluator_client.get(f"/evaluator/campaigns/{campaign.id}/units/{unit.id}/report.pdf")
     assert report.status_code == 200 and report.mimetype == "application/pdf"
@@ -125,12 +133,6 @@ def test_pdfs_print_typed_markup_literally(app, admin_client, evaluator_client, 
     _, bulletin = bulletin_now(campaign)
     db.session.commit()
     assert_literal_in_pdf(bulletin, TITLE, UNIT, UNIT2)
-    # the code slips: title and group on every slip
-    download = post_form(admin_client, f"/admin/campaigns/{campaign.id}/codes",
-                         {"rater_group": str(campaign.groups[0].id), "count": "2", "slips": "y"})
-    with zipfile.ZipFile(io.BytesIO(download.data)) as archive:
-        (slips,) = [n for n in archive.namelist() if n.endswith(".pdf")]
-        assert_literal_in_pdf(archive.read(slips), TITLE, GROUP)
 
 
 def test_excel_cells_hold_typed_markup_as_plain_text(app, evaluator_client, marked_up):

@@ -1,7 +1,7 @@
 """The data model. Importing this package registers every table on ``db.metadata``."""
 
 from .audit import AuditEvent
-from .ballots import Ballot, Comment
+from .ballots import Ballot, Comment, SealMark
 from .campaigns import Campaign, CampaignScheme, CampaignUnit, Item, RaterGroup, ResultSnapshot
 from .checklists import ChecklistEntry, ChecklistSnapshot, RectificationItem
 from .codes import AccessCode, CodeBatch
@@ -28,6 +28,7 @@ __all__ = [
     "RectificationItem",
     "ReportSettings",
     "ResultSnapshot",
+    "SealMark",
     "Unit",
     "User",
 ]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import BigInteger, ForeignKey, LargeBinary, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -43,3 +43,14 @@ class Comment(db.Model):
     )
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text)
+
+
+class SealMark(db.Model):
+    """How many ballots a campaign had when it was last sealed (services.seal): a campaign
+    with more has ballots whose storage may still tie them to their codes. Written only
+    by the seal itself, never by a ballot's transaction."""
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
+    ballots: Mapped[int] = mapped_column(default=0)
+    sealed_at: Mapped[datetime | None]

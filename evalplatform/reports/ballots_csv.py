@@ -11,6 +11,12 @@ What keeps it anonymous:
 - A rater group with fewer ballots than the minimum group size is not named: its ballots
   are pooled as “其他（人数不足，合并）”. When the pooled ballots are still fewer than the
   minimum they are left out, and the result says how many.
+- A rater group's answers about a unit are left blank when the results suppress that
+  group for that unit (fewer valid votes than the minimum on some item of a scheme):
+  otherwise three or four votes the results hide could be read off the file. The blank
+  cells include the group's 不了解 for the unit (their number would tell how many did
+  not know). Pooled small groups are treated as one group. So every published figure can
+  be recomputed from the file, and nothing the results suppress can.
 
 Every cell is escaped as in the Excel export (``safe_text``), so a unit named “=cmd”
 stays text. UTF-8 with a byte-order mark, so that Excel opens it as UTF-8.
@@ -62,6 +68,8 @@ class BallotsCsv:
     merged_ballots: int
     min_group_size: int
     filename: str
+    #: (unit, rater group) pairs whose answers were left blank: too few valid votes.
+    blanked: int = 0
 
     @property
     def merged_written(self) -> bool:
@@ -81,6 +89,10 @@ class BallotsCsv:
             parts.append(_("评议主体%(groups)s的评议票不足%(n)s张，合并后仍不足，"
                            "为保护评议人匿名，这 %(count)s 张评议票未导出。", groups=names,
                            n=self.min_group_size, count=self.merged_ballots))
+        if self.blanked:
+            parts.append(_("%(count)s 处“单位 × 评议主体”的有效票不足%(n)s张，为保护评议人匿名，"
+                           "这些评议主体对该单位的评价（含“不了解”）留空，与评议结果中不显示的一致。",
+                           count=self.blanked, n=self.min_group_size))
         stray = self.left_out - (0 if self.merged_written else self.merged_ballots)
         if stray > 0:
             parts.append(_("%(count)s 张评议票不属于本活动冻结规则中的评议主体，未导出。",
@@ -113,6 +125,9 @@ def ballots_csv(campaign: Campaign) -> BallotsCsv:
                            for g, group in enumerate(groups)], dtype=object)
     keep = written[arrays.groups]
     answers, ballot_groups = arrays.answers[keep], arrays.groups[keep]
+    # Who each row is shown as: its group, or the pooled small groups (one more index).
+    shown_as = np.where(small[ballot_groups], len(groups), ballot_groups)
+    kept = shown_cells(answers, shown_as, len(groups) + 1, items, minimum)  # [label, U, I]
 
     # The cell of option o of item i is table[i, o]; the last column (-1) is empty, for
     # unanswered cells and for an option index outside the item's scale.
@@ -133,7 +148,8 @@ def ballots_csv(campaign: Campaign) -> BallotsCsv:
     # objects at once would take gigabytes; a block takes a few megabytes.
     for start in range(0, n, CSV_BLOCK):
         block = answers[start:start + CSV_BLOCK].astype(np.intp)
-        block[(block < 0) | (block >= n_options)] = n_options
+        block[(block < 0) | (block >= n_options) | ~kept[shown_as[start:start + CSV_BLOCK]]] \
+            = n_options
         rows = np.empty((len(block), 2 + columns), dtype=object)
         rows[:, 0] = np.arange(start + 1, start + len(block) + 1)
         rows[:, 1] = group_cell[ballot_groups[start:start + CSV_BLOCK]]
@@ -146,7 +162,32 @@ def ballots_csv(campaign: Campaign) -> BallotsCsv:
         data=data, ballots=n, left_out=int(total or 0) - n,
         merged_groups=tuple(group.name for g, group in enumerate(groups) if small[g]),
         merged_ballots=pooled,
-        min_group_size=minimum, filename=download_name(campaign))
+        min_group_size=minimum, filename=download_name(campaign),
+        blanked=int((~kept[np.unique(shown_as)]).any(axis=2).sum()))
+
+
+def shown_cells(answers: np.ndarray, labels: np.ndarray, n_labels: int, items, minimum: int
+                ) -> np.ndarray:
+    """``[label, U, I]``: whether the answers of the rows shown as each label (a rater
+    group, or the pooled small groups) about each unit may be written: as in the results,
+    a group counts for a unit only with at least ``minimum`` valid votes on every item of
+    a scheme; otherwise all its answers about the unit on that scheme's items are blank."""
+    n_units, n_items = answers.shape[1], answers.shape[2]
+    abstain = np.zeros((n_items, max((len(i.options) for i in items), default=0) + 1), bool)
+    for i, item in enumerate(items):
+        for o, option in enumerate(item.options):
+            abstain[i, o] = option.abstain
+    index = np.where(answers >= 0, answers, abstain.shape[1] - 1).astype(np.intp)
+    valid = (answers >= 0) & ~abstain[np.arange(n_items), index]  # [B, U, I]
+    per_label = np.zeros((n_labels, n_units, n_items), dtype=np.int64)
+    for label in range(n_labels):
+        per_label[label] = np.count_nonzero(valid[labels == label], axis=0)
+    kept = np.zeros_like(per_label, dtype=bool)
+    for scheme in dict.fromkeys(item.scheme for item in items):
+        own = [i for i, item in enumerate(items) if item.scheme == scheme]
+        fewest = per_label[:, :, own].min(axis=2)  # [label, U]
+        kept[:, :, own] = (fewest >= minimum)[:, :, None]
+    return kept
 
 
 def download_name(campaign: Campaign) -> str:

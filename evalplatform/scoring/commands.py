@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..database import write_intent
 from ..extensions import db
 from ..hookspecs import hookimpl
 from ..models import Campaign
@@ -28,7 +29,8 @@ def verify_command(campaign_id: int):
     them with the results published when it closed. Exit status 1 on a mismatch."""
     from .snapshots import verify
 
-    outcome = verify(_campaign(campaign_id))
+    with write_intent(False):  # reads only: never queue behind (or block) writers
+        outcome = verify(_campaign(campaign_id))
     click.echo(f"rules sha256:      {outcome.rules_sha256}")
     click.echo(f"recomputed sha256: {outcome.recomputed_sha256}")
     if outcome.published_sha256:
@@ -47,15 +49,23 @@ def verify_command(campaign_id: int):
 def show_command(campaign_id: int):
     """Print CAMPAIGN's rankings per scheme and category."""
     from .engine import campaign_results
+    from .ranking import round_half_up
 
-    results = campaign_results(_campaign(campaign_id))
-    click.echo(f"{results.title}  ballots={results.ballots}  rules={results.rules_sha256[:16]}…")
+    with write_intent(False):  # reads only
+        results = campaign_results(_campaign(campaign_id))
+    if results.sealed:
+        click.echo(f"{results.title}  rules={results.rules_sha256[:16]}…")
+        click.echo("sealed: the campaign is open; results computed from ballots are "
+                   "published when it closes")
+    else:
+        click.echo(f"{results.title}  ballots={results.ballots}  "
+                   f"rules={results.rules_sha256[:16]}…")
     for scheme in results.schemes.values():
         click.echo(f"\n== {scheme.title} ({scheme.bottom_rule})")
         for category, units in scheme.by_category():
             click.echo(f"-- {category}")
             for u in units:
-                score = "—" if u.score is None else f"{u.score:.2f}"
+                score = "—" if u.score is None else f"{round_half_up(u.score, 2):.2f}"
                 rank = "—" if u.rank is None else str(u.rank)
                 click.echo(f"{rank:>4}  {score:>7}  {u.unit}  {' '.join(u.flag_labels)}")
 

@@ -14,7 +14,7 @@ import math
 import threading
 import zlib
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from flask import current_app
@@ -93,7 +93,8 @@ def campaign_results(campaign: Campaign, *, use_cache: bool = True,
                      for k, spec in rules["schemes"].items() if k in schemes)
     key = (campaign.id, campaign.status, ballots, rules_hash, frozen, versions)
     if use_cache and (hit := _cache().get(key)) is not None:
-        return hit
+        # participation counts codes, not ballots: always current, never cached
+        return replace(hit, participation=participation_of(campaign, rules))
     published = None
     if reuse_published and campaign.status == "closed":
         from .snapshots import published_bootstrap
@@ -102,6 +103,13 @@ def campaign_results(campaign: Campaign, *, use_cache: bool = True,
     results = compute(campaign, rules, rules_hash, frozen, schemes, published, sealed=sealed)
     _cache().put(key, results)
     return results
+
+
+def participation_of(campaign: Campaign, rules: dict) -> list[GroupParticipation]:
+    """Codes issued and used per rater group, with the groups' weights."""
+    groups = {g["name"]: g["weight"] for g in rules["groups"]}
+    return [GroupParticipation(p.name, groups.get(p.name, 0.0), p.issued, p.used)
+            for p in participation(campaign)]
 
 
 def ballots_digest(patterns: list[Patterns], groups) -> dict:
@@ -179,14 +187,12 @@ def compute(campaign: Campaign, rules: dict, rules_hash: str, frozen: bool,
         if kept and index[key]:
             decided[key] = uncertainty_of(evaluation.result)
         results[key] = evaluation.result
-    groups = {g["name"]: g["weight"] for g in rules["groups"]}
     return CampaignResults(
         campaign_id=campaign.id, title=campaign.title, rules_sha256=rules_hash, frozen=frozen,
         ballots=total_ballots, min_group_size=int(rules["min_group_size"]),
         replicates=replicates if bootstrapped else 0, confidence=confidence,
         computed_at=utcnow(),
-        participation=[GroupParticipation(p.name, groups.get(p.name, 0.0), p.issued, p.used)
-                       for p in participation(campaign)],
+        participation=participation_of(campaign, rules),
         schemes=results, missing_schemes=missing, sealed=sealed,
         sealed_schemes=[k for k in rules["schemes"] if k in schemes and k not in keys],
         ballots_digest=digest,

@@ -39,19 +39,44 @@ COMMENTS = ("窗口服务热情，办事效率明显提高。", "希望进一步
 
 @dataclass
 class DemoResult:
-    campaign_id: int
+    campaign_id: int  # this year's, open: the unused codes are its
     codes_file: Path
     unused_codes: int
     ballots: int
     accounts: dict[str, str]  # username -> password, only for accounts created now
+    #: Last year's campaign over the same units, closed: its results are published (an
+    #: open campaign's are sealed until it closes).
+    closed_campaign_id: int | None = None
 
 
 def load_demo(instance: Path, seed: int = 2026) -> DemoResult:
+    """Two campaigns over the same units: last year's, closed, whose results and reports
+    can be read at once, and this year's, open, with unused codes to vote with."""
     rng = random.Random(seed)
     accounts = _ensure_accounts()
     admin = db.session.scalar(select(User).where(User.role == "admin"))
     units = _ensure_units(admin)
     year = date.today().year
+    last, _, _ = _campaign(admin, units, year - 1, rng, voting_share=1.0)
+    campaigns.close_campaign(last, admin)
+    current, unused, ballots = _campaign(admin, units, year, rng, voting_share=0.6)
+    db.session.commit()
+
+    path = instance / "demo-codes.csv"
+    instance.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["rater_group", "code"])
+        writer.writerows(unused)
+    if accounts:
+        _write_private(instance / "demo-accounts.txt",
+                       "".join(f"{name}\t{pw}\n" for name, pw in accounts.items()))
+    return DemoResult(current.id, path, len(unused), ballots, accounts, last.id)
+
+
+def _campaign(admin, units, year: int, rng: random.Random, voting_share: float):
+    """An open campaign of the year with ballots from part of each group's codes: the
+    campaign, the unused codes (group, code) and the number of ballots."""
     campaign = campaigns.create_campaign(
         admin, title=f"{year}年度市住房和城乡建设局机关作风建设满意度测评",
         issuer="中共市住房和城乡建设局委员会", doc_number=f"建党〔{year}〕10号",
@@ -72,22 +97,13 @@ def load_demo(instance: Path, seed: int = 2026) -> DemoResult:
     ballots = 0
     for group, (_, _, issued, voting) in zip(groups, GROUPS, strict=True):
         _, plaintext = codes.issue_codes(campaign, group, issued, admin)
-        for code in plaintext[:voting]:
+        voted = voting if voting_share >= 1 else max(1, round(voting * voting_share))
+        for code in plaintext[:voted]:
             submit_ballot(codes.hash_code(code), q, _random_ballot(q, quality, rng))
             ballots += 1
-        unused.extend((group.name, code) for code in plaintext[voting:])
-    db.session.commit()
-
-    path = instance / "demo-codes.csv"
-    instance.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["rater_group", "code"])
-        writer.writerows(unused)
-    if accounts:
-        _write_private(instance / "demo-accounts.txt",
-                       "".join(f"{name}\t{pw}\n" for name, pw in accounts.items()))
-    return DemoResult(campaign.id, path, len(unused), ballots, accounts)
+        unused.extend((group.name, code) for code in plaintext[voted:])
+    db.session.flush()
+    return campaign, unused, ballots
 
 
 def _ensure_accounts() -> dict[str, str]:

@@ -38,6 +38,13 @@ def _quiet(_done: int, _total: int, _message: str) -> None:
 def _require_units(campaign: Campaign) -> None:
     if not campaign.campaign_units:
         raise ServiceError(_("评议活动还没有被评单位，无法生成报告。"))
+    require_published(campaign)
+
+
+def require_published(campaign: Campaign) -> None:
+    """Documents show results, and an open campaign's results are sealed until it closes."""
+    if campaign.status == "open":
+        raise ServiceError(_("评议进行中，结果封存至评议结束：通报和各单位评议报告在评议结束后生成。"))
 
 
 def make_bulletin(campaign: Campaign, progress: Progress = _quiet) -> Output:
@@ -56,6 +63,7 @@ def unit_of(campaign: Campaign, unit_id: int) -> Unit | None:
 
 
 def make_unit_report(campaign: Campaign, unit: Unit) -> Output:
+    require_published(campaign)
     results = campaign_results(campaign)
     rendered = reports.unit_report_pdf(campaign, unit, results)
     return results, [Made("unit_report", rendered.data,

@@ -7,17 +7,26 @@ the storage does, for a while:
 - **PostgreSQL** stamps every row with the id of the transaction that wrote it (the
   hidden ``xmin`` column, readable by anyone who can read the table) and appends new rows
   to the end of the table, so a dump lists ballots and used codes in submission order.
-  Sealing rewrites all of a campaign's ballots, their comments and its used codes in
-  one transaction, each table in random order: afterwards they all carry the sealing
-  transaction's id and their order is random. The old row versions are then vacuumed.
-- **SQLite** keeps ballots in the order of their random ids and updates a used code in
-  place, but its write-ahead log holds each transaction's pages together until a
-  checkpoint. Sealing checkpoints the log and truncates it.
+- **SQLite** keeps ballots in the order of their random ids, but within each page of the
+  table (and of its indexes) a row's bytes sit where free space was when it arrived, so
+  the layout of a page still follows the order of submission; and its write-ahead log
+  holds each transaction's pages together until a checkpoint.
 
-A campaign is sealed when it closes (in the closing transaction), a little after
-ballots arrive (``SEAL_INTERVAL`` seconds, by a background thread in each web process
-that stored one), and on demand (``flask --app wsgi ballots seal``, e.g. before a
-backup). What is left in between is stated in docs/security.md.
+Sealing rewrites all of a campaign's ballots and their comments (and on PostgreSQL its
+used codes) in one transaction, each table in random order: afterwards they all carry the
+sealing transaction's id and their places are random. Deleted bytes are overwritten
+(SQLite's ``secure_delete``, set on every connection) or vacuumed (PostgreSQL), and
+SQLite's log is checkpointed and truncated.
+
+A campaign is sealed when it closes (in the closing transaction), within
+``SEAL_INTERVAL`` seconds of a ballot while it is open, and on demand
+(``flask --app wsgi ballots seal``, e.g. before a backup). The background seal does not
+depend on any one process: ``seal_mark`` records how many ballots a campaign had when it
+was last sealed, and every web process (a thread started with the worker) looks at each
+multiple of the interval for open campaigns with more ballots than that, so a ballot
+stored just before its worker was restarted or killed is sealed all the same. The first
+process to look in an interval seals; the others find it done. What is left in between is
+stated in docs/security.md.
 """
 
 from __future__ import annotations
@@ -26,74 +35,90 @@ import logging
 import threading
 import time
 import zlib
+from datetime import UTC
 
 from flask import Flask, current_app
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
+from ..database import write_intent
 from ..extensions import db
+from ..models import Ballot, Campaign, SealMark
+from ..util import utcnow
 
 log = logging.getLogger(__name__)
 
-#: PostgreSQL statements of one seal, in order, in one transaction. The advisory lock
-#: keeps two processes from sealing one campaign at once (each would re-insert rows the
-#: other deleted).
+#: The statements of one seal, in order, in one transaction (each temporary table is
+#: dropped at the end: SQLite has no ON COMMIT DROP).
 _REWRITE = (
-    "SELECT pg_advisory_xact_lock(:lock)",
-    "CREATE TEMP TABLE sealed_ballot ON COMMIT DROP AS "
-    "SELECT * FROM ballot WHERE campaign_id = :campaign",
-    "CREATE TEMP TABLE sealed_comment ON COMMIT DROP AS "
+    "CREATE TEMP TABLE sealed_ballot AS SELECT * FROM ballot WHERE campaign_id = :campaign",
+    "CREATE TEMP TABLE sealed_comment AS "
     "SELECT * FROM comment WHERE ballot_id IN (SELECT id FROM sealed_ballot)",
-    "CREATE TEMP TABLE sealed_code ON COMMIT DROP AS "
-    "SELECT * FROM access_code WHERE campaign_id = :campaign AND status = 'used'",
     "DELETE FROM comment WHERE id IN (SELECT id FROM sealed_comment)",
     "DELETE FROM ballot WHERE id IN (SELECT id FROM sealed_ballot)",
-    "DELETE FROM access_code WHERE id IN (SELECT id FROM sealed_code)",
     "INSERT INTO ballot SELECT * FROM sealed_ballot ORDER BY random()",
     "INSERT INTO comment SELECT * FROM sealed_comment ORDER BY random()",
-    "INSERT INTO access_code SELECT * FROM sealed_code ORDER BY random()",
+    "DROP TABLE sealed_comment",
+    "DROP TABLE sealed_ballot",
 )
-#: How many transactions wrote the rows a seal would rewrite: 1 (or 0) means sealed.
-_WRITERS = text(
-    "SELECT count(DISTINCT x) FROM ("
-    " SELECT xmin::text AS x FROM ballot WHERE campaign_id = :campaign"
-    " UNION ALL SELECT xmin::text FROM access_code"
-    "  WHERE campaign_id = :campaign AND status = 'used') AS written")
+#: PostgreSQL also rewrites the used codes, whose new versions carry the ballots'
+#: transaction id; the advisory lock keeps two processes from sealing one campaign at
+#: once (each would re-insert rows the other deleted).
+_POSTGRES = (
+    "SELECT pg_advisory_xact_lock(:lock)",
+    "CREATE TEMP TABLE sealed_code AS "
+    "SELECT * FROM access_code WHERE campaign_id = :campaign AND status = 'used'",
+    "DELETE FROM access_code WHERE id IN (SELECT id FROM sealed_code)",
+    "INSERT INTO access_code SELECT * FROM sealed_code ORDER BY random()",
+    "DROP TABLE sealed_code",
+)
 
 
 def _lock_key(campaign_id: int) -> int:
     return zlib.crc32(f"evalplatform.seal:{campaign_id}".encode())
 
 
+def _ballots(campaign_id: int) -> int:
+    return db.session.scalar(select(func.count()).where(Ballot.campaign_id == campaign_id))
+
+
 def needs_seal(campaign_id: int) -> bool:
-    """Whether the stored rows could still tie a ballot to its code (PostgreSQL: they
-    were written by more than one transaction). Always False on SQLite."""
-    if db.engine.dialect.name != "postgresql":
-        return False
-    return db.session.scalar(_WRITERS, {"campaign": campaign_id}) > 1
+    """Whether ballots arrived since the campaign was last sealed."""
+    mark = db.session.get(SealMark, campaign_id)
+    return _ballots(campaign_id) != (mark.ballots if mark else 0)
 
 
 def rewrite(campaign_id: int) -> None:
-    """Seal the campaign's rows in the current transaction (PostgreSQL; nothing to do on
-    SQLite until the log is checkpointed). The caller commits."""
-    if db.engine.dialect.name != "postgresql":
-        return
+    """Seal the campaign's rows in the current (writing) transaction; the caller commits."""
+    postgres = db.engine.dialect.name == "postgresql"
     params = {"campaign": campaign_id, "lock": _lock_key(campaign_id)}
-    for statement in _REWRITE:
+    statements = (*_POSTGRES[:1], *_REWRITE, *_POSTGRES[1:]) if postgres else _REWRITE
+    for statement in statements:
         db.session.execute(text(statement), params)
+    mark = db.session.get(SealMark, campaign_id) or SealMark(campaign_id=campaign_id)
+    mark.ballots, mark.sealed_at = _ballots(campaign_id), utcnow()
+    db.session.add(mark)
 
 
-def seal(campaign_id: int) -> bool:
-    """Seal one campaign now, in a transaction of its own, and clear what it left behind
-    (old row versions; SQLite's log). Returns whether anything was rewritten."""
-    rewritten = False
+def seal(campaign_id: int, *, not_since: float | None = None) -> bool:
+    """Seal one campaign now if ballots arrived since its last seal, in a transaction of
+    its own, and clear what the old rows left behind. Returns whether it rewrote rows.
+
+    ``not_since`` (a Unix time): leave it alone if it was sealed since then (another
+    process got there first)."""
     db.session.commit()  # an open read would keep the old versions (or the log) alive
-    if db.engine.dialect.name == "postgresql":
-        if needs_seal(campaign_id):
+    with write_intent():
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text(_POSTGRES[0]), {"lock": _lock_key(campaign_id)})
+        mark = db.session.get(SealMark, campaign_id)
+        recent = (mark is not None and mark.sealed_at is not None and not_since is not None
+                  and mark.sealed_at.replace(tzinfo=UTC).timestamp() >= not_since)
+        due = _ballots(campaign_id) != (mark.ballots if mark else 0) and not recent
+        if due:
             rewrite(campaign_id)
-            rewritten = True
         db.session.commit()
-    _clear_leftovers()
-    return rewritten
+    if due:
+        _clear_leftovers()
+    return due
 
 
 def _clear_leftovers() -> None:
@@ -115,49 +140,77 @@ def _clear_leftovers() -> None:
         log.warning("sealing could not clear old row versions: %s", error)
 
 
+def unsealed() -> list[int]:
+    """Open campaigns with ballots that arrived since their last seal."""
+    counts = (select(Ballot.campaign_id, func.count().label("n"))
+              .group_by(Ballot.campaign_id).subquery())
+    return list(db.session.scalars(
+        select(Campaign.id).join(counts, counts.c.campaign_id == Campaign.id)
+        .outerjoin(SealMark, SealMark.campaign_id == Campaign.id)
+        .where(Campaign.status == "open", counts.c.n != func.coalesce(SealMark.ballots, 0))
+        .order_by(Campaign.id)))
+
+
 class Sealer:
-    """Seals, in the background, the campaigns this process stored ballots for."""
+    """The background seal of one process: at each multiple of ``SEAL_INTERVAL`` (and
+    once soon after it starts) it seals the open campaigns with unsealed ballots, unless
+    another process sealed them since that multiple."""
+
+    #: How soon after starting a process first looks (seconds, at most the interval).
+    FIRST_LOOK = 2.0
 
     def __init__(self, app: Flask):
         self.app = app
-        self.pending: set[int] = set()
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
 
-    def touch(self, campaign_id: int) -> None:
-        """A ballot of this campaign was stored: seal it within SEAL_INTERVAL seconds."""
+    def start(self) -> None:
         with self.lock:
-            self.pending.add(campaign_id)
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(target=self._run, name="evalplatform-sealer",
                                                daemon=True)
                 self.thread.start()
 
     def _run(self) -> None:
+        interval = float(self.app.config["SEAL_INTERVAL"])
+        time.sleep(min(self.FIRST_LOOK, interval))
+        self.seal_due(time.time() - interval)
         while True:
-            time.sleep(self.app.config["SEAL_INTERVAL"])
-            with self.lock:
-                campaigns, self.pending = self.pending, set()
-                if not campaigns:
-                    self.thread = None
-                    return
-            with self.app.app_context():
-                for campaign_id in sorted(campaigns):
+            now = time.time()
+            boundary = (now // interval + 1) * interval
+            time.sleep(boundary - now)
+            self.seal_due(boundary)
+
+    def seal_due(self, slot_start: float) -> None:
+        with self.app.app_context():
+            try:
+                with write_intent(False):
+                    due = unsealed()
+                    db.session.commit()
+                for campaign_id in due:
                     try:
-                        seal(campaign_id)
-                    except Exception:  # keep sealing the others; retried on the next ballot
+                        seal(campaign_id, not_since=slot_start)
+                    except Exception:  # keep sealing the others; retried at the next look
                         db.session.rollback()
                         log.exception("sealing campaign %s failed", campaign_id)
-                    finally:
-                        db.session.remove()
+            except Exception:
+                db.session.rollback()
+                log.exception("looking for campaigns to seal failed")
+            finally:
+                db.session.remove()
 
 
-def ballot_stored(campaign_id: int) -> None:
-    """Note a stored ballot for the background sealer (off when SEAL_INTERVAL is 0)."""
-    app = current_app._get_current_object()
+def start_sealer(app: Flask) -> None:
+    """Start the process's background seal (off when SEAL_INTERVAL is 0). Gunicorn's
+    workers call it as they start (gunicorn.conf.py); a stored ballot calls it too."""
     if not app.config["SEAL_INTERVAL"]:
         return
     sealer = app.extensions.get("evalplatform.sealer")
     if sealer is None:
         sealer = app.extensions.setdefault("evalplatform.sealer", Sealer(app))
-    sealer.touch(campaign_id)
+    sealer.start()
+
+
+def ballot_stored(campaign_id: int) -> None:
+    """A ballot was stored: make sure this process's background seal runs."""
+    start_sealer(current_app._get_current_object())

@@ -81,6 +81,15 @@ RESULT_SCHEMAS = {
                         "description": "By scheme key, e.g. satisfaction, appraisal"},
             "missing_schemes": {"type": "array", "items": {"type": "string"},
                                 "description": "Enabled schemes whose plugin is not installed"},
+            "sealed": {"type": "boolean",
+                       "description": "true while the campaign is open: nothing computed "
+                                      "from ballots is published before it closes (ballots "
+                                      "is then 0 and schemes holds only schemes scored "
+                                      "from other data, such as checklist reviews)"},
+            "sealed_schemes": {"type": "array", "items": {"type": "string"},
+                               "description": "Schemes left out until the campaign closes"},
+            "method": {"type": "integer",
+                       "description": "Version of the computation (docs/scoring.md)"},
         }),
     "SchemeResult": _object(
         ["key", "title", "units", "categories", "bottom_rule", "option_labels",
@@ -119,7 +128,10 @@ RESULT_SCHEMAS = {
             "category": {"type": "string"},
             "score": {"type": ["number", "null"],
                       "description": "Weighted composite; null with too few valid votes"},
-            "valid_votes": {"type": "integer"}, "abstentions": {"type": "integer"},
+            "valid_votes": {"type": "integer",
+                            "description": "Valid votes of the rater groups counted for the "
+                                           "unit (suppressed groups' are never included)"},
+            "abstentions": {"type": "integer"},
             "rank": {"type": ["integer", "null"],
                      "description": "Within the category; ties share a rank (1224)"},
             "ranked_in": {"type": "integer"},
@@ -137,6 +149,9 @@ RESULT_SCHEMAS = {
             "p_below_next": {"type": ["number", "null"],
                              "description": "Share of bootstrap replicates in which this "
                                             "unit scored below next_up"},
+            "separation_replicates": {"type": ["integer", "null"],
+                                      "description": "How many replicates p_below_next was "
+                                                     "estimated from"},
             "dimensions": {"type": "array", "items": _object(
                 ["name", "family", "weight", "score"],
                 {"name": {"type": "string"}, "family": {"type": ["string", "null"]},
@@ -151,11 +166,15 @@ RESULT_SCHEMAS = {
             "weakest": {"type": "array", "items": {"type": "string"},
                         "description": "Dimensioned schemes only: the lowest"},
             "groups": {"type": "array", "items": _object(
-                ["group", "weight", "valid_votes", "suppressed", "score"],
+                ["group", "weight", "valid_votes", "suppressed", "counted", "score"],
                 {"group": {"type": "string"}, "weight": {"type": "number"},
-                 "valid_votes": {"type": "integer"}, "suppressed": {"type": "boolean"},
+                 "valid_votes": {"type": ["integer", "null"]},
+                 "suppressed": {"type": "boolean"},
+                 "counted": {"type": "boolean",
+                             "description": "In the unit's composite and pooled figures "
+                                            "(not suppressed, weight above 0)"},
                  "score": NUMBER_OR_NULL, "satisfaction_rate": NUMBER_OR_NULL},
-                "One rater group's view of the unit; score null when suppressed")},
+                "One rater group's view of the unit; every value null when suppressed")},
             "items": {"type": "array", "items": _object(
                 ["item", "valid_votes", "abstentions", "suppressed", "score"],
                 {"item": {"type": "string"}, "valid_votes": {"type": "integer"},
@@ -165,7 +184,7 @@ RESULT_SCHEMAS = {
                           "description": "Dimensioned schemes: a row summarising a "
                                          "dimension or a family of dimensions"},
                  "family": {"type": ["string", "null"]}, "weight": NUMBER_OR_NULL},
-                "One item, pooled over the rater groups that are not suppressed")},
+                "One item, pooled over the rater groups counted for the unit")},
         }),
     "FamilyScore": _object(["name", "weight", "score"], {
         "name": {"type": "string"}, "weight": {"type": "number"}, "score": NUMBER_OR_NULL}),

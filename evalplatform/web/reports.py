@@ -103,8 +103,13 @@ def unit_report(campaign_id: int, unit_id: int):
     unit = report_service.unit_of(c, unit_id)
     if unit is None:
         abort(404)
-    doc, data = report_service.make_and_store(
-        c, lambda: report_service.make_unit_report(c, unit), current_user)
+    try:
+        doc, data = report_service.make_and_store(
+            c, lambda: report_service.make_unit_report(c, unit), current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        report_error(error)
+        return redirect(url_for("reports.index", campaign_id=c.id), 303)
     return _download(data, doc.filename, doc.media_type)
 
 

@@ -159,10 +159,12 @@ def item_radar(scheme: SchemeResult, unit: UnitResult, names: list[str],
 def results_page(campaign: Campaign) -> dict:
     """The results page's context."""
     results = campaign_results(campaign)
+    installed = registered_schemes()
     return {
         "campaign": campaign,
         "results": results,
         "schemes": [scheme_view(campaign, results, s) for s in results.schemes.values()],
+        "sealed_titles": [installed[k].title for k in results.sealed_schemes],
     }
 
 

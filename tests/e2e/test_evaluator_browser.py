@@ -9,7 +9,7 @@ from e2e_helpers import flash, login
 from evalplatform.extensions import db
 from evalplatform.models import Campaign
 from evalplatform.services import campaigns
-from evalplatform.testing import EVALUATOR_PASSWORD, build_campaign, cast_ballot
+from evalplatform.testing import EVALUATOR_PASSWORD, build_campaign, cast_ballot, close
 
 UNITS = [("办公室", "综合管理类"), ("政策法规科", "综合管理类"), ("人事教育科", "综合管理类"),
          ("建设工程质量监督站", "执法监管类"), ("城建监察大队", "执法监管类")]
@@ -77,6 +77,12 @@ def test_evaluator_configures_reviews_and_reads_results(server, open_session, ev
     assert saved.startswith("已保存“办公室”的 2 项检查结果") and "1 个不符合项已列入整改台账" in saved
     assert "已检查 2/" in page.locator(".cl-unit-facts").inner_text()
     desk.shot("checklist review saved")
+
+    # while the campaign is open its results are sealed; closing it publishes them
+    page.goto(f"/evaluator/campaigns/{campaign_id}/results")
+    assert "评议进行中，结果封存至评议结束" in page.locator(".sealed-notice").inner_text()
+    assert page.locator("#scheme-satisfaction").count() == 0
+    close(db.session.get(Campaign, campaign_id))
 
     # the results: every scheme ranked, with its charts, all drawn by the server
     page.goto(f"/evaluator/campaigns/{campaign_id}/results")

@@ -42,7 +42,7 @@ def test_readme_screenshots(server, open_session, admin_user, instance_dir):
     desk = open_session("results", viewport={"width": 1280, "height": 1880})
     login(desk.page, "admin", ADMIN_PASSWORD)
     page = desk.page
-    page.goto(f"/evaluator/campaigns/{demo.campaign_id}/results")
+    page.goto(f"/evaluator/campaigns/{demo.closed_campaign_id}/results")
     first = page.locator("table.ranking").first
     assert first.locator("tbody tr").count() == 4
     assert first.locator("tr.is-bottom").count() == 1  # the bottom unit, flagged

@@ -13,6 +13,7 @@ from evalplatform.services import campaigns
 from evalplatform.testing import (
     build_campaign,
     cast_ballot,
+    close,
     english_page,
     post_form,
     untranslated_chinese,
@@ -73,6 +74,7 @@ def test_capability_pages_in_english(english):
     db.session.commit()
     for code in plaintext["Public"]:
         cast_ballot(campaign, code, choose)
+    close(campaign)
     urls = [f"{base}/results", f"{base}/schemes/capability",
             *(f"{base}/results/capability/units/{u.id}" for u in campaign.units)]
     for url in urls:

@@ -16,7 +16,7 @@ from evalplatform.plugins import ENTRY_POINT_GROUP
 from evalplatform.scoring.engine import campaign_results
 from evalplatform.services import campaigns, codes
 from evalplatform.services.ballots import BallotInput, questionnaire, submit_ballot
-from evalplatform.testing import EVALUATOR_PASSWORD, build_campaign, csrf_token, login
+from evalplatform.testing import EVALUATOR_PASSWORD, build_campaign, close, csrf_token, login
 
 SCRIPT = "<img src=x onerror=alert(1)>"
 UNITS = [("办公室", "综合管理类"), ("政策法规科", "综合管理类"), (SCRIPT, "执法监管类")]
@@ -54,6 +54,7 @@ def voted(app, evaluator_client):
                    for u in q.units for i in q.items}
         submit_ballot(codes.hash_code(code), q, BallotInput(answers=answers))
         db.session.commit()
+    close(campaign)
     return campaign
 
 

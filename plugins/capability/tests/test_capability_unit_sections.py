@@ -13,7 +13,7 @@ from evalplatform.plugins import hook
 from evalplatform.scoring.engine import campaign_results
 from evalplatform.services import campaigns, codes
 from evalplatform.services.ballots import BallotInput, questionnaire, submit_ballot
-from evalplatform.testing import build_campaign
+from evalplatform.testing import build_campaign, close
 
 UNIT_PLACES = ("unit_page", "unit_report")
 ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
@@ -33,6 +33,7 @@ def campaign(app, evaluator_client):
                    for u in q.units for i in q.items}
         submit_ballot(codes.hash_code(code), q, BallotInput(answers=answers))
         db.session.commit()
+    close(campaign)
     return campaign
 
 

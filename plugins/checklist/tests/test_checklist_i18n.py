@@ -17,7 +17,7 @@ from evalplatform import pdfcheck
 from evalplatform.extensions import db
 from evalplatform.models import RectificationItem
 from evalplatform.services import campaigns
-from evalplatform.testing import build_campaign, cast_ballot, post_form, untranslated_chinese
+from evalplatform.testing import build_campaign, cast_ballot, close, post_form, untranslated_chinese
 
 UNITS = [("Office", "General"), ("Legal", "General"), ("Permits", "Service")]
 
@@ -81,6 +81,7 @@ def test_checklist_pages_in_english(english):
                                                - timedelta(days=3), "整改中", None), None,
                        reviews.local_today())
     db.session.commit()
+    close(campaign)  # the results are published
     data = stored(campaign)
 
     evaluator = f"/evaluator/campaigns/{campaign.id}"

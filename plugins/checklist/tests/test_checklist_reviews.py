@@ -23,7 +23,7 @@ from evalplatform.extensions import db
 from evalplatform.scoring.engine import campaign_results
 from evalplatform.scoring.snapshots import verify
 from evalplatform.services import campaigns
-from evalplatform.testing import build_campaign, csrf_token
+from evalplatform.testing import build_campaign, close, csrf_token
 
 
 def record(campaign, unit, findings: dict[int, tuple[str, float]]) -> None:
@@ -139,6 +139,8 @@ def test_score_combines_with_the_satisfaction_composite_by_weight(app):
     office, law = campaign.units[:2]
     record(campaign, office, {0: ("不符合", 4), 1: ("基本符合", 2)})  # checklist 94
     record(campaign, law, {0: ("符合", 0)})  # checklist 100
+    assert campaign_results(campaign).sealed_schemes == ["satisfaction", "checklist"]
+    close(campaign)  # combined with ballots: sealed until the campaign closes
     results = campaign_results(campaign)
     survey = {u.unit: u.score for u in results.schemes["satisfaction"].units}
     assert survey["办公室"] == pytest.approx(0.6 * 100 + 0.4 * 80)

@@ -13,6 +13,7 @@ from evalplatform.services import campaigns
 from evalplatform.testing import (
     build_campaign,
     cast_ballot,
+    close,
     english_page,
     post_form,
     untranslated_chinese,
@@ -60,6 +61,7 @@ def test_six_type_pages_in_english(english):
         cast_ballot(campaign, code, lambda unit, item, office=office: (
             office if unit == "Office" else 1 if unit == "Permits" else
             0 if item.label.startswith("学习型") else 2))
+    close(campaign)
     urls = [f"{base}/results", f"{base}/schemes", f"{base}/schemes/six_type",
             *(f"{base}/results/six_type/units/{u.id}" for u in campaign.units)]
     for url in urls:

@@ -17,7 +17,7 @@ from evalplatform.plugins import ENTRY_POINT_GROUP
 from evalplatform.scoring.engine import campaign_results
 from evalplatform.services import campaigns, codes
 from evalplatform.services.ballots import BallotInput, questionnaire, submit_ballot
-from evalplatform.testing import EVALUATOR_PASSWORD, build_campaign, csrf_token, login
+from evalplatform.testing import EVALUATOR_PASSWORD, build_campaign, close, csrf_token, login
 
 SCRIPT = "<script>alert(1)</script>"
 UNITS = [("办公室", "综合管理类"), ("政策法规科", "综合管理类"), (SCRIPT, "执法监管类")]
@@ -59,6 +59,7 @@ def voted(app, evaluator_client):
     db.session.commit()
     for code in plaintext["服务对象"]:
         cast(campaign, code, office_choice)
+    close(campaign)
     return campaign, plaintext
 
 

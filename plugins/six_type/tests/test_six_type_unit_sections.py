@@ -11,7 +11,7 @@ from evalplatform.extensions import db
 from evalplatform.plugins import hook
 from evalplatform.scoring.engine import campaign_results
 from evalplatform.services import campaigns
-from evalplatform.testing import build_campaign
+from evalplatform.testing import build_campaign, close
 
 UNIT_PLACES = ("unit_page", "unit_report")
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -27,6 +27,7 @@ def campaign(app, evaluator_client):
     db.session.commit()
     for code in plaintext["服务对象"]:
         cast(campaign, code, office_choice)
+    close(campaign)
     return campaign
 
 
