@@ -157,7 +157,8 @@ def test_evaluator_pages_stay_chinese_by_default(evaluator_client):
     results = page(evaluator_client, f"/evaluator/campaigns/{survey.id}/results")
     assert '<html lang="zh-CN">' in results
     for text in ("满意度测评", "每个序列得分最低的 1 名（并列者一并列入）",
-                 "满意率 = （满意＋比较满意＋基本满意）÷ 有效票，合计计入得分的各评议主体；“不了解”不计入有效票。",
+                 "满意率 = （满意＋比较满意＋基本满意）÷ 有效票，合计计入得分的各评议主体；"
+                 "“不了解”不计入有效票。",
                  "末位", "不足5人，不显示", "得分排名"):
         assert text in results, text
     reports = page(evaluator_client, f"/evaluator/campaigns/{survey.id}/reports")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 #: A value this close to a half (in the score's own units) is taken as the half: weighted
 #: means carry floating-point noise of about 1e-13, and 50.045 must not become 50.04.
 HALF_TOLERANCE = 1e-9

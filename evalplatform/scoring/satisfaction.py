@@ -48,9 +48,7 @@ class SatisfactionScheme(WeightedScheme):
                     "不满意": 0.0}
 
     def extra_fields(self, labels):
-        from wtforms import BooleanField
-
-        from wtforms import SelectField
+        from wtforms import BooleanField, SelectField
 
         from ..web.forms import choices
 

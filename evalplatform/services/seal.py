@@ -175,11 +175,15 @@ class Sealer:
         interval = float(self.app.config["SEAL_INTERVAL"])
         time.sleep(min(self.FIRST_LOOK, interval))
         self.seal_due(time.time() - interval)
-        while True:
+        while interval:
             now = time.time()
             boundary = (now // interval + 1) * interval
             time.sleep(boundary - now)
-            self.seal_due(boundary)
+            interval = float(self.app.config["SEAL_INTERVAL"])  # 0: turned off
+            if interval:
+                self.seal_due(boundary)
+        with self.lock:
+            self.thread = None
 
     def seal_due(self, slot_start: float) -> None:
         with self.app.app_context():

@@ -98,7 +98,6 @@ def test_five_forces():
 def test_composite_broadcasts_over_replicates():
     config = SCHEME.normalize_config({"family_weights": {"五种工作能力": 3, "五种优良作风": 1}})
     cube = make_cube(config, VOTES)
-    evaluation = SCHEME.evaluate(cube, config)
     stacked = cube.with_counts(np.stack([cube.counts] * 3).astype(np.float32))
     scores = SCHEME.composite(stacked, config)
     assert scores.shape == (3, 2)
