@@ -24,6 +24,7 @@ ENV_SETTINGS = (
     "RATELIMIT_ENABLED",
     "RATELIMIT_STORAGE_URI",
     "RATELIMIT_CODE",
+    "RATELIMIT_CODE_LOOKUP",
     "RATELIMIT_LOGIN",
     "RATELIMIT_LOGIN_ACCOUNT",
     "FORWARDED_ALLOW_IPS",
@@ -66,11 +67,16 @@ class Defaults:
     REDIS_URL = None
     #: Name of the RQ queue report jobs go to.
     JOBS_QUEUE = "evalplatform-reports"
-    #: Rate limits (docs/security.md). Only refused attempts count. Where the counts are
-    #: kept: memory (each process its own), or Redis — this URI, else REDIS_URL.
+    #: Rate limits (docs/security.md). Only refused attempts count, but for code lookups'
+    #: own limit. Where the counts are kept: memory (each process its own), or Redis —
+    #: this URI, else REDIS_URL.
     RATELIMIT_STORAGE_URI = None
     #: Wrong, used or void access codes tried from one client address (/ and /s/<code>).
     RATELIMIT_CODE = "20 per minute; 100 per hour"
+    #: Any code looked up from one client address, used or not (a whole office voting
+    #: behind one address must fit; one person polling codes to learn when they are used
+    #: is slowed).
+    RATELIMIT_CODE_LOOKUP = "60 per minute; 600 per hour"
     #: Failed staff log-ins from one client address …
     RATELIMIT_LOGIN = "10 per minute; 50 per hour"
     #: … and against one account name, from anywhere.

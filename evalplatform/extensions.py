@@ -42,8 +42,9 @@ class RateLimits:
 
     The setting (e.g. ``"20 per minute; 100 per hour"``) is read at every request, so a
     change of configuration takes effect without a restart. Only *refused* attempts count
-    (answers 400–499 other than 429 itself): a respondent whose code works, or a colleague
-    who logs in, never uses up the allowance of others behind the same address. Keys are
+    (answers 400–499 other than 429 itself) unless the view asks for ``every`` answer: a
+    respondent whose code works, or a colleague who logs in, never uses up the allowance
+    of others behind the same address. Keys are
     keyed hashes of the client address (or of the account name tried), so the limiter's
     storage — memory, or Redis — never holds an address.
 
@@ -54,14 +55,16 @@ class RateLimits:
 
     KEYS = ("address", "account")
 
-    def limit(self, setting: str, *, key: str = "address", methods: list[str] | None = None):
-        """Declare the limit held by the setting ``setting`` on a view."""
+    def limit(self, setting: str, *, key: str = "address", methods: list[str] | None = None,
+              every: bool = False):
+        """Declare the limit held by the setting ``setting`` on a view; ``every``: every
+        answer counts, not only refusals."""
         if key not in self.KEYS:
             raise ValueError(f"rate limit key must be one of {self.KEYS}")
 
         def decorate(view):
             marks = getattr(view, "_evalplatform_rate_limits", ())
-            view._evalplatform_rate_limits = (*marks, (setting, key, methods))
+            view._evalplatform_rate_limits = (*marks, (setting, key, methods, every))
             return view
 
         return decorate
@@ -93,12 +96,12 @@ class RateLimits:
         limiter.request_filter(lambda: not current_app.config.get("RATELIMIT_ENABLED", True))
         app.extensions["evalplatform.limiter"] = limiter
         for endpoint, view in list(app.view_functions.items()):
-            for setting, key, methods in getattr(view, "_evalplatform_rate_limits", ()):
+            for setting, key, methods, every in getattr(view, "_evalplatform_rate_limits", ()):
                 # shared: every view limited by one setting draws on one allowance
                 view = limiter.shared_limit(
                     functools.partial(_setting, setting), scope=f"{setting}:{key}",
                     key_func=_account_key if key == "account" else _address_key,
-                    methods=methods, deduct_when=_refused,
+                    methods=methods, deduct_when=None if every else _refused,
                 )(view)
             app.view_functions[endpoint] = view
         for name, setting in (blueprints or {}).items():

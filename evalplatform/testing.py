@@ -274,6 +274,8 @@ class LiveServer:
             "GUNICORN_WORKERS": str(workers),
             "GUNICORN_THREADS": str(threads),
             "SEAL_INTERVAL": str(config.get("SEAL_INTERVAL", 0)),
+            # every test's respondents come from 127.0.0.1, within minutes
+            "RATELIMIT_CODE_LOOKUP": config.get("RATELIMIT_CODE_LOOKUP", "100000 per minute"),
         }
         gunicorn = Path(sys.executable).with_name("gunicorn")
         with open(self.log, "wb") as log:

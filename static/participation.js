@@ -12,7 +12,10 @@
   var boards = Array.prototype.slice.call(document.querySelectorAll("[data-live-all]"));
   if ((!tables.length && !boards.length) || !window.fetch) return;
 
-  function pct(used, issued) { return issued ? (100 * used / issued).toFixed(1) + "%" : "—"; }
+  // rounded half up, as the server prints every number (scoring/ranking.py)
+  function pct(used, issued) {
+    return issued ? (Math.floor(1000 * used / issued + 0.5 + 1e-6) / 10).toFixed(1) + "%" : "—";
+  }
 
   function setText(scope, field, value) {
     var cell = scope.querySelector('[data-field="' + field + '"]');

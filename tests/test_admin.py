@@ -629,17 +629,42 @@ def test_revoking_a_batch_voids_its_unused_codes(admin_client, client):
     batch = db.session.scalar(select(CodeBatch).order_by(CodeBatch.id.desc()))
     url = f"/admin/campaigns/{campaign.id}/codes"
     page = follow(admin_client, action(admin_client, url, f"{url}/{batch.id}/revoke"))
-    assert "已作废该批未使用的 3 个访问码。" in page and "已作废未使用部分" in page
+    assert f"第 {batch.id} 批访问码已作废" in page and "已作废未使用部分" in page
+    assert "3 个" not in page  # how many were unused would tell who voted
     for code in codes[1:]:
         refused = client.get(f"/s/{code}")
         assert refused.status_code == 410 and "该访问码已作废" in text(refused)
     assert client.get(f"/s/{codes[0]}").status_code == 410  # used stays used
     assert client.get(f"/s/{plaintext['服务对象'][0]}").status_code == 303  # other batch
-    assert participation(admin_client, campaign)["服务对象"] == (2, 1)
+    # the voided batch leaves "issued" whatever its codes' states: 5 − 4 (the used one's
+    # ballot still counts)
+    assert participation(admin_client, campaign)["服务对象"] == (1, 1)
     # a second revocation changes nothing
     page = follow(admin_client, action(admin_client, url, f"{url}/{batch.id}/revoke"))
     assert "该批访问码已作废。" in page
     assert count(AccessCode, AccessCode.status == "void") == 3
+
+
+def test_voiding_a_one_code_batch_does_not_tell_whether_its_holder_voted(admin_client, client):
+    """Two batches of one code each, one used and one not: voiding either reads the same
+    on every page the admin sees and in the audit log."""
+    campaign, _ = build_campaign(codes_per_group=5)
+    url = f"/admin/campaigns/{campaign.id}/codes"
+    seen = []
+    for vote in (True, False):
+        (code,) = [r["code"] for r in csv_rows(unzip(issue(admin_client, campaign, "服务对象", 1)))]
+        if vote:
+            submit_ballot(client, campaign, code)
+        batch = db.session.scalar(select(CodeBatch).order_by(CodeBatch.id.desc()))
+        before = participation(admin_client, campaign)["服务对象"]
+        page = follow(admin_client, action(admin_client, url, f"{url}/{batch.id}/revoke"))
+        after = participation(admin_client, campaign)["服务对象"]
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "codes.revoke")
+                                  .order_by(AuditEvent.id.desc()))
+        flash = re.search(r'class="flash[^"]*"[^>]*>(.*?)</', page, re.S).group(1)
+        seen.append((flash.replace(str(batch.id), "N"), before[0] - after[0],
+                     before[1] - after[1], {k: v for k, v in event.detail.items() if k != "batch"}))
+    assert seen[0] == seen[1], seen
 
 
 def test_code_plaintext_is_stored_nowhere(admin_client, tmp_path):

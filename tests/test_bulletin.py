@@ -11,7 +11,7 @@ from evalplatform.extensions import db
 from evalplatform.models import Campaign
 from evalplatform.reports.letterhead import chinese_date
 from evalplatform.scoring.engine import campaign_results
-from evalplatform.services import campaigns
+from evalplatform.services import ServiceError, campaigns
 from evalplatform.services import reports as report_service
 from evalplatform.testing import build_campaign, cast_ballot
 
@@ -96,10 +96,13 @@ def test_every_character_is_rendered_by_an_embedded_font(closed):
     assert all(f["embedded"] for f in pdfcheck.fonts(pdf))
 
 
-def test_open_campaign_gives_a_draft(app):
+def test_an_open_campaigns_bulletin_waits_for_the_close_and_a_draft_is_marked(app):
     campaign, plaintext = build_campaign(unit_rows=UNIT_ROWS[:6], codes_per_group=6)
     vote(campaign, plaintext)
-    whole = pdfcheck.flat("".join(pdfcheck.page_texts(bulletin(campaign))))
+    with pytest.raises(ServiceError, match="结果封存至评议结束"):
+        bulletin(campaign)
+    draft, _ = build_campaign(status="draft", unit_rows=UNIT_ROWS[:6], title="草稿活动")
+    whole = pdfcheck.flat("".join(pdfcheck.page_texts(bulletin(draft))))
     assert "征求意见稿·评议尚未结束，结果可能变化，不得印发" in whole
 
 

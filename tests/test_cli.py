@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from evalplatform.extensions import db
 from evalplatform.models import Ballot, Campaign, User
+from evalplatform.scoring.engine import campaign_results
 
 
 def test_users_create_and_token_give_api_access(app, client):
@@ -40,19 +41,26 @@ def test_demo_load_builds_a_usable_campaign(app, client, instance_dir):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
-    campaign = db.session.scalar(select(Campaign))
-    assert campaign.status == "open" and len(campaign.units) == 12
+    last, campaign = db.session.scalars(select(Campaign).order_by(Campaign.id)).all()
+    assert last.status == "closed" and campaign.status == "open"
+    assert f"demo campaign #{last.id}: closed" in result.output
+    assert campaign_results(last).schemes["satisfaction"].units[0].score is not None
+    assert campaign_results(campaign).sealed
+    assert len(campaign.units) == 12
     assert {u.category for u in campaign.units} == {"综合管理类", "执法监管类", "服务窗口类"}
     assert [g.name for g in campaign.groups] == ["服务对象", "企业代表", "基层单位", "机关干部"]
     labels = [o["label"] for o in campaign.items[0].options]
     assert labels == ["满意", "比较满意", "基本满意", "不太满意", "不满意", "不了解"]
-    assert db.session.scalar(select(func.count()).select_from(Ballot)) == 74
+    assert db.session.scalar(select(func.count()).select_from(Ballot)
+                             .where(Ballot.campaign_id == last.id)) == 74
+    this_year = db.session.scalar(select(func.count()).select_from(Ballot)
+                                  .where(Ballot.campaign_id == campaign.id))
     with open(instance_dir / "demo-codes.csv", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    assert list(rows[0]) == ["rater_group", "code"] and len(rows) == 76
+    assert list(rows[0]) == ["rater_group", "code"] and len(rows) == 150 - this_year
     assert client.get(f"/s/{rows[0]['code']}").status_code == 303
     assert (instance_dir / "demo-accounts.txt").stat().st_mode & 0o077 == 0
     # --if-empty leaves an existing installation alone
     again = runner.invoke(args=["demo", "load", "--if-empty"])
     assert "nothing loaded" in again.output
-    assert db.session.scalar(select(func.count()).select_from(Campaign)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Campaign)) == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 from collections import Counter
 from dataclasses import replace
 
@@ -62,6 +63,25 @@ def vote(campaign, plaintext, plan: dict[str, int], seed: int = 0) -> list[tuple
     return cast_
 
 
+def as_exported(cast_, keys, merged=(), minimum: int = 5) -> Counter:
+    """What the CSV should show of these ballots, worked out here on its own: per row its
+    group (small groups pooled as one), and a unit's answers blank for a group (or the
+    pool) with fewer than ``minimum`` valid votes (not 不了解, not unanswered) on any of
+    the unit's items — the results suppress those, so the file must not show them."""
+    label = {g: (MERGED_GROUP if g in merged else g) for g, _ in cast_}
+    valid = Counter()
+    for group, chosen in cast_:
+        for key in keys:
+            if key in chosen and LABELS[chosen[key]] != "不了解":
+                valid[(label[group], key)] += 1
+    units = list(dict.fromkeys(unit for unit, _ in keys))
+    shown = {(lab, unit): min(valid[(lab, k)] for k in keys if k[0] == unit) >= minimum
+             for lab in set(label.values()) for unit in units}
+    return Counter((label[group], tuple(
+        LABELS[chosen[k]] if k in chosen and shown[(label[group], k[0])] else "" for k in keys))
+        for group, chosen in cast_)
+
+
 def read_csv(data: bytes) -> list[list[str]]:
     assert data.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads it as UTF-8
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
@@ -96,15 +116,19 @@ def test_csv_is_one_row_per_ballot_with_the_options_chosen(style_campaign):
     assert [unescape(h) for h in header[2:]] == heads_for(campaign)
     assert len(header) == 2 + len(q.units) * len(q.items)
     assert not [h for h in header if any(w in h for w in ("代码", "访问码", "日期", "时间", "意见"))]
-    assert len(body) == export.ballots == 12 and export.left_out == 0 and export.note is None
+    assert len(body) == export.ballots == 12 and export.left_out == 0
     assert [r[0] for r in body] == [str(n) for n in range(1, 13)]
     assert all(len(r) == len(header) for r in body)
 
-    # what a statistician sees per group is exactly what was submitted (order is random)
+    # what a statistician sees per group is what was submitted (order is random), but for
+    # a unit a group gave fewer than 5 valid votes: blank, as the results suppress it
     seen = Counter((r[1], tuple(r[2:])) for r in body)
     keys = [(u.name, i.label) for u in q.units for i in q.items]
-    submitted = Counter((group, tuple(LABELS[chosen[k]] for k in keys)) for group, chosen in cast_)
-    assert seen == submitted
+    assert seen == as_exported(cast_, keys)
+    blank = {(r[1], h.split("｜")[0]) for r in body for h, v in zip(header[2:], r[2:], strict=True)
+             if v == ""}
+    assert blank and export.blanked == len(blank)
+    assert f"{len(blank)} 处“单位 × 评议主体”的有效票不足5张" in export.note
 
 
 def test_csv_written_block_by_block_is_the_same_file(style_campaign, monkeypatch):
@@ -122,7 +146,9 @@ def test_csv_written_block_by_block_is_the_same_file(style_campaign, monkeypatch
 
 def test_csv_rows_follow_the_random_ballot_ids_and_never_print_them(style_campaign):
     campaign, plaintext = style_campaign
-    vote(campaign, plaintext, {"服务对象": 6, "机关干部": 5}, seed=1)
+    rng = random.Random(1)
+    for code in plaintext["服务对象"][:6] + plaintext["机关干部"][:5]:  # every cell shown
+        cast(campaign, code, lambda unit, item: rng.randrange(5))
     close(campaign)
     body = read_csv(ballots_csv(campaign).data)[1:]
     q = questionnaire(campaign)
@@ -164,11 +190,34 @@ def test_small_groups_are_merged_and_not_named(app):
     assert export.ballots == 11 and export.left_out == 0
     assert export.merged_groups == ("人大代表", "政协委员")
     assert MERGED_GROUP in export.note and "不足5张" in export.note
-    # the pooled ballots are the small groups' ballots, unchanged
+    # the pooled ballots are the small groups' ballots, unchanged but where the pool has
+    # fewer than 5 valid votes for a unit
     q = questionnaire(campaign)
     keys = [(u.name, i.label) for u in q.units for i in q.items]
-    pooled = Counter(tuple(LABELS[c[k]] for k in keys) for g, c in cast_ if g != "服务对象")
-    assert Counter(tuple(r[2:]) for r in body if r[1] == MERGED_GROUP) == pooled
+    assert Counter((r[1], tuple(r[2:])) for r in body) == as_exported(
+        cast_, keys, merged=("人大代表", "政协委员"))
+
+
+def test_a_group_with_few_valid_votes_for_a_unit_is_blank_for_that_unit(app):
+    """The results suppress 机关干部 for 办公室 (3 valid votes of 6 ballots, 3 不了解) but
+    show it for 政策法规科: the file blanks exactly that, 不了解 included, so neither the
+    three votes nor how many did not know can be read off it."""
+    campaign, plaintext = build_campaign(codes_per_group=6, unit_rows=UNIT_ROWS[:2])
+    for code in plaintext["服务对象"]:
+        cast(campaign, code, lambda unit, item: 1)
+    for k, code in enumerate(plaintext["机关干部"]):
+        cast(campaign, code, lambda unit, item, k=k: (4 if k < 3 else 5) if unit == "办公室" else 2)
+    close(campaign)
+    export = ballots_csv(campaign)
+    header, *body = read_csv(export.data)
+    office, law = header.index("办公室｜总体满意度"), header.index("政策法规科｜总体满意度")
+    staff = [r for r in body if r[1] == "机关干部"]
+    assert len(staff) == 6 and {r[office] for r in staff} == {""}
+    assert {r[law] for r in staff} == {"基本满意"}
+    assert {r[office] for r in body if r[1] == "服务对象"} == {"比较满意"}
+    staff_cell = next(g for g in campaign_results(campaign).schemes["satisfaction"].units[0].groups
+                      if g.group == "机关干部")
+    assert staff_cell.suppressed and export.blanked == 1
 
 
 def test_a_small_group_alone_is_left_out(app):

@@ -47,6 +47,24 @@ def type_code(client, code: str, address: str = "203.0.113.7"):
                        headers=from_address(address))
 
 
+def test_every_code_lookup_counts_used_or_not(app, client, limits, monkeypatch):
+    """Someone holding codes cannot poll them to learn when each is used: lookups of
+    unused codes (303) count as much as used ones (410), from one address."""
+    monkeypatch.setitem(app.config, "RATELIMIT_CODE_LOOKUP", "4 per minute")
+    campaign, plaintext = build_campaign(codes_per_group=3)
+    unused, used = plaintext["服务对象"][:2]
+    from evalplatform.testing import cast_ballot
+
+    cast_ballot(campaign, used, lambda unit, item: 0)
+    there = from_address("203.0.113.9")
+    answers = [client.get(f"/s/{code}", headers=there).status_code
+               for code in (unused, used, unused, unused, used, unused)]
+    assert answers[:4] == [303, 410, 303, 303] and answers[4:] == [429, 429]
+    # the limit is per address: a colleague elsewhere goes on
+    assert client.get(f"/s/{plaintext['服务对象'][2]}",
+                      headers=from_address("198.51.100.4")).status_code == 303
+
+
 def test_code_guessing_is_stopped_with_a_chinese_page_and_logged(app, client, limits, caplog):
     campaign, plaintext = build_campaign(codes_per_group=2)
     good = plaintext["服务对象"][0]

@@ -12,7 +12,7 @@ from ..i18n import lazy_gettext
 from ..services import ServiceError
 from .cube import Cube
 from .ranking import bottom_cut, competition_ranks, round_half_up
-from .results import GroupCell, ItemCell, SchemeResult, UnitResult
+from .results import GroupCell, ItemCell, SchemeResult, UnitResult, joined, text
 
 
 class Scheme:
@@ -346,6 +346,12 @@ class WeightedScheme(Scheme):
         result = SchemeResult(key=self.key, title=self.title, units=units,
                               categories=categories, bottom_rule=bottom_rule_text(config))
         self.decorate(result, cube, config)
+        unweighted = [g.name for g in cube.groups if g.weight <= 0]
+        if unweighted:
+            names = joined(unweighted)
+            result.notes.append(text(lambda: _(
+                "评议主体%(groups)s的权重为 0：其评价达到最小分组人数时单独列出，"
+                "不计入综合得分及合计的有效票、满意率和票数比例。", groups=names)))
         return Evaluation(result, composite, eligible, pools, flagged, decimals)
 
     def decorate(self, result: SchemeResult, cube: Cube, config: dict) -> None:

@@ -97,19 +97,20 @@ def _unique_codes(count: int) -> list[str]:
     return sorted(codes, key=lambda _: secrets.randbits(32))
 
 
-def revoke_batch(batch: CodeBatch, user) -> int:
-    """Void the unused codes of a batch (e.g. a lost download); return how many."""
+def revoke_batch(batch: CodeBatch, user) -> None:
+    """Void the unused codes of a batch (e.g. a lost download). How many were unused is
+    told nowhere — not to the admin, not in the audit log: for a batch of one code it
+    would say whether its holder voted."""
     if batch.revoked_at is not None:
         raise ServiceError(_("该批访问码已作废。"))
-    result = db.session.execute(
+    db.session.execute(
         update(AccessCode)
         .where(AccessCode.batch_id == batch.id, AccessCode.status == CODE_NEW)
         .values(status=CODE_VOID)
     )
     batch.revoked_at = utcnow()
     audit(user, "codes.revoke", f"campaign:{batch.campaign_id}", batch=batch.id,
-          voided=result.rowcount)
-    return result.rowcount
+          codes=batch.count)
 
 
 # -- respondents ---------------------------------------------------------------------------
@@ -243,18 +244,24 @@ class GroupParticipation:
 
 
 def participation(campaign: Campaign) -> list[GroupParticipation]:
-    """Codes issued and used per rater group (never per code), in group order."""
+    """Codes issued and used per rater group (never per code), in group order.
+
+    Issued counts the codes of batches that were not voided, whatever each code's state:
+    voiding a batch then changes the counts the same whether or not its codes were used
+    (voiding a one-code batch must not tell whether its holder voted)."""
     counts = db.session.execute(
-        select(AccessCode.rater_group_id, AccessCode.status, func.count())
+        select(AccessCode.rater_group_id, CodeBatch.revoked_at.is_(None), AccessCode.status,
+               func.count())
+        .join(CodeBatch, CodeBatch.id == AccessCode.batch_id)
         .where(AccessCode.campaign_id == campaign.id)
-        .group_by(AccessCode.rater_group_id, AccessCode.status)
+        .group_by(AccessCode.rater_group_id, CodeBatch.revoked_at.is_(None), AccessCode.status)
     ).all()
-    tally: dict[int, dict[str, int]] = {}
-    for group_id, status, n in counts:
-        tally.setdefault(group_id, {})[status] = n
-    result = []
-    for group in campaign.groups:
-        c = tally.get(group.id, {})
-        used = c.get(CODE_USED, 0)
-        result.append(GroupParticipation(group.id, group.name, used + c.get(CODE_NEW, 0), used))
-    return result
+    issued: dict[int, int] = {}
+    used: dict[int, int] = {}
+    for group_id, valid_batch, status, n in counts:
+        if valid_batch:
+            issued[group_id] = issued.get(group_id, 0) + n
+        if status == CODE_USED:
+            used[group_id] = used.get(group_id, 0) + n
+    return [GroupParticipation(g.id, g.name, issued.get(g.id, 0), used.get(g.id, 0))
+            for g in campaign.groups]

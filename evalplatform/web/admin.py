@@ -469,8 +469,8 @@ def campaign_codes_revoke(campaign_id: int, batch_id: int):
     if batch.campaign_id != campaign_id:
         abort(404)
     return _button(lambda: code_service.revoke_batch(batch, current_user),
-                   lambda voided: ngettext("已作废该批未使用的 %(num)s 个访问码。",
-                                           "已作废该批未使用的 %(num)s 个访问码。", voided),
+                   lambda _result: _("第 %(batch)s 批访问码已作废：其中尚未使用的不能再使用，"
+                               "已提交的评议票仍然有效。", batch=batch.id),
                    url_for("admin.campaign_codes", campaign_id=campaign_id))
 
 

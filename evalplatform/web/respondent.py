@@ -96,6 +96,7 @@ def _start(access):
 
 @bp.route("/", methods=["GET", "POST"])
 @limiter.limit("RATELIMIT_CODE", methods=["POST"])
+@limiter.limit("RATELIMIT_CODE_LOOKUP", methods=["POST"], every=True)
 def index():
     form = CodeForm()
     status = 200
@@ -112,6 +113,7 @@ def index():
 
 @bp.get("/s/<code>")
 @limiter.limit("RATELIMIT_CODE")
+@limiter.limit("RATELIMIT_CODE_LOOKUP", every=True)
 def enter(code: str):
     try:
         return _start(check_code(code))
