@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import os
 
+import pytest
 from sqlalchemy import func, select
 
 from evalplatform.extensions import db
@@ -64,3 +66,43 @@ def test_demo_load_builds_a_usable_campaign(app, client, instance_dir):
     again = runner.invoke(args=["demo", "load", "--if-empty"])
     assert "nothing loaded" in again.output
     assert db.session.scalar(select(func.count()).select_from(Campaign)) == 2
+
+
+def test_reading_commands_run_together_while_a_writer_holds_the_database(app, app_config,
+                                                                        instance_dir):
+    """`results show` and `results verify` only read: two at once, while another
+    connection holds SQLite's write lock, both finish (they never ask for the lock)."""
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock")
+    from evalplatform.services import campaigns as campaign_service
+    from evalplatform.testing import build_campaign, cast_ballot
+
+    campaign, plaintext = build_campaign(codes_per_group=5)
+    for code in plaintext["服务对象"]:
+        cast_ballot(campaign, code, lambda unit, item: 1)
+    campaign_service.close_campaign(campaign, None)
+    db.session.commit()
+    env = {**os.environ, "DATABASE_URL": app_config["DATABASE_URL"],
+           "SECRET_KEY": app_config["SECRET_KEY"], "CODE_HASH_KEY": app_config["CODE_HASH_KEY"],
+           "EVALPLATFORM_INSTANCE": str(instance_dir)}
+    flask = str(Path(sys.executable).with_name("flask"))
+    writer = sqlite3.connect(app_config["DATABASE_URL"].removeprefix("sqlite:///"),
+                             isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        runs = [subprocess.Popen([flask, "--app", "wsgi", "results", command, str(campaign.id)],
+                                 cwd=Path(__file__).parent.parent, env=env, text=True,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                for command in ("show", "verify", "show")]
+        outputs = [run.communicate(timeout=60)[0] for run in runs]
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert [run.returncode for run in runs] == [0, 0, 0], outputs
+    assert "服务对象" not in outputs[0] and "综合管理类" in outputs[0]
+    assert "OK: results match the ballots" in outputs[1]
