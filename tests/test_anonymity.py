@@ -442,7 +442,8 @@ def test_a_ballot_stored_just_before_its_worker_goes_is_sealed_all_the_same(
             db.session.commit()
             time.sleep(0.2)
         assert not seal.needs_seal(campaign.id), "not sealed after the workers went"
-        assert not set(before) & set(_workers(server.process.pid))  # they were replaced
+        assert set(_workers(server.process.pid)) - set(before)  # fresh workers (the old may
+        # still be finishing their last requests after a reload)
         if db.engine.dialect.name == "postgresql":
             assert len(writers("ballot") | writers("access_code", "WHERE status = 'used'")) == 1
         else:
