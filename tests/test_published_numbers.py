@@ -465,8 +465,46 @@ def test_the_bottom_verdict_redoes_suppression_in_every_resample(app, client):
     assert fixed_below / 3000 > 0.97 and p < 0.9  # the two methods disagree
     assert abs(bottom["p_below_next"] - p) < 0.04, (bottom["p_below_next"], p)
     assert "bottom_uncertain" in bottom["flags"]
-    assert bottom["separation_replicates"] >= 2000
+    assert bottom["separation_replicates"] >= 500
     assert bottom["rank_interval"] == [1, 3]
+
+
+def pair(better: int):
+    """Two units rated by the same 40 ballots (options 0–4 in turn); unit 1 one level
+    better on the first ``better`` ballots (the first is already at the top)."""
+    from evalplatform.scoring.cube import (
+        BallotArrays, Cube, CubeGroup, CubeItem, CubeOption, CubeUnit, counts_from_ballots)
+
+    options = tuple(CubeOption(label, score, score is None) for label, score in
+                    [*SATISFACTION.items(), ("不了解", None)])
+    a = np.array([k % 5 for k in range(40)], dtype=np.int8)
+    b = a.copy()
+    b[:better] = np.maximum(0, b[:better] - 1)
+    arrays = BallotArrays(np.stack([a, b], axis=1)[:, :, None], np.zeros(40, dtype=np.int64))
+    cube = Cube((CubeUnit(1, "甲", "类"), CubeUnit(2, "乙", "类")),
+                (CubeItem(10, "总体", "satisfaction", options),), (CubeGroup(100, "群众", 1.0),),
+                counts_from_ballots(arrays, (2, 1, 1, 6)), np.array([40]), K, None)
+    return cube, arrays
+
+
+@pytest.mark.parametrize(("better", "replicates", "clear"), [
+    (3, 2000, False),    # p ≈ 0.89: decided at once, not clear
+    (4, 32000, True),    # p ≈ 0.954: within the error band until 32,000 replicates
+    (9, 2000, True)])    # p = 1
+def test_a_verdict_near_the_line_draws_more_replicates_until_it_is_decided(better, replicates,
+                                                                          clear):
+    from evalplatform.scoring.engine import separation, wilson
+    from evalplatform.scoring.satisfaction import SatisfactionScheme
+
+    scheme = SatisfactionScheme()
+    cube, arrays = pair(better)
+    config = scheme.normalize_config({})
+    found = separation(scheme, cube, config, arrays, [0], (0, 1), (7, 7), 2, 0.95)
+    assert (found.replicates, found.clear) == (replicates, clear), found
+    low, high = wilson(found.share, found.replicates)
+    assert (low > 0.95) is clear and (clear or high < 0.95)
+    # the same ballots and seed: the same verdict, to the last replicate
+    assert separation(scheme, cube, config, arrays, [0], (0, 1), (7, 7), 2, 0.95) == found
 
 
 def test_results_depend_on_the_ballots_contents_not_their_ids_or_order(app, client):

@@ -4,9 +4,8 @@ Ballots are resampled with replacement within each rater group (each group keeps
 size, so its weight keeps its meaning). Identical ballots are interchangeable, so a
 group's ballots are taken as its distinct answer patterns, sorted by their bytes, each
 with how many ballots gave it; a resample is then how many copies of each pattern it
-holds, a multinomial draw. The draws therefore depend on the ballots' contents and the
-seed only — never on ballot ids or the order rows are stored in — and their cost follows
-the number of distinct patterns. A replicate's cube is ``W @ onehot(patterns)``, a matrix
+holds (:func:`resample_weights`). The draws therefore depend on the ballots' contents and
+the seed only — never on ballot ids or the order rows are stored in. A replicate's cube is ``W @ onehot(patterns)``, a matrix
 product, and every scheme computes its replicate scores with the very code of its point
 estimate.
 """
@@ -57,14 +56,32 @@ def group_patterns(ballots: BallotArrays, n_groups: int) -> list[Patterns]:
     return out
 
 
+#: Draws made at once when ballots are drawn one by one (bounds the temporary arrays).
+DRAW_BLOCK = 4_000_000
+
+
 def resample_weights(counts: np.ndarray, replicates: int, rng: np.random.Generator
                      ) -> np.ndarray:
     """How many copies of each pattern each replicate draws, ``[replicates, m]``
-    (float32): ``n = counts.sum()`` draws with replacement from the group's ballots."""
-    n = int(counts.sum())
-    if len(counts) == 1:
+    (float32): ``n = counts.sum()`` draws with replacement from the group's ballots.
+
+    Where identical ballots are common (m ≤ n / 4) the counts are one multinomial draw per
+    replicate, whose cost follows the patterns; otherwise ballots (in the patterns'
+    canonical order) are drawn one by one and counted per pattern, in blocks. Either way
+    the result depends on the patterns, their counts and the generator only."""
+    n, m = int(counts.sum()), len(counts)
+    if m == 1:
         return np.full((replicates, 1), n, dtype=np.float32)
-    return rng.multinomial(n, counts / n, size=replicates).astype(np.float32)
+    if 4 * m <= n:
+        return rng.multinomial(n, counts / n, size=replicates).astype(np.float32)
+    owner = np.repeat(np.arange(m), counts)  # ballot k of the canonical order → its pattern
+    out = np.empty((replicates, m), dtype=np.float32)
+    step = max(1, DRAW_BLOCK // n)
+    for start in range(0, replicates, step):
+        rows = min(step, replicates - start)
+        drawn = owner[rng.integers(0, n, size=(rows, n))] + (np.arange(rows) * m)[:, None]
+        out[start:start + rows] = np.bincount(drawn.ravel(), minlength=rows * m).reshape(rows, m)
+    return out
 
 
 def replicate_counts(patterns: list[Patterns], shape: tuple[int, int, int, int],

@@ -176,14 +176,15 @@ def compute(campaign: Campaign, rules: dict, rules_hash: str, frozen: bool,
             restore_uncertainty(evaluation.result, reused[key])
         elif key in replicate_cubes and index[key]:
             rep = sub.with_counts(replicate_cubes[key])
-            add_uncertainty(evaluation, scheme.composite(rep, config), confidence)
+            scores = scheme.composite(rep, config)
+            add_uncertainty(evaluation, scores, confidence)
             for k, above in evaluation.flagged.items():
                 if above is not None:
                     seed = (int(rules_hash[:16], 16), zlib.crc32(key.encode()),
                             sub.units[k].id, sub.units[above].id)
                     separate(evaluation, k, above, separation(
                         scheme, sub, config, cube.ballot_arrays, index[key], (k, above),
-                        seed, evaluation.decimals, confidence))
+                        seed, evaluation.decimals, confidence, scores[:, [k, above]]))
         if kept and index[key]:
             decided[key] = uncertainty_of(evaluation.result)
         results[key] = evaluation.result
@@ -215,12 +216,14 @@ def add_uncertainty(evaluation: Evaluation, replicate_scores: np.ndarray,
 
 # -- is the bottom unit really below the one above the cut line? ----------------------------
 
-#: Replicates of the pair drawn first, and at most (doubling in between).
+#: Replicates of the pair drawn when the intervals' replicates leave the verdict open,
+#: and at most in all (doubling in between).
 SEPARATION_FIRST, SEPARATION_MOST = 2000, 64000
 #: Replicates scored at once (bounds memory: a pair's cube is small, 64,000 of them not).
 SEPARATION_CHUNK = 4000
-#: The Monte-Carlo error band: the share is taken as decided only when it lies more than
-#: this many standard errors from the cut (3.29: 99.9% two-sided).
+#: The Monte-Carlo error band: the verdict is taken as decided only when the share's
+#: Wilson interval at this many standard errors (3.29: 99.9% two-sided) lies on one side
+#: of the cut.
 SEPARATION_Z = 3.29
 
 
@@ -230,48 +233,67 @@ class Separation:
 
     share: float | None  # None: the two are never both scored
     replicates: int
-    #: The share exceeds the confidence level by more than the Monte-Carlo error band.
+    #: The share exceeds the confidence level beyond the Monte-Carlo error band.
     clear: bool
+
+
+def wilson(share: float, n: int, z: float = SEPARATION_Z) -> tuple[float, float]:
+    """The Wilson score interval of a share observed in ``n`` trials."""
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
 
 
 def separation(scheme: Scheme, cube: Cube, config: dict, ballots: BallotArrays,
                items: list[int], pair: tuple[int, int], seed: tuple[int, ...], decimals: int,
-               cut: float) -> Separation:
+               cut: float, first: np.ndarray | None = None) -> Separation:
     """In what share of bootstrap replicates unit ``pair[0]`` scores (rounded as
     published) strictly below unit ``pair[1]``, each replicate redoing the whole
     computation for the two (which groups count included).
 
-    Only the two units' answers matter, so the replicates are drawn from their answer
-    patterns alone: cheap enough to draw :data:`SEPARATION_FIRST` of them, and twice as
-    many again (up to :data:`SEPARATION_MOST`) while the share lies within
-    :data:`SEPARATION_Z` standard errors of ``cut``. It counts as clear only when it is
-    above ``cut`` by more than that band: a verdict near the line is left to the benefit
-    of the doubt (与上一名差异不显著), never to Monte-Carlo noise. ``seed`` makes it a
-    function of the ballots' contents and the rules."""
-    units = list(pair)
-    pair_cube = cube.take_units(units)
-    pair_ballots = BallotArrays(ballots.answers[:, units][:, :, items], ballots.groups)
-    patterns = group_patterns(pair_ballots, len(cube.groups))
-    rng = np.random.default_rng(list(seed))
+    ``first`` holds the pair's composites in the intervals' replicates (``[R, 2]``). While
+    the share's Wilson interval at :data:`SEPARATION_Z` still contains ``cut``, more
+    replicates are drawn — from the two units' answer patterns alone, which is cheap:
+    :data:`SEPARATION_FIRST`, then twice as many as drawn so far, up to
+    :data:`SEPARATION_MOST`. It counts as clear only when the interval lies above ``cut``:
+    a verdict near the line is left to the benefit of the doubt (与上一名差异不显著), never
+    to Monte-Carlo noise. ``seed`` makes it a function of the ballots' contents and the
+    rules."""
     below = both = drawn = 0
-    step = SEPARATION_FIRST
-    share, error = None, 0.0
-    while True:
+
+    def count(scores: np.ndarray) -> None:
+        nonlocal below, both, drawn
+        scores = rounded(scores, decimals)
+        scored = np.isfinite(scores).all(axis=1)
+        below += int((scores[scored, 0] < scores[scored, 1]).sum())
+        both += int(scored.sum())
+        drawn += len(scores)
+
+    def decided() -> bool:
+        if not both:
+            return False
+        low, high = wilson(below / both, both)
+        return low > cut or high < cut
+
+    if first is not None:
+        count(first)
+    patterns = rng = pair_cube = None
+    while not decided() and drawn < SEPARATION_MOST:
+        if patterns is None:
+            units = list(pair)
+            pair_cube = cube.take_units(units)
+            patterns = group_patterns(
+                BallotArrays(ballots.answers[:, units][:, :, items], ballots.groups),
+                len(cube.groups))
+            rng = np.random.default_rng(list(seed))
+        step = min(max(SEPARATION_FIRST, drawn), SEPARATION_MOST - drawn)
         for start in range(0, step, SEPARATION_CHUNK):
             size = min(SEPARATION_CHUNK, step - start)
             counts = replicate_counts(patterns, pair_cube.counts.shape, size, rng)
-            scores = rounded(scheme.composite(pair_cube.with_counts(counts), config), decimals)
-            scored = np.isfinite(scores).all(axis=1)
-            below += int((scores[scored, 0] < scores[scored, 1]).sum())
-            both += int(scored.sum())
-        drawn += step
-        if both:
-            share = below / both
-            error = math.sqrt(share * (1 - share) / both)
-        if share is None or abs(share - cut) > SEPARATION_Z * error or drawn >= SEPARATION_MOST:
-            break
-        step = drawn
-    return Separation(share, drawn, share is not None and share - SEPARATION_Z * error > cut)
+            count(scheme.composite(pair_cube.with_counts(counts), config))
+    if not both:
+        return Separation(None, drawn, False)
+    return Separation(below / both, drawn, wilson(below / both, both)[0] > cut)
 
 
 def separate(evaluation: Evaluation, k: int, above: int, found: Separation) -> None:
