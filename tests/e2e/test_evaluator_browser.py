@@ -82,6 +82,7 @@ def test_evaluator_configures_reviews_and_reads_results(server, open_session, ev
     page.goto(f"/evaluator/campaigns/{campaign_id}/results")
     assert "评议进行中，结果封存至评议结束" in page.locator(".sealed-notice").inner_text()
     assert page.locator("#scheme-satisfaction").count() == 0
+    desk.shot("results sealed while open")
     close(db.session.get(Campaign, campaign_id))
 
     # the results: every scheme ranked, with its charts, all drawn by the server
