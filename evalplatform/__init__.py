@@ -48,7 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     with app.app_context():
-        database.configure_engine(db.engine)
+        database.configure_engine(db.engine, float(app.config["DATABASE_LOCK_TIMEOUT"]))
     pm = plugins.init_app(app)
     i18n.init_app(app, [d for dirs in pm.hook.translation_directories() for d in dirs or []])
 

@@ -29,6 +29,8 @@ ENV_SETTINGS = (
     "RATELIMIT_LOGIN_ACCOUNT",
     "FORWARDED_ALLOW_IPS",
     "SEAL_INTERVAL",
+    "DATABASE_LOCK_TIMEOUT",
+    "DATABASE_STATEMENT_TIMEOUT",
 )
 
 
@@ -36,6 +38,12 @@ class Defaults:
     #: PostgreSQL connections can die behind the pool's back (server restart, idle
     #: timeouts), so they are pinged when taken from the pool; SQLite's cannot.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    #: Seconds a request waits for a lock held by another (SQLite: the writer lock and its
+    #: busy timeout; PostgreSQL: lock_timeout) before it is refused with "busy, try again"
+    #: (503) and nothing stored; and, on PostgreSQL, the longest a statement may run.
+    #: Both well under a reverse proxy's timeout (often 60 s).
+    DATABASE_LOCK_TIMEOUT = 10.0
+    DATABASE_STATEMENT_TIMEOUT = 30.0
     WTF_CSRF_TIME_LIMIT = None  # a slow respondent must not lose the ballot
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -113,8 +121,9 @@ def load(app, overrides: dict | None) -> None:
     for name in ("MAX_CONTENT_LENGTH", "JOB_THREADS", "REPORT_PROCESSES"):
         if name in env:
             env[name] = int(env[name])
-    if "SEAL_INTERVAL" in env:
-        env["SEAL_INTERVAL"] = float(env["SEAL_INTERVAL"])
+    for name in ("SEAL_INTERVAL", "DATABASE_LOCK_TIMEOUT", "DATABASE_STATEMENT_TIMEOUT"):
+        if name in env:
+            env[name] = float(env[name])
     app.config.update(env)
     app.config.update(overrides or {})
     # Rate limits are on, except in a test app that does not ask for them.
@@ -123,13 +132,14 @@ def load(app, overrides: dict | None) -> None:
     instance = Path(app.instance_path)
     app.config.setdefault("DATABASE_URL", f"sqlite:///{instance / 'evalplatform.db'}")
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
-    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-    if app.config["DATABASE_URL"].startswith("sqlite"):
-        from .database import SQLiteConnection
+    from .database import engine_options
 
-        options["connect_args"] = {"factory": SQLiteConnection, **options.get("connect_args", {})}
-    else:
-        options.setdefault("pool_pre_ping", True)
+    bounded = engine_options(app.config["DATABASE_URL"],
+                             float(app.config["DATABASE_LOCK_TIMEOUT"]),
+                             float(app.config["DATABASE_STATEMENT_TIMEOUT"]))
+    options = {**bounded, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
+    options["connect_args"] = {**bounded["connect_args"],
+                               **app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("connect_args", {})}
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance, "secret-key")

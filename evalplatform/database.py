@@ -38,10 +38,11 @@ _write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "evalplatform_write_intent", default=True
 )
 
+#: How long a writer waits for the database before it is refused (milliseconds), unless
+#: the app's DATABASE_LOCK_TIMEOUT says otherwise.
 BUSY_TIMEOUT_MS = 15000
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
-    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=NORMAL",
     # Deleted rows are overwritten with zeros, not left in free space (a sealed ballot's
@@ -132,9 +133,11 @@ class SQLiteConnection(sqlite3.Connection):
         with self._locks_guard:
             self._writers = self._locks.setdefault(path or id(self), WriterLock(path))
         self._writing = False
+        #: Seconds a write waits for the lock (None: BUSY_TIMEOUT_MS).
+        self.lock_timeout: float | None = None
 
     def begin_write(self) -> None:
-        if not self._writers.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+        if not self._writers.acquire(timeout=self.lock_timeout or BUSY_TIMEOUT_MS / 1000):
             raise sqlite3.OperationalError("database is locked")
         self._writing = True
         try:
@@ -167,15 +170,32 @@ class SQLiteConnection(sqlite3.Connection):
             self._end_write()
 
 
-def configure_engine(engine: Engine) -> None:
-    """Install the SQLite connection and transaction hooks (no-op for other databases)."""
+def engine_options(url: str, lock_timeout: float, statement_timeout: float) -> dict:
+    """Engine options bounding every wait (seconds): on PostgreSQL ``lock_timeout`` and
+    ``statement_timeout`` for every session (a request behind a held lock fails within
+    the bound instead of outliving a proxy's timeout); SQLite's writer lock and busy
+    timeout are set by :func:`configure_engine`."""
+    if url.startswith("sqlite"):
+        return {"connect_args": {"factory": SQLiteConnection}}
+    options = f"-c lock_timeout={int(lock_timeout * 1000)}" \
+              f" -c statement_timeout={int(statement_timeout * 1000)}"
+    return {"pool_pre_ping": True, "connect_args": {"options": options}}
+
+
+def configure_engine(engine: Engine, lock_timeout: float | None = None) -> None:
+    """Install the SQLite connection and transaction hooks (no-op for other databases);
+    a writer waits ``lock_timeout`` seconds at most (default BUSY_TIMEOUT_MS)."""
     if engine.dialect.name != "sqlite":
         return
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        timeout = lock_timeout or BUSY_TIMEOUT_MS / 1000
+        if isinstance(dbapi_connection, SQLiteConnection):
+            dbapi_connection.lock_timeout = timeout
         cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
         for pragma in SQLITE_PRAGMAS:
             cursor.execute(pragma)
         cursor.close()
@@ -184,7 +204,11 @@ def configure_engine(engine: Engine) -> None:
     def _on_begin(connection):
         raw = connection.connection.dbapi_connection
         if _write_intent.get() and isinstance(raw, SQLiteConnection):
-            raw.begin_write()
+            try:
+                raw.begin_write()
+            except sqlite3.Error as error:  # busy: as SQLAlchemy raises it everywhere else
+                raise exc.DBAPIError.instance("BEGIN IMMEDIATE", None, error,
+                                              sqlite3.Error) from error
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 

@@ -276,6 +276,9 @@ class LiveServer:
             "SEAL_INTERVAL": str(config.get("SEAL_INTERVAL", 0)),
             # every test's respondents come from 127.0.0.1, within minutes
             "RATELIMIT_CODE_LOOKUP": config.get("RATELIMIT_CODE_LOOKUP", "100000 per minute"),
+            **{name: str(config[name]) for name in ("DATABASE_LOCK_TIMEOUT",
+                                                     "DATABASE_STATEMENT_TIMEOUT")
+               if name in config},
         }
         gunicorn = Path(sys.executable).with_name("gunicorn")
         with open(self.log, "wb") as log:

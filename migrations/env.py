@@ -104,6 +104,8 @@ def run_migrations_online():
         )
 
         with context.begin_transaction():
+            if not sqlite:  # a migration may rewrite big tables: no per-statement bound
+                connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
             context.run_migrations()
             if sqlite:
                 problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()

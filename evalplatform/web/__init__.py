@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc, text
 from werkzeug.exceptions import BadRequest, MethodNotAllowed
 
-from .. import i18n
+from .. import database, i18n
 from ..extensions import db, limiter
 from ..i18n import N_
 from ..i18n import gettext as _
@@ -149,6 +149,9 @@ def register_web(app: Flask) -> None:
         request was committed (the transaction is rolled back here), so say so and ask
         the person to try again — never a 500."""
         db.session.rollback()
+        # the page may read (the signed-in user for the menu): never queue for the writer
+        # lock again, which is what just failed
+        database.set_write_intent(False)
         current_app.logger.warning("database busy or unavailable: %s %s: %s", request.method,
                                    request.endpoint, type(getattr(error, "orig", error)).__name__)
         if request.path.startswith("/api/"):
