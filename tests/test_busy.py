@@ -5,7 +5,6 @@ gunicorn, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
 from contextlib import contextmanager
 

@@ -473,7 +473,14 @@ def pair(better: int):
     """Two units rated by the same 40 ballots (options 0–4 in turn); unit 1 one level
     better on the first ``better`` ballots (the first is already at the top)."""
     from evalplatform.scoring.cube import (
-        BallotArrays, Cube, CubeGroup, CubeItem, CubeOption, CubeUnit, counts_from_ballots)
+        BallotArrays,
+        Cube,
+        CubeGroup,
+        CubeItem,
+        CubeOption,
+        CubeUnit,
+        counts_from_ballots,
+    )
 
     options = tuple(CubeOption(label, score, score is None) for label, score in
                     [*SATISFACTION.items(), ("不了解", None)])

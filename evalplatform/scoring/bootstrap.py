@@ -4,10 +4,10 @@ Ballots are resampled with replacement within each rater group (each group keeps
 size, so its weight keeps its meaning). Identical ballots are interchangeable, so a
 group's ballots are taken as its distinct answer patterns, sorted by their bytes, each
 with how many ballots gave it; a resample is then how many copies of each pattern it
-holds (:func:`resample_weights`). The draws therefore depend on the ballots' contents and
-the seed only — never on ballot ids or the order rows are stored in. A replicate's cube is ``W @ onehot(patterns)``, a matrix
-product, and every scheme computes its replicate scores with the very code of its point
-estimate.
+holds (:func:`resample_weights`). The draws therefore depend on the ballots' contents
+and the seed only — never on ballot ids or the order rows are stored in. A replicate's
+cube is ``W @ onehot(patterns)``, a matrix product, and every scheme computes its
+replicate scores with the very code of its point estimate.
 """
 
 from __future__ import annotations
