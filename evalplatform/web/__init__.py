@@ -19,6 +19,7 @@ from ..i18n import N_
 from ..i18n import gettext as _
 from ..models import User
 from . import admin, api, auth, evaluator, reports, respondent
+from .common import safe_next
 
 API_ERRORS = {400: "bad request", 403: "forbidden", 404: "not found",
               405: "method not allowed", 413: "request too large",
@@ -96,10 +97,7 @@ def register_web(app: Flask) -> None:
         """Keep the visitor's language in a cookie and go back to the page they were on."""
         if code not in i18n.LANGUAGES:
             abort(404)
-        target = request.args.get("next", "")
-        if not target.startswith("/") or target.startswith("//") or "\\" in target:
-            target = url_for("respondent.index")
-        response = redirect(target)
+        response = redirect(safe_next(request.args.get("next")) or url_for("respondent.index"))
         response.set_cookie(i18n.COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
                             httponly=True, secure=app.config["SESSION_COOKIE_SECURE"])
         return response

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -13,7 +11,7 @@ from ..i18n import gettext as _
 from ..models import User
 from ..services import ServiceError, audit
 from ..services.users import authenticate, set_password
-from .common import report_error
+from .common import report_error, safe_next
 from .forms import LoginForm, PasswordChangeForm
 
 bp = Blueprint("auth", __name__)
@@ -23,14 +21,6 @@ def home_for(user) -> str:
     return url_for("admin.dashboard" if user.role == "admin" else "evaluator.dashboard")
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site relative paths are followed after log-in."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -48,7 +38,7 @@ def login():
             login_user(user)
             audit(user, "auth.login", f"user:{user.id}")
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")) or home_for(user))
+            return redirect(safe_next(request.args.get("next")) or home_for(user))
         _audit_failed_login(form.username.data)
         form.password.errors = [_("用户名或密码错误，或账号已停用。")]
         status = 401

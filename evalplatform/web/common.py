@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import abort, flash, request
 from flask_login import current_user
 
@@ -43,3 +45,18 @@ def submitted(form) -> bool:
     """Whether this (prefixed) form is the one posted, when a page holds several."""
     prefix = form._prefix
     return request.method == "POST" and any(key.startswith(prefix) for key in request.form)
+
+
+def safe_next(target: str | None) -> str | None:
+    """A ``next=`` to follow, or None: only a path on this site. Refused: anything with a
+    scheme or a host, ``//host`` and ``///host``, backslashes (``/\\host``), and control
+    characters anywhere — browsers drop a tab or a line break, so ``/%09/host`` would
+    become ``//host``, and CR/LF would split the Location header."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
