@@ -352,3 +352,13 @@ def test_detail_sheet_titles_fit_and_stay_unique(voted_style):
     assert len(names) == len(set(names)) == 5
     assert all(len(n) <= 31 for n in names)
     assert sum(n.endswith("·单位明细") for n in names) == 2
+
+
+def test_the_csv_download_says_its_charset_once(evaluator_client, style_campaign):
+    campaign, plaintext = style_campaign
+    vote(campaign, plaintext, {"服务对象": 5})
+    close(campaign)
+    response = evaluator_client.get(f"/evaluator/campaigns/{campaign.id}/ballots.csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.data.startswith(b"\xef\xbb\xbf")

@@ -47,7 +47,6 @@ from .excel import safe_text
 MERGED_GROUP = "其他（人数不足，合并）"
 HEAD_NUMBER, HEAD_GROUP = "序号", "评议主体"
 UNIT_ITEM_SEPARATOR = "｜"
-MIMETYPE = "text/csv; charset=utf-8"
 #: Ballots turned into CSV rows at a time.
 CSV_BLOCK = 1000
 

@@ -131,4 +131,4 @@ def ballots(campaign_id: int):
     except ServiceError as error:
         report_error(error)
         return redirect(url_for("reports.index", campaign_id=c.id), 303)
-    return _download(export.data, export.filename, "text/csv; charset=utf-8")
+    return _download(export.data, export.filename, "text/csv")  # (+ charset=utf-8)
