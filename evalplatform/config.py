@@ -31,6 +31,7 @@ ENV_SETTINGS = (
     "SEAL_INTERVAL",
     "DATABASE_LOCK_TIMEOUT",
     "DATABASE_STATEMENT_TIMEOUT",
+    "STAFF_SESSION_HOURS",
 )
 
 
@@ -42,6 +43,9 @@ class Defaults:
     #: busy timeout; PostgreSQL: lock_timeout) before it is refused with "busy, try again"
     #: (503) and nothing stored; and, on PostgreSQL, the longest a statement may run.
     #: Both well under a reverse proxy's timeout (often 60 s).
+    #: Hours a staff log-in lasts at most (it also ends with the browser session, on
+    #: log-out, a password change, a change of role or a deactivation).
+    STAFF_SESSION_HOURS = 12.0
     DATABASE_LOCK_TIMEOUT = 10.0
     DATABASE_STATEMENT_TIMEOUT = 30.0
     WTF_CSRF_TIME_LIMIT = None  # a slow respondent must not lose the ballot
@@ -121,7 +125,8 @@ def load(app, overrides: dict | None) -> None:
     for name in ("MAX_CONTENT_LENGTH", "JOB_THREADS", "REPORT_PROCESSES"):
         if name in env:
             env[name] = int(env[name])
-    for name in ("SEAL_INTERVAL", "DATABASE_LOCK_TIMEOUT", "DATABASE_STATEMENT_TIMEOUT"):
+    for name in ("SEAL_INTERVAL", "DATABASE_LOCK_TIMEOUT", "DATABASE_STATEMENT_TIMEOUT",
+                 "STAFF_SESSION_HOURS"):
         if name in env:
             env[name] = float(env[name])
     app.config.update(env)

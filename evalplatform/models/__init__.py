@@ -7,7 +7,7 @@ from .checklists import ChecklistEntry, ChecklistSnapshot, RectificationItem
 from .codes import AccessCode, CodeBatch
 from .reports import Document, Job, ReportSettings
 from .units import Unit
-from .users import ApiToken, User
+from .users import ApiToken, StaffSession, User
 
 __all__ = [
     "AccessCode",
@@ -29,6 +29,7 @@ __all__ = [
     "ReportSettings",
     "ResultSnapshot",
     "SealMark",
+    "StaffSession",
     "Unit",
     "User",
 ]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
@@ -29,6 +30,15 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan"
     )
 
+    #: The signed-in browser's session token (set when a session is started or found):
+    #: what Flask-Login keeps in the cookie instead of the account's id.
+    session_token: ClassVar[str | None] = None  # (an instance attribute once set)
+
+    def get_id(self) -> str:
+        if not self.session_token:
+            raise RuntimeError("a staff session is started with services.users.start_session")
+        return self.session_token
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
@@ -47,3 +57,15 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class StaffSession(db.Model):
+    """A signed-in staff browser, kept on the server so that it can be ended: on log-out,
+    a password change, a change of role and a deactivation. The cookie holds a random
+    token; only its SHA-256 is stored, with a keyed hash of the browser (user agent and
+    address) it was started from."""
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    binding: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

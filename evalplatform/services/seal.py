@@ -73,6 +73,10 @@ _POSTGRES = (
 )
 
 
+#: Attempts at truncating SQLite's log while readers come and go.
+CHECKPOINT_TRIES = 3
+
+
 def _lock_key(campaign_id: int) -> int:
     return zlib.crc32(f"evalplatform.seal:{campaign_id}".encode())
 
@@ -133,7 +137,13 @@ def _clear_leftovers() -> None:
         elif db.engine.dialect.name == "sqlite":
             raw = db.engine.raw_connection()  # no BEGIN: a checkpoint runs outside one
             try:
-                raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                # it waits (the busy timeout) for readers of older snapshots, then gives
+                # up (busy = 1): try again before leaving it to the next seal
+                for attempt in range(CHECKPOINT_TRIES):
+                    busy, _, _ = raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                    if not busy:
+                        break
+                    time.sleep(0.02 * (attempt + 1))
             finally:
                 raw.close()
     except Exception as error:  # a busy log or a missing privilege: the next seal retries

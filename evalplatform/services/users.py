@@ -5,14 +5,16 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..i18n import gettext as _
-from ..models import ApiToken, User
+from ..models import ApiToken, StaffSession, User
 from ..models.users import ROLES
+from ..util import utcnow
 from . import ServiceError, audit
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
@@ -39,7 +41,10 @@ def create_user(username: str, role: str, password: str, actor=None,
 
 
 def set_password(user: User, password: str, actor=None) -> None:
+    """A new password; every session of the account ends (the caller starts a fresh one
+    for the browser that changed it)."""
     user.password_hash = _hash(password)
+    end_sessions(user)
     audit(actor, "user.password", f"user:{user.id}")
 
 
@@ -48,8 +53,46 @@ def update_user(user: User, role: str, active: bool, display_name: str, actor) -
         raise ServiceError(_("角色只能是管理员或考评人员。"), field="role")
     if user.id == getattr(actor, "id", None) and (role != "admin" or not active):
         raise ServiceError(_("不能取消自己的管理员权限或停用自己的账号。"))
+    if (role, active) != (user.role, user.active):
+        end_sessions(user)  # signed in as what it no longer is
     user.role, user.active, user.display_name = role, active, display_name.strip()
     audit(actor, "user.update", f"user:{user.id}", role=role, active=active)
+
+
+# -- signed-in browsers --------------------------------------------------------------------
+
+def start_session(user: User, binding: str) -> str:
+    """Sign a browser in: a new random token (set on ``user.session_token``, which the
+    cookie keeps), stored as its SHA-256 with the browser's ``binding``."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(StaffSession(token_hash=_token_hash(token), user_id=user.id, binding=binding))
+    user.session_token = token
+    return token
+
+
+def user_for_session(token: str, binding: str, lifetime: timedelta) -> User | None:
+    """The active account a session token signs in, from the browser it was started in and
+    within its lifetime; None otherwise (from another browser, the cookie was copied)."""
+    if not token:
+        return None
+    row = db.session.get(StaffSession, _token_hash(token))
+    if row is None or row.binding != binding or row.created_at < utcnow() - lifetime:
+        return None
+    user = db.session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    user.session_token = token
+    return user
+
+
+def end_session(token: str | None) -> None:
+    if token:
+        db.session.execute(delete(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
+
+
+def end_sessions(user: User) -> None:
+    """End every session of the account."""
+    db.session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
 
 
 def _hash(password: str) -> str:

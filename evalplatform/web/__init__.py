@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Flask, abort, current_app, jsonify, redirect, render_template, request, url_for
@@ -17,9 +17,9 @@ from .. import database, i18n
 from ..extensions import db, limiter
 from ..i18n import N_
 from ..i18n import gettext as _
-from ..models import User
+from ..services import users as user_service
 from . import admin, api, auth, evaluator, reports, respondent
-from .common import safe_next
+from .common import browser_binding, safe_next
 
 API_ERRORS = {400: "bad request", 403: "forbidden", 404: "not found",
               405: "method not allowed", 413: "request too large",
@@ -55,11 +55,14 @@ def register_web(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = N_("请先登录。")
     login_manager.localize_callback = _
-    login_manager.session_protection = "strong"
+    # Sessions are kept on the server, bound to the browser (services.users): Flask-Login's
+    # own binding would trust the first X-Forwarded-For entry, which the client writes.
+    login_manager.session_protection = None
 
     @login_manager.user_loader
-    def _load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+    def _load_user(token: str):
+        return user_service.user_for_session(
+            token, browser_binding(), timedelta(hours=float(app.config["STAFF_SESSION_HOURS"])))
 
     for module in (respondent, auth, admin, evaluator, reports, api):
         app.register_blueprint(module.bp)

@@ -10,8 +10,9 @@ from ..extensions import db, limiter
 from ..i18n import gettext as _
 from ..models import User
 from ..services import ServiceError, audit
+from ..services import users as user_service
 from ..services.users import authenticate, set_password
-from .common import report_error, safe_next
+from .common import browser_binding, report_error, safe_next
 from .forms import LoginForm, PasswordChangeForm
 
 bp = Blueprint("auth", __name__)
@@ -35,6 +36,7 @@ def login():
         user = authenticate(form.username.data, form.password.data)
         if user is not None:
             session.clear()  # no respondent state or fixation carried into a staff session
+            user_service.start_session(user, browser_binding())
             login_user(user)
             audit(user, "auth.login", f"user:{user.id}")
             db.session.commit()
@@ -59,6 +61,7 @@ def _audit_failed_login(username: str) -> None:
 @login_required
 def logout():
     audit(current_user, "auth.logout", f"user:{current_user.id}")
+    user_service.end_session(current_user.session_token)  # the cookie signs nobody in again
     db.session.commit()
     logout_user()
     session.clear()
@@ -75,7 +78,10 @@ def change_password():
             form.current.errors = [_("当前密码不正确。")]
         else:
             try:
-                set_password(current_user, form.password.data, current_user)
+                user = current_user._get_current_object()
+                set_password(user, form.password.data, user)  # ends every session …
+                user_service.start_session(user, browser_binding())  # … but this one's
+                login_user(user)
                 db.session.commit()
                 flash(_("密码已修改。"), "success")
                 return redirect(home_for(current_user))

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import abort, flash, request
 from flask_login import current_user
 
-from ..extensions import db
+from ..extensions import client_address, db, pseudonym
 from ..services import ServiceError
 
 
@@ -60,3 +60,9 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def browser_binding() -> str:
+    """A keyed hash of the browser a staff session belongs to: its address (as the
+    trusted proxies report it) and its user agent."""
+    return pseudonym(f"{client_address()}\n{request.headers.get('User-Agent', '')}")
