@@ -26,7 +26,8 @@ ENV_SETTINGS = (
     "RATELIMIT_CODE",
     "RATELIMIT_CODE_LOOKUP",
     "RATELIMIT_LOGIN",
-    "RATELIMIT_LOGIN_ACCOUNT",
+    "LOGIN_FREE_ATTEMPTS",
+    "LOGIN_BACKOFF_MAX",
     "FORWARDED_ALLOW_IPS",
     "SEAL_INTERVAL",
     "DATABASE_LOCK_TIMEOUT",
@@ -89,10 +90,14 @@ class Defaults:
     #: behind one address must fit; one person polling codes to learn when they are used
     #: is slowed).
     RATELIMIT_CODE_LOOKUP = "60 per minute; 600 per hour"
-    #: Failed staff log-ins from one client address …
-    RATELIMIT_LOGIN = "10 per minute; 50 per hour"
-    #: … and against one account name, from anywhere.
-    RATELIMIT_LOGIN_ACCOUNT = "100 per hour"
+    #: Failed staff log-ins (and wrong API tokens) from one client address, whatever the
+    #: account (guessing many accounts from one place).
+    RATELIMIT_LOGIN = "30 per minute; 300 per hour"
+    #: Failed log-ins per (account, client address): the first are free, then each next
+    #: try waits 1, 2, 4 … seconds, at most this many. A guesser elsewhere never delays the
+    #: account's owner.
+    LOGIN_FREE_ATTEMPTS = 3
+    LOGIN_BACKOFF_MAX = 900
     #: Proxies whose X-Forwarded-For gives the client address (gunicorn reads the same
     #: variable for X-Forwarded-Proto).
     FORWARDED_ALLOW_IPS = "127.0.0.1"
@@ -122,7 +127,8 @@ def load(app, overrides: dict | None) -> None:
     for name in ("SESSION_COOKIE_SECURE", "RATELIMIT_ENABLED"):
         if name in env:
             env[name] = _as_bool(env[name])
-    for name in ("MAX_CONTENT_LENGTH", "JOB_THREADS", "REPORT_PROCESSES"):
+    for name in ("MAX_CONTENT_LENGTH", "JOB_THREADS", "REPORT_PROCESSES", "LOGIN_FREE_ATTEMPTS",
+                 "LOGIN_BACKOFF_MAX"):
         if name in env:
             env[name] = int(env[name])
     for name in ("SEAL_INTERVAL", "DATABASE_LOCK_TIMEOUT", "DATABASE_STATEMENT_TIMEOUT",

@@ -4,6 +4,9 @@ import functools
 import hashlib
 import hmac
 import ipaddress
+import logging
+import math
+import time
 
 from flask import current_app, request
 from flask_login import LoginManager
@@ -54,24 +57,79 @@ class RateLimits:
     """
 
     KEYS = ("address", "account")
+    #: What counts against a limit: refusals (4xx but 429), every answer, or failed
+    #: authentication only (401: a wrong password or API token, not a 404 behind a good one).
+    COUNTS = {"refused": lambda r: _refused(r), "every": None,
+              "unauthenticated": lambda r: r.status_code == 401}
 
     def limit(self, setting: str, *, key: str = "address", methods: list[str] | None = None,
-              every: bool = False):
-        """Declare the limit held by the setting ``setting`` on a view; ``every``: every
-        answer counts, not only refusals."""
-        if key not in self.KEYS:
-            raise ValueError(f"rate limit key must be one of {self.KEYS}")
+              counts: str = "refused"):
+        """Declare the limit held by the setting ``setting`` on a view."""
+        if key not in self.KEYS or counts not in self.COUNTS:
+            raise ValueError(f"rate limit key must be one of {self.KEYS}, counts of {self.COUNTS}")
 
         def decorate(view):
             marks = getattr(view, "_evalplatform_rate_limits", ())
-            view._evalplatform_rate_limits = (*marks, (setting, key, methods, every))
+            view._evalplatform_rate_limits = (*marks, (setting, key, methods, counts))
             return view
 
         return decorate
 
-    def init_app(self, app, blueprints: dict[str, str] | None = None) -> None:
+    # -- log-in back-off per (account, address) --------------------------------------------
+
+    def backoff_wait(self, *parts: str) -> float:
+        """Seconds until ``parts`` (account, address) may try again; 0: now."""
+        storage = self._storage()
+        if storage is None:
+            return 0.0
+        key = self._backoff_key("wait", parts)
+        try:
+            return max(0.0, storage.get_expiry(key) - time.time()) if storage.get(key) else 0.0
+        except Exception:  # the storage is unreachable: never lock anyone out for it
+            return 0.0
+
+    def backoff_failed(self, *parts: str) -> None:
+        """A failed attempt: after LOGIN_FREE_ATTEMPTS, the next waits 1, 2, 4 … seconds
+        (at most LOGIN_BACKOFF_MAX); counts are forgotten an hour after the last one."""
+        storage = self._storage()
+        if storage is None:
+            return
+        config = current_app.config
+        try:
+            failures = storage.incr(self._backoff_key("failures", parts), 3600)
+            free = int(config["LOGIN_FREE_ATTEMPTS"])
+            if failures > free:
+                wait = min(2 ** (failures - free - 1), float(config["LOGIN_BACKOFF_MAX"]))
+                key = self._backoff_key("wait", parts)
+                storage.clear(key)
+                storage.incr(key, max(1, int(math.ceil(wait))))
+        except Exception:
+            _log_storage_failure()
+
+    def backoff_clear(self, *parts: str) -> None:
+        storage = self._storage()
+        if storage is None:
+            return
+        try:
+            for kind in ("failures", "wait"):
+                storage.clear(self._backoff_key(kind, parts))
+        except Exception:
+            _log_storage_failure()
+
+    def _storage(self):
+        if not current_app.config.get("RATELIMIT_ENABLED", True):
+            return None
+        limiter = current_app.extensions.get("evalplatform.limiter")
+        return limiter.storage if limiter is not None else None
+
+    @staticmethod
+    def _backoff_key(kind: str, parts: tuple[str, ...]) -> str:
+        prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or "evalplatform"
+        return f"{prefix}/backoff/{kind}/{pseudonym(chr(31).join(parts))}"
+
+    def init_app(self, app, blueprints: dict[str, tuple[str, str]] | None = None) -> None:
         """Give ``app`` its own Flask-Limiter and put the declared limits on its views, and
-        on whole blueprints: ``blueprints`` maps a blueprint's name to a setting."""
+        on whole blueprints: ``blueprints`` maps a blueprint's name to (setting, counts)."""
         from flask_limiter import Limiter
 
         storage = (app.config.get("RATELIMIT_STORAGE_URI") or app.config.get("REDIS_URL")
@@ -96,17 +154,18 @@ class RateLimits:
         limiter.request_filter(lambda: not current_app.config.get("RATELIMIT_ENABLED", True))
         app.extensions["evalplatform.limiter"] = limiter
         for endpoint, view in list(app.view_functions.items()):
-            for setting, key, methods, every in getattr(view, "_evalplatform_rate_limits", ()):
+            for setting, key, methods, counts in getattr(view, "_evalplatform_rate_limits", ()):
                 # shared: every view limited by one setting draws on one allowance
                 view = limiter.shared_limit(
                     functools.partial(_setting, setting), scope=f"{setting}:{key}",
                     key_func=_account_key if key == "account" else _address_key,
-                    methods=methods, deduct_when=None if every else _refused,
+                    methods=methods, deduct_when=self.COUNTS[counts],
                 )(view)
             app.view_functions[endpoint] = view
-        for name, setting in (blueprints or {}).items():
+        for name, (setting, counts) in (blueprints or {}).items():
             limiter.shared_limit(functools.partial(_setting, setting), scope=f"{setting}:address",
-                                 key_func=_address_key, deduct_when=_refused)(app.blueprints[name])
+                                 key_func=_address_key,
+                                 deduct_when=self.COUNTS[counts])(app.blueprints[name])
         # Flask-Limiter checks blueprint limits in a before_request hook run for every
         # request of the app; views carry their own checks (the wrappers above). No other
         # limits exist, so the hook runs for the limited blueprints only (before their own
@@ -171,6 +230,10 @@ def _log_breach(limit) -> None:
         "rate limit reached: %s %s refused (limit %s, %s %s)", request.method,
         request.endpoint, limit.limit, "account" if who.startswith("u-") else "client",
         who[2:12])
+
+
+def _log_storage_failure() -> None:
+    logging.getLogger(__name__).warning("rate limit storage unavailable", exc_info=True)
 
 
 limiter = RateLimits()

@@ -7,7 +7,17 @@ import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Flask, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc, text
@@ -66,9 +76,17 @@ def register_web(app: Flask) -> None:
 
     for module in (respondent, auth, admin, evaluator, reports, api):
         app.register_blueprint(module.bp)
+
+    @app.after_request
+    def _own_retry_after(response):
+        """A view's own Retry-After (``g.retry_after``) over the limiter's, which it sets
+        on every limited answer (this hook is registered first, so it runs last)."""
+        if "retry_after" in g:
+            response.headers["Retry-After"] = str(g.retry_after)
+        return response
     # after the blueprints: it wraps their rate-limited views. Wrong API tokens count as
-    # failed log-ins.
-    limiter.init_app(app, blueprints={"api": "RATELIMIT_LOGIN"})
+    # failed log-ins (only they: a 404 behind a good token counts for nothing).
+    limiter.init_app(app, blueprints={"api": ("RATELIMIT_LOGIN", "unauthenticated")})
 
     @app.before_request
     def _refuse_nul_characters():

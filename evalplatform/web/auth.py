@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+import math
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from ..extensions import db, limiter
+from ..extensions import client_address, db, limiter
 from ..i18n import gettext as _
 from ..models import User
 from ..services import ServiceError, audit
@@ -25,15 +37,24 @@ def home_for(user) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("RATELIMIT_LOGIN", methods=["POST"])
-@limiter.limit("RATELIMIT_LOGIN_ACCOUNT", key="account", methods=["POST"])
+@limiter.limit("RATELIMIT_LOGIN", methods=["POST"], counts="unauthenticated")
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
+        # failures back off per (account, address): a guesser elsewhere never locks the
+        # account's owner out
+        attempt = ((form.username.data or "").strip().lower(), client_address())
+        wait = limiter.backoff_wait(*attempt)
+        if wait:
+            return _too_soon(wait)
         user = authenticate(form.username.data, form.password.data)
+        if user is None:
+            limiter.backoff_failed(*attempt)
+        else:
+            limiter.backoff_clear(*attempt)
         if user is not None:
             session.clear()  # no respondent state or fixation carried into a staff session
             user_service.start_session(user, browser_binding())
@@ -45,6 +66,18 @@ def login():
         form.password.errors = [_("用户名或密码错误，或账号已停用。")]
         status = 401
     return render_template("auth/login.html", form=form), status
+
+
+def _too_soon(wait: float):
+    """The answer to a log-in tried again too soon after failures (429, Retry-After)."""
+    seconds = max(1, math.ceil(wait))
+    response = current_app.make_response(render_template(
+        "error.html", title=_("尝试次数过多"),
+        message=_("该账号从本机登录失败次数过多，为防止密码被猜测，请 %(seconds)s 秒后再试。"
+                  "如忘记密码，请联系系统管理员重置。", seconds=seconds)))
+    response.status_code = 429
+    g.retry_after = seconds  # (not the limiter's: web._own_retry_after)
+    return response
 
 
 def _audit_failed_login(username: str) -> None:

@@ -96,7 +96,7 @@ def _start(access):
 
 @bp.route("/", methods=["GET", "POST"])
 @limiter.limit("RATELIMIT_CODE", methods=["POST"])
-@limiter.limit("RATELIMIT_CODE_LOOKUP", methods=["POST"], every=True)
+@limiter.limit("RATELIMIT_CODE_LOOKUP", methods=["POST"], counts="every")
 def index():
     form = CodeForm()
     status = 200
@@ -113,7 +113,7 @@ def index():
 
 @bp.get("/s/<code>")
 @limiter.limit("RATELIMIT_CODE")
-@limiter.limit("RATELIMIT_CODE_LOOKUP", every=True)
+@limiter.limit("RATELIMIT_CODE_LOOKUP", counts="every")
 def enter(code: str):
     try:
         return _start(check_code(code))
