@@ -12,3 +12,12 @@ def utcnow() -> datetime:
 
 def today() -> date:
     return date.today()
+
+
+def local_today() -> date:
+    """Today in the platform's time zone (TIMEZONE: documents are dated in it)."""
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()

@@ -8,6 +8,7 @@ import io
 import time
 import zipfile
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from test_bulletin import UNIT_ROWS, closed_campaign
@@ -180,6 +181,47 @@ def test_one_unit_report_downloads_at_once(evaluator_client, closed):
     stranger = other.units[0].id
     url = f"/evaluator/campaigns/{closed.id}/units/{stranger}/report.pdf"
     assert evaluator_client.get(url).status_code == 404
+
+
+def test_asking_again_for_the_same_document_stores_nothing(app, client, admin_client, closed):
+    """GETs that would write: a unit's report downloaded again, the API's bulletin fetched
+    in a loop. Each is made once; later requests serve the kept file — no new document
+    row, no audit row, no file — until what it shows changes (the letterhead here)."""
+    from sqlalchemy import func, select
+
+    from evalplatform.models import AuditEvent
+
+    def rows():
+        db.session.commit()
+        return (db.session.scalar(select(func.count()).select_from(Document)),
+                db.session.scalar(select(func.count()).select_from(AuditEvent)))
+
+    user = users.create_user("reader", "evaluator", "a-long-password-1")
+    token = users.create_token(user)
+    db.session.commit()
+    unit = closed.units[0]
+    report = f"/evaluator/campaigns/{closed.id}/units/{unit.id}/report.pdf"
+    bulletin = f"/api/v1/campaigns/{closed.id}/bulletin.pdf"
+    auth = {"Authorization": f"Bearer {token}"}
+    folder = Path(app.instance_path) / "documents" / str(closed.id)
+    files_before = set(folder.iterdir()) if folder.exists() else set()
+    first = admin_client.get(report)
+    made_bulletin = client.get(bulletin, headers=auth)
+    after_first = rows()
+    for _ in range(5):
+        again = admin_client.get(report)
+        assert again.status_code == 200 and again.data == first.data
+        repeat = client.get(bulletin, headers=auth)
+        assert repeat.data == made_bulletin.data
+        assert repeat.headers["X-Content-SHA256"] == made_bulletin.headers["X-Content-SHA256"]
+    assert rows() == after_first
+    assert len(set(folder.iterdir()) - files_before) == 2
+    # what the bulletin shows changes: the next request makes a new one
+    assert post_form(admin_client, f"/admin/campaigns/{closed.id}/bulletin",
+                     letterhead_data(title="关于评议结果的通报（修订）")).status_code == 303
+    changed = client.get(bulletin, headers=auth)
+    assert changed.status_code == 200 and changed.data != made_bulletin.data
+    assert rows()[0] == after_first[0] + 1
 
 
 def test_rq_backend_runs_jobs_in_a_worker(app, admin_user, closed, monkeypatch):

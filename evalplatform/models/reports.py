@@ -62,6 +62,9 @@ class Document(db.Model):
     rules_sha256: Mapped[str | None] = mapped_column(String(64))
     ballots: Mapped[int] = mapped_column(default=0)
     draft: Mapped[bool] = mapped_column(default=False)
+    #: SHA-256 of everything it shows (results, letterhead, plugins' data, the day, the
+    #: kind and unit): asking again for the same document reuses this one.
+    inputs_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 

@@ -24,7 +24,7 @@ from ..reports.bulletin import Progress
 from ..reports.pdf import render_many
 from ..scoring.engine import campaign_results
 from ..scoring.results import CampaignResults
-from . import ServiceError
+from . import ServiceError, documents
 from .documents import ZIP, Made, store_all
 from .jobs import UNIT_STEP
 
@@ -99,11 +99,22 @@ def make_unit_reports(campaign: Campaign, progress: Progress = _quiet) -> Output
     return results, [bundle, *made]
 
 
-def make_and_store(campaign: Campaign, make: Callable[[], Output], user=None
+def make_and_store(campaign: Campaign, make: Callable[[], Output], user=None, *,
+                   kind: str | None = None, unit_id: int | None = None
                    ) -> tuple[Document, bytes]:
     """Make documents now (reading only: no write lock held while rendering), then store
-    them in one short write transaction; the first document and its bytes. Commits."""
+    them in one short write transaction; the first document and its bytes. Commits.
+
+    With ``kind`` (and ``unit_id``), a document already made from the same inputs is
+    served instead, and nothing is made or stored: a download asked for again, or an API
+    client fetching the bulletin in a loop, fills no storage."""
     with write_intent(False):
+        if kind is not None:
+            base = documents.inputs_of(campaign, campaign_results(campaign))
+            found = documents.reusable(campaign, documents.document_inputs(base, kind, unit_id))
+            if found is not None:
+                db.session.commit()
+                return found
         results, made = make()
         db.session.commit()
     with write_intent():
@@ -113,7 +124,7 @@ def make_and_store(campaign: Campaign, make: Callable[[], Output], user=None
 
 
 def bulletin_now(campaign: Campaign, user=None) -> tuple[Document, bytes]:
-    return make_and_store(campaign, lambda: make_bulletin(campaign), user)
+    return make_and_store(campaign, lambda: make_bulletin(campaign), user, kind="bulletin")
 
 
 def _bulletin_job(job: Job, campaign: Campaign, progress: Progress) -> Output:

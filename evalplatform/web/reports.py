@@ -105,7 +105,8 @@ def unit_report(campaign_id: int, unit_id: int):
         abort(404)
     try:
         doc, data = report_service.make_and_store(
-            c, lambda: report_service.make_unit_report(c, unit), current_user)
+            c, lambda: report_service.make_unit_report(c, unit), current_user,
+            kind="unit_report", unit_id=unit.id)
     except ServiceError as error:
         db.session.rollback()
         report_error(error)
