@@ -54,7 +54,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.before_request
     def _declare_write_intent():
-        database.set_write_intent(request.method not in ("GET", "HEAD", "OPTIONS"))
+        view = app.view_functions.get(request.endpoint or "")
+        database.set_write_intent(request.method not in ("GET", "HEAD", "OPTIONS")
+                                  and not getattr(view, "reads_first", False))
 
     @app.before_request
     def _record_log_path():

@@ -184,7 +184,7 @@ def test_a_ledger_csv_is_read_in_any_chinese_office_encoding(app, evaluator_clie
     (b"PK\x03\x04" + b"\x00" * 40, "units.xlsx", "无法读取该 Excel 文件"),
     ("名称,序列\r\n办公室,综合".encode("gbk")[:-1], "units.csv", "无法识别文件编码"),
     (b"\x89PNG\r\n\x1a\n\x00\x00", "units.csv", "文件内容不是文本表格"),
-    (b"", "units.csv", "表格中没有数据"),
+    (b"", "units.csv", "上传的文件是空的"),
 ])
 def test_a_malformed_units_file_is_refused_with_a_reason(admin_client, data, name, message):
     response = admin_client.post("/admin/units/import", data={

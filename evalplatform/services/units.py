@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -25,7 +22,6 @@ HEADINGS = {
     "position": (N_("排序"), "序号", "顺序", "position", "order"),
 }
 IMPORT_MAX_ROWS = 5000
-log = logging.getLogger(__name__)
 
 
 def save_unit(unit: Unit | None, name: str, category: str, position: int | None, user) -> Unit:
@@ -104,13 +100,13 @@ class ImportReport:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
-def import_units(filename: str, data: bytes, user) -> ImportReport:
-    """Create or update units from a sheet with columns 名称, 序列 and optionally 排序.
+def import_units(filename: str, rows: list[list], user) -> ImportReport:
+    """Create or update units from a sheet's rows (``sheets.read_sheet``, read before
+    this write begins) with columns 名称, 序列 and optionally 排序.
 
     All or nothing: if any row is wrong, the report lists every wrong row and no unit is
     changed. Rows match existing units by name.
     """
-    rows = read_sheet(filename, data)
     report = ImportReport()
     if not rows:
         raise ServiceError(_("表格中没有数据。"))
@@ -187,68 +183,3 @@ def _cell(row: list, index: int) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
-
-
-def read_sheet(filename: str, data: bytes) -> list[list]:
-    """The rows of an .xlsx or .csv file (UTF-8 with or without BOM, or GBK/GB18030)."""
-    lower = (filename or "").lower()
-    if lower.endswith(".xlsx"):
-        return _read_xlsx(data)
-    if lower.endswith(".csv") or lower.endswith(".txt"):
-        return _read_csv(data)
-    if lower.endswith(".xls"):
-        raise ServiceError(_("不支持旧版 .xls 格式，请在 Excel 中另存为 .xlsx 或 .csv 后上传。"))
-    raise ServiceError(_("请上传 .xlsx 或 .csv 格式的表格。"))
-
-
-def _read_xlsx(data: bytes) -> list[list]:
-    from openpyxl import load_workbook
-
-    unreadable = _("无法读取该 Excel 文件，请确认文件未损坏且为 .xlsx 格式。")
-    # An upload can be anything: whatever openpyxl fails with (BadZipFile, KeyError, XML
-    # parse errors …) means the same to the admin.
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:
-        log.info("unreadable .xlsx upload: %r", error)
-        raise ServiceError(unreadable) from error
-    try:
-        # read-only workbooks parse the sheet lazily: a broken sheet fails while iterating
-        sheet = workbook.worksheets[0]
-        # read-only mode trusts the sheet's recorded size, which some programs write wrong
-        # (e.g. "A1"): read every row and column that is actually there
-        sheet.reset_dimensions()
-        return [list(row) for _, row in zip(range(IMPORT_MAX_ROWS + 2),
-                                            sheet.iter_rows(values_only=True), strict=False)]
-    except Exception as error:
-        log.info("unreadable .xlsx upload: %r", error)
-        raise ServiceError(unreadable) from error
-    finally:
-        workbook.close()
-
-
-def _read_csv(data: bytes) -> list[list]:
-    # Excel's "Unicode text" is UTF-16 with a BOM; otherwise UTF-8 (BOM or not) or GBK
-    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
-    for encoding in ("utf-16",) if utf16 else ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ServiceError(_("无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV。"))
-    if "\x00" in text:
-        raise ServiceError(_("文件内容不是文本表格，请上传 .xlsx 或 .csv 文件。"))
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;，")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        # newline="": a lone CR (old Mac files, a stray one in a cell) ends a line, as in
-        # Excel, instead of failing the reader
-        return list(csv.reader(io.StringIO(text, newline=""), dialect))
-    except csv.Error as error:  # e.g. a cell of more than 128 kB
-        log.info("unreadable .csv upload: %r", error)
-        raise ServiceError(_("无法读取该 CSV 文件，请在 Excel 中打开检查后"
-                             "另存为 .xlsx 或 .csv 再上传。")) from error

@@ -37,7 +37,7 @@ from ..services import units as unit_service
 from ..services import users as user_service
 from ..services.ballots import questionnaire
 from ..services.questionnaires import TEMPLATES
-from .common import get_or_404, report_error, require_role, submitted
+from .common import get_or_404, import_sheet, reads_first, report_error, require_role, submitted
 from .forms import (
     ActionForm,
     CampaignForm,
@@ -152,25 +152,22 @@ def unit_delete(unit_id: int):
 
 
 @bp.route("/units/import", methods=["GET", "POST"])
+@reads_first
 def units_import():
     form = ImportForm()
     report = None
     status = 200
     if form.validate_on_submit():
-        upload = form.sheet.data
-        try:
-            report = unit_service.import_units(upload.filename or "", upload.read(), current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            form.sheet.errors = [*form.sheet.errors, error.message]
-            status = 422
-        else:
-            if report.errors:
-                db.session.rollback()
-                status = 422
-            else:
-                return _done(_("导入完成：新增 %(created)s 个单位，更新 %(updated)s 个。",
-                               created=report.created, updated=report.updated), "admin.units")
+        report, refused = import_sheet(
+            form.sheet.data, lambda name, rows: unit_service.import_units(name, rows, current_user),
+            refused="unit.import_refused", target="units")
+        if refused is None and not report.errors:
+            flash(_("导入完成：新增 %(created)s 个单位，更新 %(updated)s 个。",
+                    created=report.created, updated=report.updated), "success")
+            return redirect(url_for("admin.units"), 303)
+        if refused is not None:
+            form.sheet.errors = [*form.sheet.errors, refused]
+        status = 422
     elif form.errors:
         status = 422
     return render_template("admin/units_import.html", form=form, report=report), status
@@ -526,6 +523,7 @@ def audit_actions() -> dict[str, str]:
         "unit.create": _("新增被评单位"), "unit.update": _("修改被评单位"),
         "unit.delete": _("删除被评单位"), "unit.activate": _("启用被评单位"),
         "unit.deactivate": _("停用被评单位"), "unit.import": _("导入被评单位"),
+        "unit.import_refused": _("导入被评单位（被拒绝）"),
         "campaign.create": _("新建评议活动"), "campaign.update": _("修改评议活动"),
         "campaign.delete": _("删除评议活动"), "campaign.units": _("选择被评单位"),
         "campaign.open": pgettext("campaign", "开始评议"), "campaign.close": _("结束评议"),
@@ -541,6 +539,7 @@ def audit_actions() -> dict[str, str]:
         "job.bulletin": _("开始生成通报"), "job.unit_reports": _("开始生成各单位报告"),
         "checklist.review": _("记录对照检查"), "rectification.add": _("新增整改事项"),
         "rectification.update": _("更新整改事项"), "rectification.import": _("导入整改台账"),
+        "rectification.import_refused": _("导入整改台账（被拒绝）"),
     }
 
 

@@ -7,8 +7,11 @@ from urllib.parse import urlsplit
 from flask import abort, flash, request
 from flask_login import current_user
 
+from ..database import write_intent
 from ..extensions import client_address, db, pseudonym
-from ..services import ServiceError
+from ..i18n import gettext as _
+from ..services import ServiceError, audit
+from ..services.sheets import read_sheet
 
 
 def require_role(*roles: str):
@@ -66,3 +69,40 @@ def browser_binding() -> str:
     """A keyed hash of the browser a staff session belongs to: its address (as the
     trusted proxies report it) and its user agent."""
     return pseudonym(f"{client_address()}\n{request.headers.get('User-Agent', '')}")
+
+
+def reads_first(view):
+    """Mark a view whose POST reads, and parses an upload, before it writes: its
+    transactions start read-only (no write lock is held while a sheet is parsed); it
+    writes in ``write_intent()`` when it is ready (see :func:`import_sheet`)."""
+    view.reads_first = True
+    return view
+
+
+def import_sheet(upload, apply, *, refused: str, target: str):
+    """Import an uploaded sheet: parsed (within limits) outside any write transaction,
+    then ``apply(filename, rows)`` → a report with ``errors`` in one short write
+    transaction, committed unless it found errors. A refused import — an unreadable or
+    oversized file, wrong rows — changes nothing and is recorded in the audit log as
+    ``refused``. Returns (report, message): the report (None if the file was refused) and
+    the refusal's message (None if imported or rows were wrong)."""
+    filename = upload.filename or ""
+    data = upload.read()
+    report = message = None
+    try:
+        rows = read_sheet(filename, data)
+        db.session.commit()  # the reading transaction ends before the writing one begins
+        with write_intent():
+            report = apply(filename, rows)
+            if not report.errors:
+                db.session.commit()
+                return report, None
+            db.session.rollback()
+    except ServiceError as error:
+        db.session.rollback()
+        message = error.message
+    with write_intent():
+        audit(current_user, refused, target, file=filename[:200],
+              reason=(message or _("%(count)s 行有误", count=len(report.errors)))[:200])
+        db.session.commit()
+    return report, message

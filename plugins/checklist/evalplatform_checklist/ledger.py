@@ -26,7 +26,6 @@ from evalplatform.models import Campaign, RectificationItem, Unit
 from evalplatform.models.checklists import DONE, NOT_STARTED, OVERDUE, STATUSES
 from evalplatform.reports.excel import FORMULA_START, put_cell
 from evalplatform.services import ServiceError, audit
-from evalplatform.services.units import read_sheet
 from evalplatform.util import utcnow
 
 from . import evidence
@@ -307,13 +306,11 @@ def _columns(header: list) -> dict[str, int]:
     return found
 
 
-def import_ledger(campaign: Campaign, filename: str, data: bytes, user, today: date
+def import_ledger(campaign: Campaign, filename: str, rows: list[list], user, today: date
                   ) -> ImportReport:
-    """Update items from an exported (and edited) ledger: all rows, or none if any row is
-    wrong. Rows match items by 编号; columns left out keep their values."""
-    if not data:
-        raise ServiceError(_("上传的文件是空的。"))
-    rows = read_sheet(filename, data)
+    """Update items from an exported (and edited) ledger's rows (``sheets.read_sheet``,
+    read before this write begins): all rows, or none if any row is wrong. Rows match
+    items by 编号; columns left out keep their values."""
     if not rows:
         raise ServiceError(_("表格中没有数据。"))
     columns = _columns(rows[0])

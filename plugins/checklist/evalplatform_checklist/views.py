@@ -27,7 +27,7 @@ from evalplatform.i18n import ngettext
 from evalplatform.models import Campaign, ChecklistEntry, RectificationItem
 from evalplatform.models.checklists import OVERDUE, STATUSES
 from evalplatform.services import ServiceError
-from evalplatform.web.common import get_or_404, report_error, require_role
+from evalplatform.web.common import get_or_404, import_sheet, reads_first, report_error, require_role
 from evalplatform.web.forms import choices
 
 from . import evidence, forms, ledger, reviews
@@ -252,29 +252,25 @@ def ledger_xlsx(campaign_id: int):
 
 
 @bp.route("/campaigns/<int:campaign_id>/ledger/import", methods=["GET", "POST"])
+@reads_first
 def ledger_import(campaign_id: int):
     campaign = _load(campaign_id)[0]
     form = forms.LedgerImportForm()
     report = None
     status = 200
     if form.validate_on_submit():
-        upload = form.sheet.data
-        try:
-            report = ledger.import_ledger(campaign, upload.filename or "", upload.read(),
-                                          current_user, reviews.local_today())
-        except ServiceError as error:
-            db.session.rollback()
-            form.sheet.errors = [error.message]
-            status = 422
-        else:
-            if report.errors:
-                db.session.rollback()
-                status = 422
-            else:
-                db.session.commit()
-                flash(_("导入完成：更新 %(updated)s 项，%(unchanged)s 项没有变化。",
-                        updated=report.updated, unchanged=report.unchanged), "success")
-                return redirect(url_for(".ledger", campaign_id=campaign.id), 303)
+        today = reviews.local_today()
+        report, refused = import_sheet(
+            form.sheet.data,
+            lambda name, rows: ledger.import_ledger(campaign, name, rows, current_user, today),
+            refused="rectification.import_refused", target=f"campaign:{campaign.id}")
+        if refused is None and not report.errors:
+            flash(_("导入完成：更新 %(updated)s 项，%(unchanged)s 项没有变化。",
+                    updated=report.updated, unchanged=report.unchanged), "success")
+            return redirect(url_for(".ledger", campaign_id=campaign.id), 303)
+        if refused is not None:
+            form.sheet.errors = [refused]
+        status = 422
     elif form.is_submitted():
         status = 422
     return render_template("checklist/import.html", campaign=campaign, form=form,
