@@ -40,9 +40,11 @@ def routes(app):
 def allowed(role: str | None, endpoint: str) -> bool:
     if endpoint in PUBLIC:
         return True
+    if role is not None and role.startswith("token:"):
+        return endpoint.startswith("api.")  # a bearer token opens the API, and only it
     if endpoint.startswith("api."):
         return False  # cookies never authenticate the API; only bearer tokens do
-    if role is None:
+    if role in (None, "respondent"):
         return False
     if endpoint in STAFF or endpoint.startswith(("evaluator.", "checklist.", "reports.")):
         return True
@@ -52,22 +54,37 @@ def allowed(role: str | None, endpoint: str) -> bool:
 def expected_refusal(role: str | None, endpoint: str) -> set[int]:
     if endpoint.startswith("api."):
         return {401}
-    return {302} if role is None else {403}
+    return {302} if role in (None, "respondent") or role.startswith("token:") else {403}
 
 
-@pytest.mark.parametrize("role", [None, "evaluator", "admin"])
+@pytest.mark.parametrize("role", [None, "respondent", "evaluator", "admin", "token:evaluator",
+                                  "token:admin"])
 def test_every_route_with_every_role(app, role, admin_user, evaluator_user, monkeypatch):
+    """Every rule of the app's URL map (a new route is covered without anyone adding it
+    here) × anonymous, a respondent holding a code, each staff role, and each role's API
+    token: only what the role may do answers; nothing is a server error."""
+    from evalplatform.services.users import create_token
+
     monkeypatch.setitem(app.config, "JOBS_BACKEND", "inline")  # no job outlives the test
     client = app.test_client()
+    headers = {}
     if role == "admin":
         login(client, "admin", ADMIN_PASSWORD)
     elif role == "evaluator":
         login(client, "pingyi", EVALUATOR_PASSWORD)
+    elif role is not None and role.startswith("token:"):
+        headers["Authorization"] = "Bearer " + create_token(
+            admin_user if role == "token:admin" else evaluator_user)
+        db.session.commit()
     token = csrf_token(client.get("/").get_data(as_text=True))
+    listed = routes(app)
+    if role == "respondent":
+        _, _, entry = next(r for r in listed if r[0] == "respondent.enter")
+        assert client.get(entry).status_code == 303  # the code is in the session now
     checked = 0
-    for endpoint, method, url in routes(app):
+    for endpoint, method, url in listed:
         data = {"csrf_token": token} if method == "POST" else None
-        response = client.open(url, method=method, data=data)
+        response = client.open(url, method=method, data=data, headers=headers)
         response.close()
         status = response.status_code
         assert status < 500, (role, endpoint, method, status)

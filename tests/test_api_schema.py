@@ -15,7 +15,7 @@ from schemathesis import GenerationMode
 
 from evalplatform.extensions import db
 from evalplatform.services.users import create_token
-from evalplatform.testing import build_campaign, cast_ballot
+from evalplatform.testing import build_campaign, cast_ballot, close
 from evalplatform.web.openapi import spec
 
 EXAMPLES = int(os.environ.get("EVALPLATFORM_FUZZ_EXAMPLES") or 0)
@@ -28,17 +28,21 @@ OPERATIONS = [f"{method.upper()} {path}" for path, item in spec("/api/v1")["path
 @pytest.fixture
 def api(app, admin_user, monkeypatch):
     """The served document, and a token; an open campaign with ballots (one rater group
-    under the minimum size), a draft without any."""
+    under the minimum size; its results sealed), a draft without any, a closed one."""
     monkeypatch.setitem(app.config, "JOBS_BACKEND", "inline")
     campaign, plaintext = build_campaign(status="open", codes_per_group=6)
     for group, group_codes in plaintext.items():
         for n, code in enumerate(group_codes[: 6 if group == "服务对象" else 2]):
             cast_ballot(campaign, code, lambda unit, item, n=n: n % len(item.options))
     draft, _ = build_campaign(status="draft", title="草稿评议")
+    closed, closed_codes = build_campaign(status="open", codes_per_group=6, title="已结束评议")
+    for n, code in enumerate(closed_codes["服务对象"]):
+        cast_ballot(closed, code, lambda unit, item, n=n: n % len(item.options))
+    close(closed)
     token = create_token(admin_user)
     db.session.commit()
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-    return schema, token, [campaign.id, draft.id]
+    return schema, token, [campaign.id, draft.id, closed.id]
 
 
 @pytest.mark.parametrize("label", OPERATIONS)

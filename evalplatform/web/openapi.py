@@ -23,7 +23,8 @@ def _errors(*codes: int) -> dict:
     """Error responses; every operation that needs a token can also be rate-limited (wrong
     tokens count as failed log-ins) and find the database busy."""
     text = {401: "Missing or invalid bearer token", 404: "No such campaign",
-            409: "The document cannot be made yet (e.g. the campaign has no units)",
+            409: "The document cannot be made yet: the campaign is open (its results are "
+                 "sealed until it closes) or has no units",
             429: "Too many failed log-ins or wrong tokens from this address; retry after "
                  "the Retry-After header's seconds",
             503: "The database is busy or unreachable; nothing was changed, retry shortly"}
