@@ -32,6 +32,7 @@ stated in docs/security.md.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import zlib
@@ -150,6 +151,14 @@ def _clear_leftovers() -> None:
         log.warning("sealing could not clear old row versions: %s", error)
 
 
+def _log_holds_frames() -> bool:
+    """SQLite: whether the write-ahead log holds anything (it is truncated once sealed)."""
+    if db.engine.dialect.name != "sqlite" or not db.engine.url.database:
+        return False
+    wal = f"{db.engine.url.database}-wal"
+    return os.path.exists(wal) and os.path.getsize(wal) > 0
+
+
 def unsealed() -> list[int]:
     """Open campaigns with ballots that arrived since their last seal."""
     counts = (select(Ballot.campaign_id, func.count().label("n"))
@@ -207,6 +216,8 @@ class Sealer:
                     except Exception:  # keep sealing the others; retried at the next look
                         db.session.rollback()
                         log.exception("sealing campaign %s failed", campaign_id)
+                if not due and _log_holds_frames():
+                    _clear_leftovers()  # a reader kept the last seal's checkpoint from ending
             except Exception:
                 db.session.rollback()
                 log.exception("looking for campaigns to seal failed")
