@@ -277,7 +277,8 @@ class LiveServer:
             # every test's respondents come from 127.0.0.1, within minutes
             "RATELIMIT_CODE_LOOKUP": config.get("RATELIMIT_CODE_LOOKUP", "100000 per minute"),
             **{name: str(config[name]) for name in ("DATABASE_LOCK_TIMEOUT",
-                                                     "DATABASE_STATEMENT_TIMEOUT")
+                                                     "DATABASE_STATEMENT_TIMEOUT",
+                                                     "RATELIMIT_STORAGE_URI")
                if name in config},
         }
         gunicorn = Path(sys.executable).with_name("gunicorn")

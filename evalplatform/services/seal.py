@@ -74,8 +74,10 @@ _POSTGRES = (
 )
 
 
-#: Attempts at truncating SQLite's log while readers come and go.
+#: Attempts at truncating SQLite's log while readers come and go, each waiting this long
+#: for them (milliseconds) while holding the writers' lock.
 CHECKPOINT_TRIES = 3
+CHECKPOINT_WAIT_MS = 50
 
 
 def _lock_key(campaign_id: int) -> int:
@@ -137,15 +139,20 @@ def _clear_leftovers() -> None:
                     "VACUUM ballot, comment, access_code")
         elif db.engine.dialect.name == "sqlite":
             raw = db.engine.raw_connection()  # no BEGIN: a checkpoint runs outside one
+            cursor = raw.cursor()
             try:
-                # it waits (the busy timeout) for readers of older snapshots, then gives
-                # up (busy = 1): try again before leaving it to the next seal
+                # A truncating checkpoint holds the writers' lock while it waits for readers
+                # of older snapshots: wait only a moment (ballots must not queue behind it),
+                # try a few times, and leave the rest to the next look.
+                cursor.execute(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
                 for attempt in range(CHECKPOINT_TRIES):
-                    busy, _, _ = raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                    busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
                     if not busy:
                         break
-                    time.sleep(0.02 * (attempt + 1))
+                    time.sleep(0.05 * (attempt + 1))
             finally:
+                timeout = getattr(raw.dbapi_connection, "lock_timeout", None)
+                cursor.execute(f"PRAGMA busy_timeout={int((timeout or 15) * 1000)}")
                 raw.close()
     except Exception as error:  # a busy log or a missing privilege: the next seal retries
         log.warning("sealing could not clear old row versions: %s", error)
@@ -216,8 +223,8 @@ class Sealer:
                     except Exception:  # keep sealing the others; retried at the next look
                         db.session.rollback()
                         log.exception("sealing campaign %s failed", campaign_id)
-                if not due and _log_holds_frames():
-                    _clear_leftovers()  # a reader kept the last seal's checkpoint from ending
+                if _log_holds_frames():  # what a reader kept the last checkpoint from
+                    _clear_leftovers()     # truncating, in this process or one now gone
             except Exception:
                 db.session.rollback()
                 log.exception("looking for campaigns to seal failed")
