@@ -46,7 +46,9 @@ def held(database_url: str):
     else:
         import psycopg
 
+        db.session.commit()  # no lock of this test's own may stand in the way
         other = psycopg.connect(database_url.replace("postgresql+psycopg", "postgresql"))
+        other.execute("SET lock_timeout = '20s'")
         other.execute('LOCK TABLE ballot, access_code, "user", api_token, document, job, '
                       "audit_event IN ACCESS EXCLUSIVE MODE")
     try:
@@ -64,7 +66,9 @@ def timed(call):
 
 def count(model, *where) -> int:
     db.session.commit()
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+    found = db.session.scalar(select(func.count()).select_from(model).where(*where))
+    db.session.commit()  # (a read left open would hold PostgreSQL's locks)
+    return found
 
 
 def test_a_held_database_is_a_503_within_the_bound_and_nothing_is_stored(

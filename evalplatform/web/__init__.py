@@ -168,9 +168,10 @@ def register_web(app: Flask) -> None:
         request was committed (the transaction is rolled back here), so say so and ask
         the person to try again — never a 500."""
         db.session.rollback()
-        # the page may read (the signed-in user for the menu): never queue for the writer
-        # lock again, which is what just failed
+        # The page must not touch the database that just failed: shown as to a visitor
+        # (no account menu), and any read would not queue for the writer lock again.
         database.set_write_intent(False)
+        g._login_user = current_app.login_manager.anonymous_user()
         current_app.logger.warning("database busy or unavailable: %s %s: %s", request.method,
                                    request.endpoint, type(getattr(error, "orig", error)).__name__)
         if request.path.startswith("/api/"):
