@@ -73,8 +73,10 @@ i18n: venv
 db: venv
 	@$(FLASK) db upgrade
 
+# ruff, and the import contracts of setup.cfg (docs/architecture.md#layers)
 lint: venv
 	$(BIN)/ruff check evalplatform plugins tests conftest.py migrations/env.py
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) $(STAMPS) *.egg-info

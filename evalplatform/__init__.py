@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from flask import Flask, request
 
 from . import accesslog, config, database, i18n, plugins
 from .extensions import csrf, db, login_manager, migrate
 from .hookspecs import hookimpl
-
-ROOT = Path(__file__).resolve().parent.parent
+from .paths import MIGRATIONS, ROOT, STATIC, TEMPLATES
 
 __all__ = ["create_app", "hookimpl"]
 
@@ -36,15 +34,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         __name__,
         instance_path=os.environ.get("EVALPLATFORM_INSTANCE") or str(ROOT / "instance"),
         instance_relative_config=True,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(TEMPLATES),
+        static_folder=str(STATIC),
     )
     config.load(app, test_config)
 
     from . import models  # noqa: F401  (registers the tables)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
     with app.app_context():

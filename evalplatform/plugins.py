@@ -16,8 +16,8 @@ ENTRY_POINT_GROUP = "evalplatform.plugins"
 DEFAULT_PLUGINS = (
     "evalplatform.scoring.satisfaction",
     "evalplatform.scoring.appraisal",
-    "evalplatform.scoring.commands",
-    "evalplatform.reports.commands",
+    "evalplatform.commands.results",
+    "evalplatform.commands.reports",
 )
 
 

@@ -36,11 +36,11 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import func, select
 
+from ..errors import ServiceError
 from ..extensions import db
 from ..i18n import gettext as _
 from ..models import Ballot, Campaign
 from ..scoring.cube import Cube, load_ballots, structure_from_rules
-from ..services import ServiceError
 from .excel import safe_text
 
 #: The rater group shown for ballots of groups too small to be named.

@@ -22,10 +22,10 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .. import ROOT
+from ..paths import STATIC as _STATIC
 
 log = logging.getLogger(__name__)
-STATIC = (ROOT / "static").resolve()
+STATIC = _STATIC.resolve()
 BASE_URL = STATIC.as_uri() + "/"
 
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import segno
 from flask import render_template
 
+from ..errors import ServiceError
 from ..i18n import force_locale
 from ..i18n import gettext as _
-from ..services import ServiceError
 from .excel import safe_text
 from .pdf import render_pdf
 

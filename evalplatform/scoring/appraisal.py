@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ServiceError
 from ..hookspecs import hookimpl
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext
-from ..services import ServiceError
 from .results import PLUS, joined, text
 from .scheme import WeightedScheme
 
@@ -58,7 +58,7 @@ class AppraisalScheme(WeightedScheme):
         from wtforms import BooleanField, IntegerField, SelectField
         from wtforms.validators import NumberRange, Optional
 
-        from ..web.forms import choices
+        from ..formkit import choices
 
         return {
             "trim": BooleanField(_("有效票超过 5 张时去掉一个最高分和一个最低分")),

@@ -8,9 +8,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
+from ..errors import ServiceError
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext
-from ..services import ServiceError
 
 REQUIRED = lazy_gettext("此项必填。")
 BOTTOM_MODES = (("category", lazy_gettext("每个序列最后 N 名")),
@@ -23,7 +23,7 @@ def score_field(label: str) -> FloatField:
 
 
 def base_fields(labels: list[str]) -> dict:
-    from ..web.forms import choices
+    from ..formkit import choices
 
     fields = {f"score_{k}": score_field(label) for k, label in enumerate(labels)}
     fields.update(

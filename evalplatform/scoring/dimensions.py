@@ -36,9 +36,9 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ServiceError
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext
-from ..services import ServiceError
 from .cube import Cube
 from .results import ItemCell, ItemSpec, SchemeResult, UnitResult, joined, text
 from .scheme import Evaluation, WeightedScheme, _divide, _num
@@ -498,7 +498,7 @@ def weight_field(label: str | None = None):
 def scale_field():
     from wtforms import SelectField
 
-    from ..web.forms import choices
+    from ..formkit import choices
 
     return SelectField(_("评价选项"), choices=choices((k, s.title) for k, s in RATING_SCALES.items()),
                        description=_("更换评价选项后，评议表中本方案的项目随之更新；选项分值可在下方调整。"))

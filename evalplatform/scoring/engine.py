@@ -21,12 +21,12 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Ballot, Campaign
+from ..models import Ballot, Campaign, ResultSnapshot
 from ..plugins import hook
-from ..services.codes import participation
 from ..util import utcnow
 from .bootstrap import Patterns, group_patterns, replicate_counts
 from .cube import BallotArrays, Cube, empty_cube, load_cube
+from .participation import participation
 from .ranking import competition_ranks, interval, rounded
 from .results import CampaignResults, GroupParticipation, SchemeResult
 from .rules import rules_for
@@ -97,8 +97,6 @@ def campaign_results(campaign: Campaign, *, use_cache: bool = True,
         return replace(hit, participation=participation_of(campaign, rules))
     published = None
     if reuse_published and campaign.status == "closed":
-        from .snapshots import published_bootstrap
-
         published = published_bootstrap(campaign, rules_hash)
     results = compute(campaign, rules, rules_hash, frozen, schemes, published, sealed=sealed)
     _cache().put(key, results)
@@ -110,6 +108,15 @@ def participation_of(campaign: Campaign, rules: dict) -> list[GroupParticipation
     groups = {g["name"]: g["weight"] for g in rules["groups"]}
     return [GroupParticipation(p.name, groups.get(p.name, 0.0), p.issued, p.used)
             for p in participation(campaign)]
+
+
+def published_bootstrap(campaign: Campaign, rules_sha256: str) -> dict | None:
+    """What the bootstrap decided for the campaign's latest published results (and the
+    ballots' fingerprint), if they were computed under these rules."""
+    return db.session.scalar(
+        select(ResultSnapshot.bootstrap).where(ResultSnapshot.campaign_id == campaign.id,
+                                               ResultSnapshot.rules_sha256 == rules_sha256)
+        .order_by(ResultSnapshot.id.desc()).limit(1))
 
 
 def ballots_digest(patterns: list[Patterns], groups) -> dict:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ServiceError
 from ..hookspecs import hookimpl
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext
-from ..services import ServiceError
 from .results import PLUS, joined, text
 from .scheme import WeightedScheme, _divide
 
@@ -50,7 +50,7 @@ class SatisfactionScheme(WeightedScheme):
     def extra_fields(self, labels):
         from wtforms import BooleanField, SelectField
 
-        from ..web.forms import choices
+        from ..formkit import choices
 
         return {**{f"satisfied_{k}": BooleanField(_("“%(label)s”计入满意率", label=label))
                    for k, label in enumerate(labels)},

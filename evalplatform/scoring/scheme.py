@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import ServiceError
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext
-from ..services import ServiceError
 from .cube import Cube
 from .ranking import bottom_cut, competition_ranks, round_half_up
 from .results import GroupCell, ItemCell, SchemeResult, UnitResult, joined, text

@@ -33,15 +33,6 @@ def take_snapshot(campaign: Campaign) -> ResultSnapshot:
     return snapshot
 
 
-def published_bootstrap(campaign: Campaign, rules_sha256: str) -> dict | None:
-    """What the bootstrap decided for the campaign's latest published results, if they
-    were computed under these rules."""
-    return db.session.scalar(
-        select(ResultSnapshot.bootstrap).where(ResultSnapshot.campaign_id == campaign.id,
-                                               ResultSnapshot.rules_sha256 == rules_sha256)
-        .order_by(ResultSnapshot.id.desc()).limit(1))
-
-
 def latest_snapshot(campaign: Campaign) -> ResultSnapshot | None:
     return db.session.scalar(select(ResultSnapshot).where(ResultSnapshot.campaign_id == campaign.id)
                              .order_by(ResultSnapshot.id.desc()).limit(1))

@@ -6,18 +6,11 @@ person who asked, having changed nothing it could not roll back.
 
 from __future__ import annotations
 
+from ..errors import ServiceError
 from ..extensions import db
 from ..models import AuditEvent
 
-
-class ServiceError(Exception):
-    """An operation was refused; ``str(error)`` is a message for the user, in their
-    language (services are called in a request; elsewhere, in the default language)."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+__all__ = ["ServiceError", "audit"]
 
 
 def audit(user, action: str, target: str = "", **detail) -> None:

@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from ..database import DriverStatement
 from ..extensions import db
@@ -229,39 +229,3 @@ def spend_code(code_hash: bytes, campaign_id: int, rules_sha256: str, cursor, di
     return CodeAccess(code_hash, campaign_id, row[0])
 
 
-# -- participation -------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class GroupParticipation:
-    group_id: int
-    name: str
-    issued: int
-    used: int
-
-    @property
-    def rate(self) -> float | None:
-        return self.used / self.issued if self.issued else None
-
-
-def participation(campaign: Campaign) -> list[GroupParticipation]:
-    """Codes issued and used per rater group (never per code), in group order.
-
-    Issued counts the codes of batches that were not voided, whatever each code's state:
-    voiding a batch then changes the counts the same whether or not its codes were used
-    (voiding a one-code batch must not tell whether its holder voted)."""
-    counts = db.session.execute(
-        select(AccessCode.rater_group_id, CodeBatch.revoked_at.is_(None), AccessCode.status,
-               func.count())
-        .join(CodeBatch, CodeBatch.id == AccessCode.batch_id)
-        .where(AccessCode.campaign_id == campaign.id)
-        .group_by(AccessCode.rater_group_id, CodeBatch.revoked_at.is_(None), AccessCode.status)
-    ).all()
-    issued: dict[int, int] = {}
-    used: dict[int, int] = {}
-    for group_id, valid_batch, status, n in counts:
-        if valid_batch:
-            issued[group_id] = issued.get(group_id, 0) + n
-        if status == CODE_USED:
-            used[group_id] = used.get(group_id, 0) + n
-    return [GroupParticipation(g.id, g.name, issued.get(g.id, 0), used.get(g.id, 0))
-            for g in campaign.groups]

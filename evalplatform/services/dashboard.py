@@ -9,13 +9,13 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Campaign
-from .codes import GroupParticipation, participation
+from ..scoring.participation import GroupCodes, participation
 
 
 @dataclass(frozen=True)
 class CampaignProgress:
     campaign: Campaign
-    groups: list[GroupParticipation]
+    groups: list[GroupCodes]
 
     @property
     def issued(self) -> int:
@@ -40,7 +40,7 @@ def overview(rows: list[Campaign] | None = None) -> list[CampaignProgress]:
     return [CampaignProgress(c, participation(c)) for c in (campaigns() if rows is None else rows)]
 
 
-def payload(campaign: Campaign, groups: list[GroupParticipation] | None = None) -> dict:
+def payload(campaign: Campaign, groups: list[GroupCodes] | None = None) -> dict:
     """One campaign's live participation, as ``static/participation.js`` reads it."""
     groups = participation(campaign) if groups is None else groups
     return {

@@ -37,6 +37,7 @@ from ..models import Campaign, Job, User
 from ..util import utcnow
 from . import ServiceError, audit
 from .documents import store_all
+from .reports import RUNNERS, UNIT_STEP
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,6 @@ QUEUED_STALE_AFTER = timedelta(minutes=30)
 #: are recognised by these patterns; the last two are the layout steps of reports.bulletin.
 INTERRUPTED = N_("任务中断（处理它的进程已停止），请重新生成。")
 FAILED = N_("生成失败：服务器内部错误（已记入日志）。请稍后重试，或联系管理员。")
-UNIT_STEP = N_("第 %(number)s/%(count)s 份：%(unit)s")
 PATTERNS = (UNIT_STEP, N_("排版"), N_("写入 PDF（%(pages)s 页）"))
 
 def is_stale(job: Job) -> bool:
@@ -74,8 +74,6 @@ def recent(campaign: Campaign, limit: int = 10) -> list[Job]:
 def start(campaign: Campaign, kind_name: str, user, **params) -> tuple[Job, bool]:
     """A new job (the caller commits, then calls :func:`dispatch`), or the one of this
     kind already under way for the campaign; the flag says whether it is new."""
-    from .reports import RUNNERS
-
     if kind_name not in RUNNERS:
         raise ServiceError(_("未知的任务类型：%(kind)s", kind=kind_name))
     running = active(campaign, kind_name)
@@ -151,8 +149,6 @@ def progress_reporter(job_id: str) -> Callable[[int, int, str], None]:
 def run(job_id: str) -> bool:
     """Run a queued job to the end (in an app context). False if it was not queued (run
     already, or claimed by another worker)."""
-    from .reports import RUNNERS
-
     with write_intent(), db.engine.begin() as connection:
         claimed = connection.execute(
             update(Job).where(Job.id == job_id, Job.status == "queued")

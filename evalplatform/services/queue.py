@@ -7,9 +7,7 @@ same configuration and plugins as the web processes).
 
 from __future__ import annotations
 
-from functools import cache
-
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app
 
 #: Longest a report job may run in a worker before RQ stops it.
 JOB_TIMEOUT = 30 * 60
@@ -22,31 +20,14 @@ def _queue(app: Flask):
     return Queue(app.config["JOBS_QUEUE"], connection=Redis.from_url(app.config["REDIS_URL"]))
 
 
+#: What a worker runs for a job, named rather than imported: it builds the application
+#: when it runs outside one, so it lives above every layer (evalplatform.commands).
+RUN_JOB = "evalplatform.commands.reports.run_job"
+
+
 def enqueue(app: Flask, job_id: str) -> None:
-    _queue(app).enqueue(run_job, job_id, job_timeout=JOB_TIMEOUT, result_ttl=0,
+    _queue(app).enqueue(RUN_JOB, job_id, job_timeout=JOB_TIMEOUT, result_ttl=0,
                         description=f"evalplatform report job {job_id}")
-
-
-@cache
-def _worker_app() -> Flask:
-    from .. import create_app
-
-    return create_app()
-
-
-def run_job(job_id: str) -> None:
-    """What a worker runs: the job, in the application's context."""
-    from ..extensions import db
-    from .jobs import run
-
-    if not has_app_context():
-        with _worker_app().app_context():
-            run_job(job_id)
-        return
-    try:
-        run(job_id)
-    finally:
-        db.session.remove()
 
 
 def work(app: Flask, burst: bool = False) -> bool:

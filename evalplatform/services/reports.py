@@ -26,9 +26,10 @@ from ..scoring.engine import campaign_results
 from ..scoring.results import CampaignResults
 from . import ServiceError, documents
 from .documents import ZIP, Made, store_all
-from .jobs import UNIT_STEP
 
 Output = tuple[CampaignResults, list[Made]]
+#: A step of making every unit's report (stored in Chinese; translated where shown).
+UNIT_STEP = N_("第 %(number)s/%(count)s 份：%(unit)s")
 
 
 def _quiet(_done: int, _total: int, _message: str) -> None:

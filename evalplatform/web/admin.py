@@ -28,6 +28,7 @@ from ..i18n import gettext as _
 from ..models import AuditEvent, Campaign, CodeBatch, Item, RaterGroup, Unit, User
 from ..reports.letterhead import PLACEHOLDERS
 from ..reports.slips import check_slip_count, codes_zip
+from ..scoring.participation import participation
 from ..services import ServiceError
 from ..services import campaigns as campaign_service
 from ..services import codes as code_service
@@ -208,7 +209,7 @@ def campaign(campaign_id: int):
     c = get_or_404(Campaign, campaign_id)
     return render_template("admin/campaign.html", campaign=c, action=ActionForm(),
                            problems=campaign_service.open_problems(c),
-                           progress=code_service.participation(c))
+                           progress=participation(c))
 
 
 @bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
@@ -424,7 +425,7 @@ def campaign_codes(campaign_id: int):
         .where(CodeBatch.campaign_id == c.id).order_by(CodeBatch.id.desc())
     ).all()
     return render_template("admin/campaign_codes.html", campaign=c, form=form, batches=batches,
-                           progress=code_service.participation(c), action=ActionForm(),
+                           progress=participation(c), action=ActionForm(),
                            base_url=_base_url())
 
 

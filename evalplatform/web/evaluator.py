@@ -11,10 +11,10 @@ from ..extensions import db
 from ..i18n import gettext as _
 from ..models import Campaign
 from ..scoring.engine import registered_schemes
+from ..scoring.participation import participation
 from ..services import ServiceError
 from ..services import campaigns as campaign_service
 from ..services import dashboard as dashboard_service
-from ..services.codes import participation
 from ..services.questionnaires import BUILT_IN_SCHEMES
 from . import results as results_view
 from .common import get_or_404, report_error, require_role

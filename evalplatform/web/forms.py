@@ -15,7 +15,6 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     EqualTo,
@@ -24,6 +23,8 @@ from wtforms.validators import (
     NumberRange,
     Optional,
 )
+
+from ..formkit import choices
 
 # Labels, hints and messages are defined once and translated when shown (lazily).
 from ..i18n import lazy_gettext as _
@@ -34,9 +35,6 @@ from ..services.questionnaires import SCALES, TEMPLATES
 REQUIRED = _("此项必填。")
 
 
-def choices(pairs) -> list[SelectChoice]:
-    """Select options from (value, label) pairs."""
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class ActionForm(FlaskForm):

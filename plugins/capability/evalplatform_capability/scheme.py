@@ -71,7 +71,7 @@ class CapabilityScheme(DimensionedScheme):
         from wtforms import FloatField, HiddenField, SelectField
         from wtforms.validators import NumberRange, Optional
 
-        from evalplatform.web.forms import choices
+        from evalplatform.formkit import choices
 
         fields = {
             "preset": SelectField(_("评价模型"),

@@ -76,9 +76,9 @@ class ChecklistScheme(WeightedScheme):
     def config_form(self, labels):
         from wtforms import BooleanField, SelectField, StringField, TextAreaField
 
+        from evalplatform.formkit import choices
         from evalplatform.scoring.config_forms import base_fields, form_class
         from evalplatform.scoring.engine import registered_schemes
-        from evalplatform.web.forms import choices
 
         fields = base_fields([])
         for entry in catalogue():

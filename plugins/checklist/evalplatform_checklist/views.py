@@ -22,13 +22,13 @@ from flask import (
 from flask_login import current_user
 
 from evalplatform.extensions import db
+from evalplatform.formkit import choices
 from evalplatform.i18n import gettext as _
 from evalplatform.i18n import ngettext
 from evalplatform.models import Campaign, ChecklistEntry, RectificationItem
 from evalplatform.models.checklists import OVERDUE, STATUSES
 from evalplatform.services import ServiceError
 from evalplatform.web.common import get_or_404, import_sheet, reads_first, report_error, require_role
-from evalplatform.web.forms import choices
 
 from . import evidence, forms, ledger, reviews
 from .labels import shown

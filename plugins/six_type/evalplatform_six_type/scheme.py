@@ -87,7 +87,7 @@ class SixTypeScheme(DimensionedScheme):
     def extra_fields(self, labels):
         from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 
-        from evalplatform.web.forms import choices
+        from evalplatform.formkit import choices
 
         fields = {
             "variant": SelectField(_("第三个维度"), choices=choices(

@@ -27,7 +27,7 @@ def results_cli():
 def verify_command(campaign_id: int):
     """Recompute CAMPAIGN's results from its ballots with the frozen rules and compare
     them with the results published when it closed. Exit status 1 on a mismatch."""
-    from .snapshots import verify
+    from ..scoring.snapshots import verify
 
     with write_intent(False):  # reads only: never queue behind (or block) writers
         outcome = verify(_campaign(campaign_id))
@@ -48,8 +48,8 @@ def verify_command(campaign_id: int):
 @click.argument("campaign_id", type=int)
 def show_command(campaign_id: int):
     """Print CAMPAIGN's rankings per scheme and category."""
-    from .engine import campaign_results
-    from .ranking import round_half_up
+    from ..scoring.engine import campaign_results
+    from ..scoring.ranking import round_half_up
 
     with write_intent(False):  # reads only
         results = campaign_results(_campaign(campaign_id))

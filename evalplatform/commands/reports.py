@@ -3,15 +3,16 @@ registered through the register_commands hook like a plugin's."""
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask import Flask, current_app, has_app_context
 
+from ..errors import ServiceError
 from ..extensions import db
 from ..hookspecs import hookimpl
 from ..models import Campaign
-from ..services import ServiceError
 from ..services import documents as document_service
 from ..services import reports as report_service
 
@@ -108,6 +109,29 @@ def worker_command(burst: bool):
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("set REDIS_URL (and JOBS_BACKEND=rq on the web hosts)")
     work(current_app._get_current_object(), burst=burst)
+
+
+@cache
+def _worker_app() -> Flask:
+    from .. import create_app
+
+    return create_app()
+
+
+def run_job(job_id: str) -> None:
+    """What an RQ worker runs (``services.queue`` enqueues it by name): the job, in the
+    application's context — the worker's own, or one built here (``rq worker`` started
+    outside ``flask``)."""
+    from ..services.jobs import run
+
+    if not has_app_context():
+        with _worker_app().app_context():
+            run_job(job_id)
+        return
+    try:
+        run(job_id)
+    finally:
+        db.session.remove()
 
 
 @hookimpl
