@@ -15,20 +15,10 @@ hookimpl = HookimplMarker("evalplatform")
 
 @hookspec
 def register_schemes():
-    """Scoring schemes this plugin provides.
+    """Scoring schemes this plugin provides. What a scheme does — its questionnaire items,
+    its score, its sections of the pages and reports — are methods of the scheme.
 
     :return: a list of :class:`evalplatform.scoring.Scheme` instances.
-    """
-
-
-@hookspec
-def questionnaire_items(scheme_key, config):
-    """Items a scheme adds to a campaign's questionnaire when it is enabled.
-
-    :param scheme_key: the key of the scheme being enabled or reconfigured.
-    :param config: that scheme's configuration for the campaign.
-    :return: a list of :class:`evalplatform.scoring.ItemSpec`, or None when the scheme is
-        not this plugin's.
     """
 
 
@@ -41,24 +31,6 @@ def validate_ballot(campaign, questionnaire, ballot, schemes):
     :param ballot: the parsed :class:`~evalplatform.services.ballots.BallotInput`.
     :param schemes: ``{scheme key: config}`` of the campaign's enabled schemes.
     :return: a dict ``{field name or "ballot": message}`` of problems, or None.
-    """
-
-
-@hookspec
-def report_sections(campaign, results, scheme_key, unit_id):
-    """Extra sections for one scheme's part of the results pages and the PDF reports.
-
-    Called once for the campaign as a whole (``unit_id`` None: the results page and the
-    bulletin) and once per unit for that unit's page and report (``unit_id`` set: return
-    only what is about that unit). Each section says where it may appear in ``places``:
-    ``"page"`` and ``"bulletin"`` for the campaign, ``"unit_page"`` and ``"unit_report"``
-    for one unit.
-
-    :param campaign: the :class:`~evalplatform.models.Campaign`.
-    :param results: the campaign's :class:`~evalplatform.scoring.CampaignResults`.
-    :param scheme_key: the scheme whose part of the report is being built.
-    :param unit_id: None for the whole campaign, or the id of the unit being reported on.
-    :return: a list of :class:`evalplatform.scoring.ReportSection`, or None.
     """
 
 

@@ -29,7 +29,7 @@ HOOKS = sorted(name for name, fn in inspect.getmembers(hookspecs, inspect.isfunc
 
 
 def test_every_hook_is_documented_and_tested():
-    assert len(HOOKS) >= 6
+    assert len(HOOKS) >= 5
     docs = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
     tests = Path(__file__).read_text(encoding="utf-8")
     for name in HOOKS:
@@ -46,7 +46,16 @@ def test_built_in_schemes_are_plugins_through_the_same_hooks(app):
 
 
 class TinyScheme(WeightedScheme):
+    """A scheme from a test plugin: its own items, a section of its own."""
+
     key, title, description = "tiny", "测试方案", "a scheme from a test plugin"
+
+    def questionnaire_items(self, config):
+        return [ItemSpec(label, (("好", 100), ("一般", 60), ("差", 0), ("不了解", None)))
+                for label in config.get("items", ["学习型"])]
+
+    def report_sections(self, campaign, results, unit_id):
+        return [ReportSection("插件图表", "<p>来自测试插件</p>")]
 
 
 class TestPlugin:
@@ -59,23 +68,10 @@ class TestPlugin:
         return [TinyScheme()]
 
     @hookimpl
-    def questionnaire_items(self, scheme_key, config):
-        if scheme_key != "tiny":
-            return None
-        return [ItemSpec(label, (("好", 100), ("一般", 60), ("差", 0), ("不了解", None)))
-                for label in config.get("items", ["学习型"])]
-
-    @hookimpl
     def validate_ballot(self, ballot, schemes):
         TestPlugin.seen_ballots += 1
         if "tiny" in schemes and ballot.comments.get(None) == "拒绝":
             return {"c-general": "测试插件拒绝了这张票。"}
-        return None
-
-    @hookimpl
-    def report_sections(self, scheme_key):
-        if scheme_key == "tiny":
-            return [ReportSection("插件图表", "<p>来自测试插件</p>")]
         return None
 
     @hookimpl
@@ -132,7 +128,7 @@ def test_hook_register_schemes(plugin_app):
     assert isinstance(registered_schemes(plugin_app)["tiny"], TinyScheme)
 
 
-def test_hook_questionnaire_items(plugin_app):
+def test_a_schemes_questionnaire_items_are_its_items(plugin_app):
     campaign, _ = build_campaign(status="draft", title="六型机关测评")
     campaigns.enable_scheme(campaign, "tiny", None, {"items": ["学习型", "服务型"]})
     db.session.commit()
@@ -167,16 +163,24 @@ def test_hook_validate_ballot(plugin_app):
     assert client.post("/survey", data=data).status_code == 303
 
 
-def test_hook_report_sections(plugin_app):
-    from evalplatform.plugins import hook
+def test_a_schemes_report_sections_reach_the_pages(plugin_app):
+    from evalplatform.reports.sections import plugin_sections
 
     campaign, _ = build_campaign(status="draft", title="插件报告")
     campaigns.enable_scheme(campaign, "tiny", None)
     db.session.commit()
     results = campaign_results(campaign)
-    sections = [s for batch in hook(plugin_app).report_sections(
-        campaign=campaign, results=results, scheme_key="tiny", unit_id=None) for s in batch or []]
-    assert [s.title for s in sections] == ["插件图表"]
+    assert [s.title for s in plugin_sections(campaign, results, "tiny")] == ["插件图表"]
+    assert plugin_sections(campaign, results, "tiny", "unit_page") == []  # (the campaign's)
+    assert plugin_sections(campaign, results, "not-installed") == []
+
+
+def test_the_built_in_schemes_score_the_admins_items_and_bring_none():
+    from evalplatform.scoring.appraisal import AppraisalScheme
+    from evalplatform.scoring.satisfaction import SatisfactionScheme
+
+    assert not SatisfactionScheme.contributes_items() and not AppraisalScheme.contributes_items()
+    assert TinyScheme.contributes_items()
 
 
 def test_hook_register_commands(plugin_app):
@@ -271,3 +275,14 @@ def test_admin_dashboard_names_the_campaign_that_needs_a_missing_plugin(admin_cl
     page = admin_client.get("/admin/").get_data(as_text=True)
     card = page[page.index("需要插件的活动"):]
     assert "评分方案插件未安装：no_such_scheme" in card
+
+
+def test_a_scheme_without_items_stays_enabled_when_the_questionnaire_changes(app):
+    """The checklist brings no items: applying a template or adding an item (which re-syncs
+    the schemes scoring the admin's items) leaves it enabled."""
+    campaign, _ = build_campaign(status="draft", title="对照检查")
+    campaigns.enable_scheme(campaign, "checklist", None)
+    campaigns.apply_template(campaign, "style", None)
+    campaigns.add_item(campaign, "班子总体评价", "appraisal4", True, None)
+    db.session.commit()
+    assert [row.scheme for row in campaign.schemes] == ["satisfaction", "checklist", "appraisal"]

@@ -11,12 +11,10 @@ import openpyxl
 import pytest
 
 from evalplatform.extensions import db
-from evalplatform.hookspecs import hookimpl
 from evalplatform.models import Campaign
-from evalplatform.plugins import plugin_manager
 from evalplatform.reports import charts
 from evalplatform.scoring import ReportSection
-from evalplatform.scoring.engine import campaign_results
+from evalplatform.scoring.engine import campaign_results, registered_schemes
 from evalplatform.scoring.rules import sha256
 from evalplatform.services import campaigns, codes
 from evalplatform.services.ballots import BallotInput, questionnaire, submit_ballot
@@ -263,23 +261,14 @@ def test_draft_results_are_a_preview_until_the_campaign_opens(admin_client, app)
     assert "评分规则已冻结" in html and "草稿" not in html
 
 
-class SectionsPlugin:
-    """A plugin adding a section to the page, and one only meant for bulletins."""
-
-    @hookimpl
-    def report_sections(self, scheme_key):
-        return [ReportSection("对照检查", f"<p class='plugin-mark'>{scheme_key} 附加</p>",
-                              ("page",)),
-                ReportSection("仅用于通报", "<p>bulletin only</p>", ("bulletin",))]
-
-
-def test_plugin_sections_are_shown_as_markup(admin_client, app, voted):
-    pm = plugin_manager(app)
-    pm.register(SectionsPlugin(), name="test-sections")
-    try:
-        html = page(admin_client, f"/evaluator/campaigns/{voted.id}/results")
-    finally:
-        pm.unregister(name="test-sections")
+def test_plugin_sections_are_shown_as_markup(admin_client, app, voted, monkeypatch):
+    """A scheme's sections: those for the page shown, as markup; those for the bulletin
+    only, not."""
+    scheme = registered_schemes()["satisfaction"]
+    monkeypatch.setattr(type(scheme), "report_sections", lambda self, campaign, results, unit_id: [
+        ReportSection("对照检查", f"<p class='plugin-mark'>{self.key} 附加</p>", ("page",)),
+        ReportSection("仅用于通报", "<p>bulletin only</p>", ("bulletin",))])
+    html = page(admin_client, f"/evaluator/campaigns/{voted.id}/results")
     assert "<h3>对照检查</h3>" in html
     assert "<p class='plugin-mark'>satisfaction 附加</p>" in html
     assert "bulletin only" not in html

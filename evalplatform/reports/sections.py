@@ -1,4 +1,4 @@
-"""The sections scheme plugins add to pages and reports (the ``report_sections`` hook)."""
+"""The sections schemes add to pages and reports (``Scheme.report_sections``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from ..models import Campaign
-from ..plugins import hook
+from ..scoring.engine import registered_schemes
 from ..scoring.results import CampaignResults
 
 
@@ -21,12 +21,11 @@ class Section:
 
 def plugin_sections(campaign: Campaign, results: CampaignResults, scheme_key: str,
                     place: str = "page", unit_id: int | None = None) -> list[Section]:
-    """Sections the ``report_sections`` hook adds to a scheme's part of ``place``: the
-    campaign's (``unit_id`` None) or one unit's."""
-    found = []
-    for batch in hook().report_sections(campaign=campaign, results=results,
-                                        scheme_key=scheme_key, unit_id=unit_id):
-        for section in batch or []:
-            if place in section.places:
-                found.append(Section(section.title, Markup(section.html)))  # noqa: S704
-    return found
+    """Sections the scheme ``scheme_key`` adds to its part of ``place``: the campaign's
+    (``unit_id`` None) or one unit's; none when its plugin is not installed."""
+    scheme = registered_schemes().get(scheme_key)
+    if scheme is None:
+        return []
+    return [Section(section.title, Markup(section.html))  # noqa: S704 (the method promises
+            for section in scheme.report_sections(campaign, results, unit_id) or []  # markup)
+            if place in section.places]

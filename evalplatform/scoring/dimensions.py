@@ -222,8 +222,9 @@ class DimensionedScheme(WeightedScheme):
     label_scores = {label: score for s in RATING_SCALES.values()
                     for label, score in s.options if score is not None}
 
-    def questionnaire_specs(self, config: dict) -> list[ItemSpec]:
+    def questionnaire_items(self, config: dict) -> list[ItemSpec]:
         """One questionnaire item per item of every dimension, on the configured scale."""
+        config = self.normalize_config(config)
         options = self.scale(config).options
         return [ItemSpec(item_label(d.name, wording), options)
                 for family in self.families(config) for d in family.dimensions

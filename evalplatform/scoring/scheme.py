@@ -12,7 +12,16 @@ from ..i18n import gettext as _
 from ..i18n import lazy_gettext
 from .cube import Cube
 from .ranking import bottom_cut, competition_ranks, round_half_up
-from .results import GroupCell, ItemCell, SchemeResult, UnitResult, joined, text
+from .results import (
+    GroupCell,
+    ItemCell,
+    ItemSpec,
+    ReportSection,
+    SchemeResult,
+    UnitResult,
+    joined,
+    text,
+)
 
 
 class Scheme:
@@ -69,6 +78,28 @@ class Scheme:
     def config_from_form(self, form, labels: list[str]) -> dict:
         """The configuration a validated form describes (ServiceError if it cannot)."""
         return {}
+
+    def questionnaire_items(self, config: dict) -> list[ItemSpec] | None:
+        """The items this scheme puts on a campaign's questionnaire under ``config``
+        (normalised): they replace its items when it is enabled or reconfigured. None (the
+        default): the scheme scores items the admin builds from the answer scales that
+        name it (the built-in satisfaction survey and democratic appraisal) and is enabled
+        while the questionnaire has such items."""
+        return None
+
+    @classmethod
+    def contributes_items(cls) -> bool:
+        """Whether the scheme brings its own questionnaire items (overrides
+        :meth:`questionnaire_items`)."""
+        return cls.questionnaire_items is not Scheme.questionnaire_items
+
+    def report_sections(self, campaign, results, unit_id: int | None) -> list[ReportSection]:
+        """Sections this scheme adds to its part of the results pages and the reports:
+        for the campaign (``unit_id`` None: the results page, the bulletin) or for one
+        unit (its page and report: only what is about that unit). Each section says where
+        it may appear (``ReportSection.places``). ``html`` is inserted as markup: escape
+        what people typed, draw charts as inline SVG."""
+        return []
 
     def reads_ballots(self, config: dict) -> bool:
         """Whether the scheme's results depend on ballots. While a campaign is open its

@@ -21,7 +21,7 @@ from ..models import (
 )
 from ..util import utcnow
 from . import ServiceError, audit, documents, seal
-from .questionnaires import BUILT_IN_SCHEMES, SCALES, TEMPLATES
+from .questionnaires import SCALES, TEMPLATES
 
 SETTINGS = ("title", "issuer", "doc_number", "period_start", "period_end", "phase",
             "min_group_size", "comments_enabled", "intro")
@@ -142,7 +142,7 @@ def apply_template(campaign: Campaign, key: str, user) -> None:
     template = TEMPLATES.get(key)
     if template is None:
         raise ServiceError(_("未找到该评议表模板。"), field="template")
-    for item in [i for i in campaign.items if i.scheme in BUILT_IN_SCHEMES]:
+    for item in [i for i in campaign.items if not _contributes_items(i.scheme)]:
         campaign.items.remove(item)
     for label, scale in template.items:  # in the language of the admin who applies it
         _append_item(campaign, str(label), scale, True)
@@ -183,21 +183,31 @@ def delete_item(item: Item, user) -> None:
 
 # -- scoring schemes -----------------------------------------------------------------------
 
+def _contributes_items(key: str | None) -> bool:
+    """Whether the scheme brings its own items (``Scheme.questionnaire_items``) rather than
+    scoring the items the admin builds from the answer scales."""
+    from ..scoring.engine import registered_schemes
+
+    scheme = registered_schemes().get(key or "")
+    return scheme is not None and scheme.contributes_items()
+
+
 def sync_schemes(campaign: Campaign) -> None:
-    """Enable each built-in scheme exactly while the questionnaire has items for it."""
-    used = {i.scheme for i in campaign.items}
+    """Enable each scheme that scores admin-built items exactly while the questionnaire
+    has items for it (a scheme with items of its own is enabled by hand)."""
+    used = {i.scheme for i in campaign.items if not _contributes_items(i.scheme)}
     for row in list(campaign.schemes):
-        if row.scheme in BUILT_IN_SCHEMES and row.scheme not in used:
+        if not _contributes_items(row.scheme) and row.scheme not in used:
             campaign.schemes.remove(row)
     enabled = {row.scheme for row in campaign.schemes}
-    for key in sorted(used & BUILT_IN_SCHEMES - enabled):
+    for key in sorted(used - enabled):
         campaign.schemes.append(CampaignScheme(scheme=key, config={},
                                                position=len(campaign.schemes) + 1))
 
 
 def enable_scheme(campaign: Campaign, key: str, user, config: dict | None = None) -> None:
-    """Enable a scheme for a draft campaign; its items (questionnaire_items hook) join the
-    questionnaire."""
+    """Enable a scheme for a draft campaign; its items (``Scheme.questionnaire_items``)
+    join the questionnaire."""
     from ..scoring.engine import registered_schemes
 
     _require_draft(campaign)
@@ -209,7 +219,7 @@ def enable_scheme(campaign: Campaign, key: str, user, config: dict | None = None
     config = scheme.normalize_config(config or {})
     campaign.schemes.append(CampaignScheme(scheme=key, config=config,
                                            position=len(campaign.schemes) + 1))
-    _replace_scheme_items(campaign, key, config)
+    _replace_scheme_items(campaign, scheme, config)
     audit(user, "scheme.enable", f"campaign:{campaign.id}", scheme=key)
 
 
@@ -224,12 +234,10 @@ def disable_scheme(campaign: Campaign, key: str, user) -> None:
     audit(user, "scheme.disable", f"campaign:{campaign.id}", scheme=key)
 
 
-def _replace_scheme_items(campaign: Campaign, key: str, config: dict) -> None:
-    """Make the campaign's items of scheme ``key`` those its plugin contributes."""
-    from ..plugins import hook
-
-    specs = [spec for batch in hook().questionnaire_items(scheme_key=key, config=config)
-             for spec in (batch or [])]
+def _replace_scheme_items(campaign: Campaign, scheme, config: dict) -> None:
+    """Make the campaign's items of ``scheme`` those it contributes (none: left alone)."""
+    key = scheme.key
+    specs = scheme.questionnaire_items(config) or []
     if not specs:
         return
     for item in [i for i in campaign.items if i.scheme == key]:
@@ -252,8 +260,7 @@ def configure_scheme(campaign: Campaign, key: str, config: dict, user) -> dict:
     if row is None or scheme is None:
         raise ServiceError(_("该评议活动没有启用这个评分方案。"))
     row.config = scheme.normalize_config(config)
-    if key not in BUILT_IN_SCHEMES:
-        _replace_scheme_items(campaign, key, row.config)
+    _replace_scheme_items(campaign, scheme, row.config)
     audit(user, "scheme.configure", f"campaign:{campaign.id}", scheme=key)
     return row.config
 

@@ -45,8 +45,6 @@ SCALES: dict[str, Scale] = {
         "appraisal",
     ),
 }
-#: Schemes whose items the admin builds from these scales and templates.
-BUILT_IN_SCHEMES = frozenset(scale.scheme for scale in SCALES.values())
 
 
 @dataclass(frozen=True)

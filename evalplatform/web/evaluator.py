@@ -15,7 +15,6 @@ from ..scoring.participation import participation
 from ..services import ServiceError
 from ..services import campaigns as campaign_service
 from ..services import dashboard as dashboard_service
-from ..services.questionnaires import BUILT_IN_SCHEMES
 from . import results as results_view
 from .common import get_or_404, report_error, require_role
 from .forms import ActionForm
@@ -97,7 +96,8 @@ def schemes(campaign_id: int):
     installed = registered_schemes()
     enabled = {row.scheme: row for row in c.schemes}
     return render_template("evaluator/schemes.html", campaign=c, installed=installed,
-                           enabled=enabled, built_in=BUILT_IN_SCHEMES, action=ActionForm())
+                           enabled=enabled, action=ActionForm(),
+                           built_in={k for k, s in installed.items() if not s.contributes_items()})
 
 
 @bp.route("/campaigns/<int:campaign_id>/schemes/<key>", methods=["GET", "POST"])

@@ -11,6 +11,7 @@ from evalplatform.scoring.dimensions import (
     LABELS,
     SECTIONS,
     Dimension,
+    DimensionalSchemeResult,
     DimensionedScheme,
     Family,
     FormSection,
@@ -19,7 +20,7 @@ from evalplatform.scoring.dimensions import (
     dimension_label,
     scale_field,
 )
-from evalplatform.scoring.results import LIST_SEPARATOR
+from evalplatform.scoring.results import LIST_SEPARATOR, ReportSection
 from evalplatform.services import ServiceError
 
 from .presets import DEFAULT_PRESET, MAX_FAMILIES, PRESETS
@@ -39,6 +40,35 @@ class CapabilityScheme(DimensionedScheme):
         "（学习力、执行力、凝聚力、创新力、免疫力）；计算各维度、各类别和综合得分，"
         "标出每个单位最强和最弱的维度。")
     version = "1"
+
+    def report_sections(self, campaign, results, unit_id):
+        """For the campaign: strongest and weakest dimensions and the heat map (page and
+        bulletin), a bar chart per unit (page only). For one unit: its bar chart and its
+        dimension scores."""
+        from evalplatform.reports.dimensions import (
+            heat_maps,
+            strengths_table,
+            unit_bar_chart,
+            unit_bars,
+            unit_dimension_table,
+        )
+
+        result = results.schemes.get(self.key)
+        if not isinstance(result, DimensionalSchemeResult) or not result.units:
+            return []
+        if unit_id is not None:
+            bars = unit_bar_chart(result, unit_id)
+            if bars is None:
+                return []
+            return [ReportSection(_("各维度得分条形图"), str(bars), UNIT_PLACES),
+                    ReportSection(_("各维度得分"), str(unit_dimension_table(result, unit_id)),
+                                  UNIT_PLACES)]
+        return [ReportSection(_("各单位最强和最弱维度"), str(strengths_table(result)),
+                              ("page", "bulletin")),
+                ReportSection(_("各维度得分热力图"), str(heat_maps(result)), ("page",)),
+                ReportSection(_("各维度得分热力图"), str(heat_maps(result, document=True)),
+                              ("bulletin",)),
+                ReportSection(_("各单位维度得分"), str(unit_bars(result)), ("page",))]
 
     def default_config(self) -> dict:
         preset = PRESETS[DEFAULT_PRESET]
@@ -118,4 +148,6 @@ class CapabilityScheme(DimensionedScheme):
         return config
 
 
+#: Where a unit's own sections appear.
+UNIT_PLACES = ("unit_page", "unit_report")
 SCHEME = CapabilityScheme()

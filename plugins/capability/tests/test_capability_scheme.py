@@ -17,7 +17,7 @@ GOOD, FAIR, SO_SO, POOR = "好", "较好", "一般", "差"  # 100 80 60 0
 def make_cube(config: dict, votes: dict, units=(("办公室", "综合管理类"), ("法规科", "综合管理类")),
               min_group_size=2) -> Cube:
     """votes: {(unit, dimension): [option label, …]} from the one rater group."""
-    specs = SCHEME.questionnaire_specs(SCHEME.normalize_config(config))
+    specs = SCHEME.questionnaire_items(SCHEME.normalize_config(config))
     options = tuple(CubeOption(text, score, score is None) for text, score in specs[0].options)
     index = {o.label: k for k, o in enumerate(options)}
     cube_units = tuple(CubeUnit(k + 1, n, c) for k, (n, c) in enumerate(units))
@@ -80,7 +80,7 @@ def test_family_weights_weigh_the_families():
 
 def test_five_forces():
     config = SCHEME.normalize_config({"preset": "five_forces"})
-    labels = [s.label for s in SCHEME.questionnaire_specs(config)]
+    labels = [s.label for s in SCHEME.questionnaire_items(config)]
     assert [label.split("：")[0] for label in labels] == ["学习力", "执行力", "凝聚力", "创新力", "免疫力"]
     assert config["family_weights"] == {"五力": 1.0}
     votes = {("办公室", "学习力"): [GOOD] * 2, ("办公室", "执行力"): [FAIR] * 2,

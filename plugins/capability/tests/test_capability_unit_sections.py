@@ -1,4 +1,4 @@
-"""The capability model on one unit's page and report: the ``report_sections`` hook called
+"""The capability model on one unit's page and report: the scheme's ``report_sections`` called
 with a ``unit_id`` gives that unit's bars and dimension table (families above their
 dimensions, beside the category's mean), nothing about the others; the campaign call is
 as before."""
@@ -9,8 +9,7 @@ import pytest
 from test_capability_pages import SCRIPT, UNITS, choose, enable_capability
 
 from evalplatform.extensions import db
-from evalplatform.plugins import hook
-from evalplatform.scoring.engine import campaign_results
+from evalplatform.scoring.engine import campaign_results, registered_schemes
 from evalplatform.services import campaigns, codes
 from evalplatform.services.ballots import BallotInput, questionnaire, submit_ballot
 from evalplatform.testing import build_campaign, close
@@ -43,9 +42,7 @@ def unit_id(campaign, name: str) -> int:
 
 def sections(campaign, unit: int | None):
     results = campaign_results(campaign)
-    return [s for batch in hook().report_sections(campaign=campaign, results=results,
-                                                 scheme_key="capability", unit_id=unit)
-            for s in batch or []]
+    return registered_schemes()["capability"].report_sections(campaign, results, unit)
 
 
 def row(name: str, *cells: str, strong: bool = False) -> str:

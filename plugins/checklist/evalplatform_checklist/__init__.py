@@ -4,8 +4,8 @@
 - ``register_schemes``: the ``checklist`` scheme (score = 100 − deductions, floor 0,
   optionally combined with another scheme's composite by a weight);
 - ``register_blueprints``: the evaluator's pages under ``/checklist``;
-- ``report_sections``: the scores behind each unit's result and the rectification status;
-  for one unit, its findings and its rectification list.
+- the scheme's ``report_sections``: the scores behind each unit's result and the
+  rectification status; for one unit, its findings and its rectification list.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from evalplatform import hookimpl
 
-from .scheme import KEY, SCHEME, ChecklistScheme
+from .scheme import SCHEME, ChecklistScheme
 
 __all__ = ["ChecklistScheme", "SCHEME"]
 
@@ -34,14 +34,3 @@ def register_blueprints():
     from .views import bp
 
     return [bp]
-
-
-@hookimpl
-def report_sections(campaign, results, scheme_key, unit_id):
-    if scheme_key != KEY:
-        return None
-    from .sections import sections, unit_sections
-
-    if unit_id is not None:
-        return unit_sections(campaign, results, unit_id)
-    return sections(campaign, results)

@@ -149,6 +149,18 @@ class ChecklistScheme(WeightedScheme):
 
     # -- scoring ---------------------------------------------------------------------------
 
+    def questionnaire_items(self, config):
+        """No items: the scheme scores review findings, not ballots (it is enabled by hand,
+        never by the questionnaire's items)."""
+        return []
+
+    def report_sections(self, campaign, results, unit_id):
+        from .sections import sections, unit_sections
+
+        if unit_id is not None:
+            return unit_sections(campaign, results, unit_id)
+        return sections(campaign, results)
+
     def reads_ballots(self, config):
         """Only when combined with a ballot scheme's composite."""
         return bool(self.normalize_config(config)["combine_with"])

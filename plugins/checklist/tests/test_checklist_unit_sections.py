@@ -1,4 +1,4 @@
-"""The checklist scheme on one unit's page and report: the ``report_sections`` hook called
+"""The checklist scheme on one unit's page and report: the scheme's ``report_sections`` called
 with a ``unit_id`` gives that unit's findings item by item with its checklist score, and
 its rectification list (整改台账) with overdue items; nothing about the other units. The
 campaign call is as before."""
@@ -12,8 +12,7 @@ from checklist_helpers import checklist_campaign, items, problems
 from evalplatform_checklist import evidence, ledger, reviews
 
 from evalplatform.extensions import db
-from evalplatform.plugins import hook
-from evalplatform.scoring.engine import campaign_results
+from evalplatform.scoring.engine import campaign_results, registered_schemes
 from evalplatform.services import campaigns
 
 UNIT_PLACES = ("unit_page", "unit_report")
@@ -48,9 +47,7 @@ def campaign(app):
 
 def sections(campaign, unit: int | None):
     results = campaign_results(campaign)
-    return [s for batch in hook().report_sections(campaign=campaign, results=results,
-                                                 scheme_key="checklist", unit_id=unit)
-            for s in batch or []]
+    return registered_schemes()["checklist"].report_sections(campaign, results, unit)
 
 
 def test_a_unit_gets_its_findings_and_its_ledger_and_nothing_about_the_others(campaign):

@@ -11,6 +11,7 @@ from evalplatform.scoring.dimensions import (
     LABELS,
     SECTIONS,
     Dimension,
+    DimensionalSchemeResult,
     DimensionedScheme,
     Family,
     FormSection,
@@ -21,6 +22,7 @@ from evalplatform.scoring.dimensions import (
     scale_field,
     weight_field,
 )
+from evalplatform.scoring.results import ReportSection
 from evalplatform.services import ServiceError
 
 from .bank import BANK, VARIANT_SLOT, VARIANTS, bank_size, dimensions, other_variant
@@ -45,6 +47,32 @@ class SixTypeScheme(DimensionedScheme):
                                "每个维度 2–4 个评价项目；计算各维度得分和加权综合得分，序列内排名，"
                                "雷达图和热力图。")
     version = "1"
+
+    def report_sections(self, campaign, results, unit_id):
+        """For the campaign: the heat map of units × dimensions (page and bulletin) and a
+        radar chart per unit (page only). For one unit: its radar chart and its dimension
+        scores."""
+        from evalplatform.reports.dimensions import (
+            heat_maps,
+            radars,
+            unit_dimension_table,
+            unit_radar,
+        )
+
+        result = results.schemes.get(self.key)
+        if not isinstance(result, DimensionalSchemeResult) or not result.units:
+            return []
+        if unit_id is not None:
+            radar = unit_radar(result, unit_id)
+            if radar is None:
+                return []
+            return [ReportSection(_("六型雷达图"), str(radar), UNIT_PLACES),
+                    ReportSection(_("各维度得分"), str(unit_dimension_table(result, unit_id)),
+                                  UNIT_PLACES)]
+        return [ReportSection(_("各维度得分热力图"), str(heat_maps(result)), ("page",)),
+                ReportSection(_("各维度得分热力图"), str(heat_maps(result, document=True)),
+                              ("bulletin",)),
+                ReportSection(_("各单位六型雷达图"), str(radars(result)), ("page",))]
 
     def default_config(self) -> dict:
         names = dimensions(VARIANTS[0])
@@ -196,4 +224,6 @@ def _plain(value: float):
     return int(value) if float(value).is_integer() else value
 
 
+#: Where a unit's own sections appear.
+UNIT_PLACES = ("unit_page", "unit_report")
 SCHEME = SixTypeScheme()

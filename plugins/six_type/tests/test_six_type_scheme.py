@@ -27,7 +27,7 @@ def label(name: str, k: int = 0) -> str:
 def make_cube(config: dict, votes: dict, units=(("办公室", "综合管理类"), ("法规科", "综合管理类")),
               groups=(("服务对象", 1.0),), min_group_size=2) -> Cube:
     """votes: {(unit, group, item label): [option label, …]}."""
-    specs = SCHEME.questionnaire_specs(SCHEME.normalize_config(config))
+    specs = SCHEME.questionnaire_items(SCHEME.normalize_config(config))
     options = tuple(CubeOption(text, score, score is None) for text, score in specs[0].options)
     index = {o.label: k for k, o in enumerate(options)}
     cube_units = tuple(CubeUnit(k + 1, n, c) for k, (n, c) in enumerate(units))
@@ -122,7 +122,7 @@ def test_composite_broadcasts_over_replicates():
 def test_defaults_give_three_items_per_type_on_the_good_fair_scale():
     config = SCHEME.normalize_config({})
     assert config["variant"] == "高效型" and config["weights"] == dict.fromkeys(NAMES, 1.0)
-    specs = SCHEME.questionnaire_specs(config)
+    specs = SCHEME.questionnaire_items(config)
     assert len(specs) == 18
     assert specs[0].label == "学习型：学习制度健全、学习氛围浓厚"
     assert [o[0] for o in specs[0].options] == ["好", "较好", "一般", "差", "不了解"]
@@ -133,7 +133,7 @@ def test_defaults_give_three_items_per_type_on_the_good_fair_scale():
 
 def test_variant_pragmatic_replaces_efficient():
     config = SCHEME.normalize_config({"variant": "务实型"})
-    labels = [s.label for s in SCHEME.questionnaire_specs(config)]
+    labels = [s.label for s in SCHEME.questionnaire_items(config)]
     assert "务实型：察实情、讲实话、办实事、求实效" in labels
     assert not any(text.startswith("高效型") for text in labels)
     assert list(config["items"]) == ["学习型", "服务型", "务实型", "和谐型", "创新型", "廉洁型"]
@@ -143,7 +143,7 @@ def test_variant_pragmatic_replaces_efficient():
     assert config["items"]["务实型"] == [BANK["务实型"][2], "窗口办件提速"]
     assert config["weights"]["务实型"] == 3
     votes = {("办公室", "服务对象", s.label): [SO_SO, SO_SO]
-             for s in SCHEME.questionnaire_specs(config)}
+             for s in SCHEME.questionnaire_items(config)}
     votes["办公室", "服务对象", "务实型：窗口办件提速"] = [GOOD, GOOD]
     result = SCHEME.evaluate(make_cube(config, votes), config).result
     assert [d.name for d in result.dimensions][2] == "务实型"

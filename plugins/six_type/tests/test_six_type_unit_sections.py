@@ -1,4 +1,4 @@
-"""六型机关 on one unit's page and report: the ``report_sections`` hook called with a
+"""六型机关 on one unit's page and report: the scheme's ``report_sections`` called with a
 ``unit_id`` gives that unit's radar chart and dimension table, nothing about the others;
 the campaign call keeps the heat map (page and bulletin) and the radars (page only)."""
 
@@ -8,8 +8,7 @@ import pytest
 from test_six_type_pages import SCRIPT, UNITS, cast, enable_six_type, office_choice
 
 from evalplatform.extensions import db
-from evalplatform.plugins import hook
-from evalplatform.scoring.engine import campaign_results
+from evalplatform.scoring.engine import campaign_results, registered_schemes
 from evalplatform.services import campaigns
 from evalplatform.testing import build_campaign, close
 
@@ -37,9 +36,7 @@ def unit_id(campaign, name: str) -> int:
 
 def sections(campaign, unit: int | None):
     results = campaign_results(campaign)
-    return [s for batch in hook().report_sections(campaign=campaign, results=results,
-                                                 scheme_key="six_type", unit_id=unit)
-            for s in batch or []]
+    return registered_schemes()["six_type"].report_sections(campaign, results, unit)
 
 
 def test_a_unit_gets_its_radar_and_dimension_table_and_nothing_about_the_others(campaign):
