@@ -38,7 +38,16 @@ from ..services import units as unit_service
 from ..services import users as user_service
 from ..services.ballots import questionnaire
 from ..services.questionnaires import TEMPLATES
-from .common import get_or_404, import_sheet, reads_first, report_error, require_role, submitted
+from .common import (
+    done,
+    get_or_404,
+    import_sheet,
+    reads_first,
+    refusal_shown,
+    report_error,
+    require_role,
+    submitted,
+)
 from .forms import (
     ActionForm,
     CampaignForm,
@@ -67,12 +76,6 @@ def _page_form(cls, prefix: str, **kwargs):
                                               for key in request.form)
     return cls(prefix=prefix, **kwargs) if posted else cls(prefix=prefix, formdata=None,
                                                             **kwargs)
-
-
-def _done(message: str, endpoint: str, **values):
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for(endpoint, **values), 303)
 
 
 def _button(operation, message, back: str, done: str | None = None):
@@ -106,13 +109,10 @@ def dashboard():
 def units():
     form = UnitForm()
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             unit_service.save_unit(None, form.name.data, form.category.data,
                                    form.position.data, current_user)
-            return _done(_("已添加单位“%(name)s”。", name=form.name.data.strip()), "admin.units")
-        except ServiceError as error:
-            db.session.rollback()
-            report_error(error, form)
+            return done(_("已添加单位“%(name)s”。", name=form.name.data.strip()), "admin.units")
     all_units = db.session.scalars(select(Unit).order_by(Unit.position, Unit.id)).all()
     categories = sorted({u.category for u in all_units})
     return render_template("admin/units.html", form=form, units=all_units,
@@ -124,13 +124,10 @@ def unit_edit(unit_id: int):
     unit = get_or_404(Unit, unit_id)
     form = UnitForm(obj=unit)
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             unit_service.save_unit(unit, form.name.data, form.category.data, form.position.data,
                                    current_user)
-            return _done(_("单位已保存。"), "admin.units")
-        except ServiceError as error:
-            db.session.rollback()
-            report_error(error, form)
+            return done(_("单位已保存。"), "admin.units")
     return render_template("admin/unit_edit.html", form=form, unit=unit, action=ActionForm())
 
 
@@ -194,13 +191,10 @@ def _campaign_settings(form: CampaignForm) -> dict:
 def campaign_new():
     form = CampaignForm()
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             campaign = campaign_service.create_campaign(current_user, **_campaign_settings(form))
-            return _done(_("评议活动已创建。下一步：选择被评单位。"), "admin.campaign_units",
+            return done(_("评议活动已创建。下一步：选择被评单位。"), "admin.campaign_units",
                          campaign_id=campaign.id)
-        except ServiceError as error:
-            db.session.rollback()
-            report_error(error, form)
     return render_template("admin/campaign_form.html", form=form, campaign=None)
 
 
@@ -217,12 +211,9 @@ def campaign_edit(campaign_id: int):
     c = get_or_404(Campaign, campaign_id)
     form = CampaignForm(obj=c)
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             campaign_service.update_campaign(c, current_user, **_campaign_settings(form))
-            return _done(_("设置已保存。"), "admin.campaign", campaign_id=c.id)
-        except ServiceError as error:
-            db.session.rollback()
-            report_error(error, form)
+            return done(_("设置已保存。"), "admin.campaign", campaign_id=c.id)
     return render_template("admin/campaign_form.html", form=form, campaign=c)
 
 
@@ -262,15 +253,12 @@ def letterhead(campaign_id: int):
     if request.method == "GET":
         form.issuer.data, form.doc_number.data = c.issuer, c.doc_number
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             letterhead_service.save(c, current_user, **{
                 name: form[name].data for name in ("issuer", "doc_number",
                                                    *letterhead_service.FIELDS)})
-            return _done(_("通报的红头和落款已保存。生成通报即可看到效果。"), "reports.index",
+            return done(_("通报的红头和落款已保存。生成通报即可看到效果。"), "reports.index",
                          campaign_id=c.id)
-        except ServiceError as error:
-            db.session.rollback()
-            report_error(error, form)
     return render_template("admin/letterhead.html", form=form, campaign=c,
                            placeholders=PLACEHOLDERS)
 
@@ -280,14 +268,11 @@ def campaign_units(campaign_id: int):
     c = get_or_404(Campaign, campaign_id)
     form = ActionForm()
     if form.validate_on_submit():
-        try:
+        with refusal_shown():
             ids = [int(v) for v in request.form.getlist("unit") if v.isascii() and v.isdigit()]
             campaign_service.set_units(c, ids, current_user)
-            return _done(ngettext("已选择 %(num)s 个被评单位。", "已选择 %(num)s 个被评单位。", len(ids)),
+            return done(ngettext("已选择 %(num)s 个被评单位。", "已选择 %(num)s 个被评单位。", len(ids)),
                          "admin.campaign_units", campaign_id=c.id)
-        except ServiceError as error:
-            db.session.rollback()
-            report_error(error)
     all_units = db.session.scalars(select(Unit).order_by(Unit.position, Unit.id)).all()
     chosen = {cu.unit_id for cu in c.campaign_units}
     if not chosen and c.is_draft and request.method == "GET":
@@ -308,14 +293,11 @@ def campaign_groups(campaign_id: int):
     c = get_or_404(Campaign, campaign_id)
     form = GroupForm()
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             campaign_service.add_group(c, form.name.data, form.weight.data, current_user)
-            return _done(_("已添加评议主体“%(name)s”。", name=form.name.data.strip()),
+            return done(_("已添加评议主体“%(name)s”。", name=form.name.data.strip()),
                          "admin.campaign_groups",
                          campaign_id=c.id)
-        except ServiceError as error:
-            db.session.rollback()
-            report_error(error, form)
     total = sum(g.weight for g in c.groups)
     return render_template("admin/campaign_groups.html", campaign=c, form=form, total=total,
                            action=ActionForm())
@@ -326,12 +308,9 @@ def campaign_group_update(campaign_id: int, group_id: int):
     group = _group(campaign_id, group_id)
     form = GroupForm()
     if form.validate_on_submit():
-        try:
+        with refusal_shown():
             campaign_service.update_group(group, form.name.data, form.weight.data, current_user)
-            return _done(_("评议主体已保存。"), "admin.campaign_groups", campaign_id=campaign_id)
-        except ServiceError as error:
-            db.session.rollback()
-            report_error(error)
+            return done(_("评议主体已保存。"), "admin.campaign_groups", campaign_id=campaign_id)
     else:
         for errors in form.errors.values():
             flash(_("；").join(map(str, errors)), "error")
@@ -357,18 +336,15 @@ def campaign_questionnaire(campaign_id: int):
     c = get_or_404(Campaign, campaign_id)
     template_form = _page_form(TemplateForm, "t")
     item_form = _page_form(ItemForm, "i")
-    try:
+    with refusal_shown(template_form if submitted(template_form) else item_form):
         if submitted(template_form) and template_form.validate_on_submit():
             campaign_service.apply_template(c, template_form.template.data, current_user)
-            return _done(_("已按模板生成评议表。"), "admin.campaign_questionnaire",
+            return done(_("已按模板生成评议表。"), "admin.campaign_questionnaire",
                          campaign_id=c.id)
         if submitted(item_form) and item_form.validate_on_submit():
             campaign_service.add_item(c, item_form.label.data, item_form.scale.data,
                                       item_form.required.data, current_user)
-            return _done(_("已添加评价项目。"), "admin.campaign_questionnaire", campaign_id=c.id)
-    except ServiceError as error:
-        db.session.rollback()
-        report_error(error, template_form if submitted(template_form) else item_form)
+            return done(_("已添加评价项目。"), "admin.campaign_questionnaire", campaign_id=c.id)
     return render_template("admin/campaign_questionnaire.html", campaign=c,
                            template_form=template_form, item_form=item_form,
                            templates=TEMPLATES, action=ActionForm())
@@ -478,13 +454,10 @@ def campaign_codes_revoke(campaign_id: int, batch_id: int):
 def users():
     form = UserForm()
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             user_service.create_user(form.username.data, form.role.data, form.password.data,
                                      current_user, display_name=form.display_name.data or "")
-            return _done(_("已创建账号“%(name)s”。", name=form.username.data.strip()), "admin.users")
-        except ServiceError as error:
-            db.session.rollback()
-            report_error(error, form)
+            return done(_("已创建账号“%(name)s”。", name=form.username.data.strip()), "admin.users")
     accounts = db.session.scalars(select(User).order_by(User.username)).all()
     return render_template("admin/users.html", form=form, users=accounts)
 
@@ -495,21 +468,18 @@ def user_edit(user_id: int):
     form = _page_form(UserEditForm, "u", obj=user)
     reset = _page_form(PasswordResetForm, "p")
     token = None
-    try:
+    with refusal_shown(reset if submitted(reset) else form):
         if submitted(form) and form.validate_on_submit():
             user_service.update_user(user, form.role.data, form.active.data,
                                      form.display_name.data or "", current_user)
-            return _done(_("账号已保存。"), "admin.users")
+            return done(_("账号已保存。"), "admin.users")
         if submitted(reset) and reset.validate_on_submit():
             user_service.set_password(user, reset.password.data, current_user)
-            return _done(_("密码已重置。"), "admin.users")
+            return done(_("密码已重置。"), "admin.users")
         if request.method == "POST" and request.form.get("action") == "token" and \
                 ActionForm().validate_on_submit():
             token = user_service.create_token(user, current_user)
             db.session.commit()
-    except ServiceError as error:
-        db.session.rollback()
-        report_error(error, reset if submitted(reset) else form)
     return render_template("admin/user_edit.html", user=user, form=form, reset=reset,
                            token=token, action=ActionForm())
 

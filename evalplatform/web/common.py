@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-from flask import abort, flash, request
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from ..database import write_intent
@@ -33,6 +34,31 @@ def get_or_404(model, ident):
     if obj is None:
         abort(404)
     return obj
+
+
+@contextmanager
+def refusal_shown(form=None):
+    """Run a view's operation: a ServiceError rolls the transaction back and shows its
+    message on ``form`` (on the field it names, else as a flash message), and the view
+    goes on after the block to render the page again. The one place views roll back::
+
+        with refusal_shown(form):
+            unit_service.save_unit(...)
+            return done(_("单位已保存。"), "admin.units")
+        return render_template(...)
+    """
+    try:
+        yield
+    except ServiceError as error:
+        db.session.rollback()
+        report_error(error, form)
+
+
+def done(message: str, endpoint: str, **values):
+    """Commit what the view did, confirm it, and go on with a fresh GET (303)."""
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for(endpoint, **values), 303)
 
 
 def report_error(error: ServiceError, form=None) -> None:

@@ -16,7 +16,7 @@ from ..services import ServiceError
 from ..services import campaigns as campaign_service
 from ..services import dashboard as dashboard_service
 from . import results as results_view
-from .common import get_or_404, report_error, require_role
+from .common import get_or_404, refusal_shown, report_error, require_role
 from .forms import ActionForm
 
 bp = Blueprint("evaluator", __name__, url_prefix="/evaluator")
@@ -113,15 +113,12 @@ def scheme_config(campaign_id: int, key: str):
     form_class = scheme.config_form(labels)
     form = form_class(data=scheme.form_data(config, labels)) if form_class else None
     if form is not None and c.is_draft and form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             campaign_service.configure_scheme(c, key, scheme.config_from_form(form, labels),
                                               current_user)
             db.session.commit()
             flash(_("“%(scheme)s”的配置已保存。", scheme=scheme.title), "success")
             return redirect(url_for("evaluator.schemes", campaign_id=c.id), 303)
-        except ServiceError as error:
-            db.session.rollback()
-            report_error(error, form)
     return render_template(scheme.config_template or "evaluator/scheme_config.html",
                            campaign=c, scheme=scheme, form=form, config=config, labels=labels)
 
