@@ -75,10 +75,11 @@ def unit_rows() -> list[tuple[str, str]]:
 def build(app, size: int, ballots_per_unit: int) -> int:
     """A closed campaign of ``size`` units; its id."""
     from evalplatform_checklist import reviews
+    from evalplatform_checklist.models import RectificationItem
     from sqlalchemy import select, update
 
     from evalplatform.extensions import db
-    from evalplatform.models import AccessCode, RectificationItem
+    from evalplatform.models import AccessCode
     from evalplatform.models.codes import CODE_NEW, CODE_USED
     from evalplatform.scoring.cube import pack_cells
     from evalplatform.services import campaigns, codes
@@ -299,7 +300,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
         instance = Path(tmp)
         app = make_app(instance)
-        from flask_migrate import upgrade
+        from evalplatform.schema import upgrade
 
         with app.app_context():
             upgrade()

@@ -126,7 +126,7 @@ def main() -> None:
           f"500 bootstrap replicates\n# machine: {machine()}")
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["EVALPLATFORM_INSTANCE"] = tmp
-        from flask_migrate import upgrade
+        from evalplatform.schema import upgrade
 
         from evalplatform import create_app
 

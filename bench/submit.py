@@ -84,7 +84,7 @@ def make_app(database_url: str, instance: Path):
 
 def setup_instance(database_url: str, instance: Path, n_codes: int):
     """Migrate, build an open campaign; return (app, plaintext codes, answer field names)."""
-    from flask_migrate import upgrade
+    from evalplatform.schema import upgrade
 
     from evalplatform.extensions import db
     from evalplatform.services import campaigns, codes, units

@@ -58,3 +58,13 @@ def translation_directories():
 
     :return: a list of paths.
     """
+
+
+@hookspec
+def migration_directories():
+    """The folder of this plugin's Alembic revisions, for the tables it owns. They run
+    after the core's, in a line of their own recorded in ``alembic_version_<plugin
+    name>`` (evalplatform/schema.py), so the plugin's history never mixes with the core's.
+
+    :return: a path, or None.
+    """

@@ -18,6 +18,7 @@ DEFAULT_PLUGINS = (
     "evalplatform.scoring.appraisal",
     "evalplatform.commands.results",
     "evalplatform.commands.reports",
+    "evalplatform.commands.database",
 )
 
 

@@ -21,10 +21,9 @@ from pathlib import Path
 import pytest
 import requests
 from flask.testing import FlaskClient
-from flask_migrate import upgrade
 from sqlalchemy import create_engine, select, text
 
-from evalplatform import create_app
+from evalplatform import create_app, schema
 from evalplatform.database import set_write_intent
 from evalplatform.extensions import db
 from evalplatform.services import campaigns, codes, units, users
@@ -98,7 +97,7 @@ def _app(app_config):
     app = create_app(app_config)
     app.test_client_class = Client
     with app.app_context():
-        upgrade()  # the real migrations, not create_all
+        schema.upgrade()  # the real migrations (the core's and the plugins'), not create_all
     yield app
     with app.app_context():
         db.engine.dispose()

@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from evalplatform import schema
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -45,6 +47,11 @@ def get_metadata():
     return target_db.metadata
 
 
+def version_table():
+    """The core's line or a plugin's (evalplatform/schema.py sets which)."""
+    return config.attributes.get("version_table", schema.VERSION_TABLE)
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -59,7 +66,8 @@ def run_migrations_offline():
     """
     url = config.get_main_option("sqlalchemy.url")
     context.configure(
-        url=url, target_metadata=get_metadata(), literal_binds=True
+        url=url, target_metadata=get_metadata(), literal_binds=True,
+        version_table=version_table(), include_object=schema.include_object,
     )
 
     with context.begin_transaction():
@@ -100,6 +108,8 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            version_table=version_table(),
+            include_object=schema.include_object,
             **conf_args
         )
 

@@ -15,12 +15,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from evalplatform_checklist.models import RectificationItem
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
 from evalplatform.extensions import db
-from evalplatform.models import RectificationItem, User
+from evalplatform.models import User
 from evalplatform.services import campaigns as campaign_service
 from evalplatform.testing import build_campaign
 

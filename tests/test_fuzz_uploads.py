@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from evalplatform_checklist import reviews
+from evalplatform_checklist.models import ChecklistEntry, RectificationItem
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
@@ -23,7 +24,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
 
 from evalplatform.extensions import db
-from evalplatform.models import ChecklistEntry, RectificationItem, Unit
+from evalplatform.models import Unit
 from evalplatform.services import campaigns as campaign_service
 from evalplatform.testing import build_campaign, csrf_token
 

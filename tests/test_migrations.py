@@ -1,18 +1,22 @@
-"""The migrations build the schema the models describe, both ways."""
+"""The migrations — the core's and the plugins' own lines — build the schema the models
+describe, both ways."""
 
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select, text
 
+from evalplatform import schema
 from evalplatform.extensions import db
+from evalplatform.schema import downgrade, upgrade
 
 
 def test_models_and_migrations_agree(app):
     with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        context = MigrationContext.configure(
+            conn, opts={"include_object": schema.include_object})
+        diff = compare_metadata(context, db.metadata)
     assert diff == []
 
 
@@ -20,11 +24,58 @@ def test_downgrade_to_nothing_and_back(app):
     db.session.commit()
     downgrade(revision="base")
     try:
-        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        assert set(inspect(db.engine).get_table_names()) <= {
+            "alembic_version", "alembic_version_checklist"}
     finally:
         upgrade()
-    assert {"ballot", "access_code", "campaign", "unit"} <= set(
+    assert {"ballot", "access_code", "campaign", "unit", "checklist_entry"} <= set(
         inspect(db.engine).get_table_names())
+    assert schema.current("core") == _head("core")
+    assert schema.current("checklist") == _head("checklist")
+
+
+def _head(name: str) -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(
+        schema.alembic_config(schema.migration_set(name))).get_current_head()
+
+
+def test_a_plugins_tables_are_its_own_line(app):
+    """The checklist plugin's tables come and go with its own line; the core's stay."""
+    assert [m.name for m in schema.migration_sets()][:2] == ["core", "checklist"]
+    db.session.commit()
+    downgrade("checklist", "base")
+    try:
+        tables = set(inspect(db.engine).get_table_names())
+        assert "checklist_entry" not in tables and "rectification_item" not in tables
+        assert {"campaign", "unit", "ballot"} <= tables
+        assert schema.current("core") == _head("core")
+        assert schema.current("checklist") is None
+    finally:
+        upgrade()
+    assert "checklist_entry" in inspect(db.engine).get_table_names()
+
+
+def test_checklist_tables_made_by_the_core_are_adopted_with_their_rows(app):
+    """An installation from before the plugin owned its tables (the core's revision 0003
+    made them, and nothing recorded the plugin's line) keeps every finding."""
+    from evalplatform.testing import build_campaign
+
+    campaign, _ = build_campaign(codes_per_group=1)
+    unit = campaign.units[0]
+    db.session.commit()
+    with db.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO checklist_entry (campaign_id, unit_id, checklist, item, item_text,"
+            " result, deduction, note, reviewed_at) VALUES (:c, :u, 'dj', 'i1', '三会一课',"
+            " '不符合', 2, '缺记录', CURRENT_TIMESTAMP)"), {"c": campaign.id, "u": unit.id})
+        conn.execute(text("DROP TABLE alembic_version_checklist"))
+    upgrade()
+    assert schema.current("checklist") == _head("checklist")
+    with db.engine.connect() as conn:
+        rows = conn.execute(text("SELECT item_text, note, deduction FROM checklist_entry"))
+        assert rows.all() == [("三会一课", "缺记录", 2)]
 
 
 def test_foreign_keys_are_enforced_after_migrating(app):
@@ -39,8 +90,6 @@ def test_foreign_keys_are_enforced_after_migrating(app):
 def test_answer_rows_are_packed_into_ballots_and_unpacked_on_downgrade(app):
     """Revision 0006 keeps every answer: ballots stored before cells existed get theirs
     from the answer rows; a downgrade writes the rows back from the cells."""
-    from sqlalchemy import select, text
-
     from evalplatform.models import Ballot
     from evalplatform.testing import build_campaign, cast_ballot, stored_answers
 
@@ -50,7 +99,7 @@ def test_answer_rows_are_packed_into_ballots_and_unpacked_on_downgrade(app):
     ids = db.session.scalars(select(Ballot.id)).all()
     before = {i: stored_answers(i) for i in ids}
     db.session.commit()
-    downgrade(revision="0005")
+    downgrade("core", "0005")
     try:
         with db.engine.begin() as conn:
             rows = conn.execute(text("SELECT count(*) FROM answer")).scalar()

@@ -203,6 +203,63 @@ def test_hook_translation_directories(plugin_app):
     assert "Sign in" in client.get("/login").get_data(as_text=True)
 
 
+
+NOTES_PLUGIN = """
+from pathlib import Path
+from evalplatform import hookimpl
+
+@hookimpl
+def migration_directories():
+    return Path(__file__).parent / "notes_migrations"
+"""
+
+NOTES_REVISION = """
+import sqlalchemy as sa
+from alembic import op
+
+revision, down_revision, branch_labels, depends_on = "n0001", None, None, None
+
+def upgrade():
+    op.create_table("notes_note", sa.Column("id", sa.Integer, primary_key=True),
+                    sa.Column("unit_id", sa.Integer, sa.ForeignKey("unit.id"), nullable=False))
+
+def downgrade():
+    op.drop_table("notes_note")
+"""
+
+
+def test_hook_migration_directories(app_config, _app, installed, tmp_path):
+    """An installed plugin's tables come with `flask db upgrade`, recorded in a version
+    table of its own, and go with `db downgrade --plugin`; the core's line is untouched."""
+    from sqlalchemy import inspect
+
+    from evalplatform import schema
+
+    installed("notes", NOTES_PLUGIN)
+    (tmp_path / "notes_migrations").mkdir()
+    (tmp_path / "notes_migrations" / "n0001_notes.py").write_text(NOTES_REVISION)
+    app = create_app(app_config)
+    runner = app.test_cli_runner()
+    with app.app_context():
+        core = schema.current("core")
+        try:
+            result = runner.invoke(args=["db", "upgrade"])
+            assert result.exit_code == 0, result.output
+            assert "notes_note" in inspect(db.engine).get_table_names()
+            result = runner.invoke(args=["db", "current"])
+            assert "notes: n0001  [alembic_version_notes]" in result.output
+            assert f"core: {core}  [alembic_version]" in result.output
+            result = runner.invoke(args=["db", "upgrade", "--plugin", "nope"])
+            assert result.exit_code == 1 and "no migrations named 'nope'" in result.output
+        finally:
+            result = runner.invoke(args=["db", "downgrade", "--plugin", "notes", "base"])
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version_notes")
+        assert result.exit_code == 0, result.output
+        assert "notes_note" not in inspect(db.engine).get_table_names()
+        assert schema.current("core") == core
+        db.engine.dispose()
+
 # -- loading from entry points -------------------------------------------------------------
 
 @pytest.fixture

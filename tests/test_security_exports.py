@@ -13,10 +13,11 @@ from datetime import date, timedelta
 import openpyxl
 import pytest
 from evalplatform_checklist import evidence, ledger, reviews
+from evalplatform_checklist.models import RectificationItem
 from sqlalchemy import select
 
 from evalplatform.extensions import db
-from evalplatform.models import RectificationItem, Unit
+from evalplatform.models import Unit
 from evalplatform.services import campaigns as campaign_service
 from evalplatform.testing import build_campaign, cast_ballot, csrf_token, post_form
 

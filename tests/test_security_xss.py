@@ -13,10 +13,10 @@ import zipfile
 import openpyxl
 import pytest
 from evalplatform_checklist import evidence, ledger, reviews
+from evalplatform_checklist.models import RectificationItem
 from sqlalchemy import select
 
 from evalplatform.extensions import db
-from evalplatform.models import RectificationItem
 from evalplatform.services import campaigns as campaign_service
 from evalplatform.testing import build_campaign, cast_ballot, close, csrf_token, post_form
 

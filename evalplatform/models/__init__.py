@@ -3,7 +3,6 @@
 from .audit import AuditEvent
 from .ballots import Ballot, Comment, SealMark
 from .campaigns import Campaign, CampaignScheme, CampaignUnit, Item, RaterGroup, ResultSnapshot
-from .checklists import ChecklistEntry, ChecklistSnapshot, RectificationItem
 from .codes import AccessCode, CodeBatch
 from .reports import Document, Job, ReportSettings
 from .units import Unit
@@ -17,15 +16,12 @@ __all__ = [
     "Campaign",
     "CampaignScheme",
     "CampaignUnit",
-    "ChecklistEntry",
-    "ChecklistSnapshot",
     "CodeBatch",
     "Comment",
     "Document",
     "Item",
     "Job",
     "RaterGroup",
-    "RectificationItem",
     "ReportSettings",
     "ResultSnapshot",
     "SealMark",

@@ -4,6 +4,8 @@
 - ``register_schemes``: the ``checklist`` scheme (score = 100 − deductions, floor 0,
   optionally combined with another scheme's composite by a weight);
 - ``register_blueprints``: the evaluator's pages under ``/checklist``;
+- ``migration_directories``: its tables (findings, rectification items, closing
+  snapshots) and their migrations, in the version table ``alembic_version_checklist``;
 - the scheme's ``report_sections``: the scores behind each unit's result and the
   rectification status; for one unit, its findings and its rectification list.
 """
@@ -27,6 +29,11 @@ def register_schemes():
 @hookimpl
 def translation_directories():
     return [Path(__file__).resolve().parent / "translations"]
+
+
+@hookimpl
+def migration_directories():
+    return Path(__file__).resolve().parent / "migrations"
 
 
 @hookimpl

@@ -12,12 +12,12 @@ from wtforms.fields.choices import SelectChoice
 
 from evalplatform.i18n import gettext as _
 from evalplatform.i18n import lazy_gettext
-from evalplatform.models.checklists import RESULTS, STATUSES
 from evalplatform.services import ServiceError
 
 from .evidence import Upload
 from .labels import LABELS
 from .ledger import Changes, parse_date
+from .models import RESULTS, STATUSES
 from .reviews import ReviewInput, config_items
 
 

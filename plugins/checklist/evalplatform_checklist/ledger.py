@@ -22,14 +22,14 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from evalplatform.extensions import db
 from evalplatform.i18n import gettext as _
-from evalplatform.models import Campaign, RectificationItem, Unit
-from evalplatform.models.checklists import DONE, NOT_STARTED, OVERDUE, STATUSES
+from evalplatform.models import Campaign, Unit
 from evalplatform.reports.excel import FORMULA_START, put_cell
 from evalplatform.services import ServiceError, audit
 from evalplatform.util import utcnow
 
 from . import evidence
 from .labels import shown
+from .models import DONE, NOT_STARTED, OVERDUE, STATUSES, RectificationItem
 from .reviews import check_unit, ledger_items
 
 PROBLEM_MAX, MEASURE_MAX, RESPONSIBLE_MAX = 2000, 1000, 100

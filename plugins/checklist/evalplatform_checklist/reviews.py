@@ -20,12 +20,21 @@ from sqlalchemy import func, select
 from evalplatform.extensions import db
 from evalplatform.i18n import gettext as _
 from evalplatform.i18n import ngettext
-from evalplatform.models import Campaign, ChecklistEntry, ChecklistSnapshot, RectificationItem, Unit
-from evalplatform.models.checklists import FAILED, NOT_STARTED, OVERDUE, RESULTS, STATUSES
+from evalplatform.models import Campaign, Unit
 from evalplatform.services import ServiceError, audit
 from evalplatform.util import utcnow
 
 from . import evidence
+from .models import (
+    FAILED,
+    NOT_STARTED,
+    OVERDUE,
+    RESULTS,
+    STATUSES,
+    ChecklistEntry,
+    ChecklistSnapshot,
+    RectificationItem,
+)
 
 KEY = "checklist"
 NOTE_MAX = 500

@@ -11,12 +11,12 @@ from markupsafe import Markup, escape
 from evalplatform.i18n import gettext as _
 from evalplatform.i18n import ngettext
 from evalplatform.models import Campaign
-from evalplatform.models.checklists import FAILED, OVERDUE, STATUSES
 from evalplatform.scoring import ReportSection
 from evalplatform.scoring.results import CampaignResults
 
 from . import reviews
 from .labels import shown
+from .models import FAILED, OVERDUE, STATUSES
 from .reviews import ReviewData
 
 STATUS_CLASS = {"未开始": "flag", "整改中": "flag flag-bottom_uncertain", "已完成": "flag",

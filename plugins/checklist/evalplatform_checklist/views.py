@@ -25,13 +25,13 @@ from evalplatform.extensions import db
 from evalplatform.formkit import choices
 from evalplatform.i18n import gettext as _
 from evalplatform.i18n import ngettext
-from evalplatform.models import Campaign, ChecklistEntry, RectificationItem
-from evalplatform.models.checklists import OVERDUE, STATUSES
+from evalplatform.models import Campaign
 from evalplatform.services import ServiceError
 from evalplatform.web.common import get_or_404, import_sheet, reads_first, report_error, require_role
 
 from . import evidence, forms, ledger, reviews
 from .labels import shown
+from .models import OVERDUE, STATUSES, ChecklistEntry, RectificationItem
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

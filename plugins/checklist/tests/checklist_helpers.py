@@ -9,9 +9,9 @@ import zlib
 
 from evalplatform_checklist import reviews
 from evalplatform_checklist.forms import field_id
+from evalplatform_checklist.models import ChecklistEntry, RectificationItem
 
 from evalplatform.extensions import db
-from evalplatform.models import ChecklistEntry, RectificationItem
 from evalplatform.services import campaigns, codes
 from evalplatform.services.ballots import BallotInput, questionnaire, submit_ballot
 from evalplatform.testing import build_campaign, csrf_token

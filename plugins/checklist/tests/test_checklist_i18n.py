@@ -12,10 +12,10 @@ from html import unescape
 from checklist_helpers import post_review
 from evalplatform_checklist import ledger, reviews
 from evalplatform_checklist.catalogue import catalogue
+from evalplatform_checklist.models import RectificationItem
 
 from evalplatform import pdfcheck
 from evalplatform.extensions import db
-from evalplatform.models import RectificationItem
 from evalplatform.services import campaigns
 from evalplatform.testing import build_campaign, cast_ballot, close, post_form, untranslated_chinese
 

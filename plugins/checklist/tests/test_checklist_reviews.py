@@ -299,7 +299,7 @@ def test_the_pages_are_linked_from_the_campaign_and_a_campaign_without_the_schem
 
 
 def test_a_draft_campaign_with_findings_can_still_be_deleted(app):
-    from evalplatform.models import ChecklistEntry, RectificationItem
+    from evalplatform_checklist.models import ChecklistEntry, RectificationItem
 
     campaign, _ = checklist_campaign()
     record(campaign, campaign.units[0], {0: ("不符合", 5)})

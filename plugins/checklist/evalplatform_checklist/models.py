@@ -1,4 +1,9 @@
-"""Checklist reviews (对照检查) and the rectification ledger (整改台账).
+"""The checklist plugin's tables: reviews (对照检查) and the rectification ledger (整改台账).
+
+The plugin owns them: they are created by its own migrations
+(``evalplatform_checklist/migrations``, Alembic version table ``alembic_version_checklist``),
+and uninstalling the plugin leaves them, and their rows, where they are.
+
 
 An evaluator checks a unit against named checklists (三查三看, 四个是否 …) and records per
 item 符合 / 基本符合 / 不符合, a deduction, a note and evidence. Every 不符合 becomes a
@@ -14,11 +19,10 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ..i18n import N_
-from ..util import utcnow
-from .units import Unit
-from .users import User
+from evalplatform.extensions import db
+from evalplatform.i18n import N_
+from evalplatform.models import Unit, User
+from evalplatform.util import utcnow
 
 #: What an evaluator may find for a checklist item. These are stored values (and message
 #: ids): show them as ``_(value)``.
