@@ -110,6 +110,8 @@ def current(name: str) -> str | None:
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """What autogenerate compares: everything but the version tables of the lines."""
-    return not (type_ == "table" and reflected and compare_to is None
-                and (name or "").startswith(VERSION_TABLE))
+    """What autogenerate compares: not the tables the database has and the models lack —
+    the lines' version tables, and the tables of a plugin that is not installed (its
+    data stays; ``flask db migrate`` must never propose dropping it). A table the core
+    stops modelling is dropped by a revision written by hand."""
+    return not (type_ == "table" and reflected and compare_to is None)
