@@ -68,3 +68,13 @@ def migration_directories():
 
     :return: a path, or None.
     """
+
+
+@hookspec
+def audit_actions():
+    """What this plugin's audit-log actions mean (the ``action`` it passes to
+    :func:`evalplatform.services.audit`), in the reader's language: called when the log is
+    shown, so plain :func:`evalplatform.i18n.gettext` works.
+
+    :return: a dict ``{action: label}``.
+    """

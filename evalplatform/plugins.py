@@ -19,6 +19,7 @@ DEFAULT_PLUGINS = (
     "evalplatform.commands.results",
     "evalplatform.commands.reports",
     "evalplatform.commands.database",
+    "evalplatform.services.auditlog",
 )
 
 

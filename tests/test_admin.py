@@ -27,6 +27,7 @@ from evalplatform.models import (
     Unit,
     User,
 )
+from evalplatform.reports import slips as slips_module
 from evalplatform.services import units as unit_service
 from evalplatform.services.ballots import questionnaire
 from evalplatform.testing import (
@@ -38,7 +39,6 @@ from evalplatform.testing import (
     login,
     post_form,
 )
-from evalplatform.web import admin as admin_views
 
 TITLE = "2026年度机关作风建设满意度测评"
 
@@ -542,7 +542,7 @@ def test_slips_are_rendered_after_the_codes_are_committed(admin_client, monkeypa
     if db.engine.dialect.name != "sqlite":
         pytest.skip("probes SQLite's write lock")
     campaign, _ = build_campaign(codes_per_group=1)
-    real_codes_zip, probes = admin_views.codes_zip, []
+    real_codes_zip, probes = slips_module.codes_zip, []
 
     def probing_codes_zip(*args, **kwargs):
         other = sqlite3.connect(db.engine.url.database, timeout=0.2, isolation_level=None)
@@ -557,7 +557,7 @@ def test_slips_are_rendered_after_the_codes_are_committed(admin_client, monkeypa
             other.close()
         return real_codes_zip(*args, **kwargs)
 
-    monkeypatch.setattr(admin_views, "codes_zip", probing_codes_zip)
+    monkeypatch.setattr(slips_module, "codes_zip", probing_codes_zip)
     assert len(csv_rows(unzip(issue(admin_client, campaign, "服务对象", 3)))) == 3
     assert probes == [2 + 3, "write lock free"]
 
@@ -568,7 +568,7 @@ def test_failed_download_voids_the_batch(admin_client, client, monkeypatch):
     def broken_codes_zip(*args, **kwargs):
         raise RuntimeError("renderer crashed")
 
-    monkeypatch.setattr(admin_views, "codes_zip", broken_codes_zip)
+    monkeypatch.setattr(slips_module, "codes_zip", broken_codes_zip)
     page = follow(admin_client, issue(admin_client, campaign, "服务对象", 4, slips=True))
     assert "生成下载文件失败，该批访问码已作废，请重新发放。" in page
     batch = db.session.scalar(select(CodeBatch).order_by(CodeBatch.id.desc()))

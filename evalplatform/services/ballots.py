@@ -7,12 +7,13 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import insert
+from flask import current_app
+from sqlalchemy import insert, select
 
 from ..database import DriverStatement
 from ..extensions import db
 from ..i18n import gettext as _
-from ..models import Ballot, Campaign, Comment
+from ..models import Ballot, Campaign, CampaignUnit, Comment, Unit
 from ..scoring.cube import pack_cells
 from ..util import today
 from . import ServiceError
@@ -112,6 +113,55 @@ def questionnaire(campaign: Campaign) -> Questionnaire:
         rules_sha256=campaign.rules_sha256,
         schemes=schemes,
     )
+
+
+# -- the questionnaire of an open campaign, built once per process --------------------------
+
+def current_questionnaire(campaign: Campaign) -> tuple[Questionnaire, dict | None]:
+    """``questionnaire(campaign)`` and a dict for the caller's renderings of it (the
+    respondent's page keeps its grid there, per language), built once per process for a
+    campaign whose rules are frozen (open or closed) and reused while nothing it shows
+    has changed (a draft's: built each time, no cache).
+
+    Once a campaign opens its items and unit list are locked (and the frozen rules, hence
+    their SHA-256, hold every item's label, scheme and options); what can still change is
+    the campaign's title and intro and the units' names, categories and order. Those are
+    part of the cache key, read fresh on every request in one small query.
+    """
+    if campaign.rules_sha256 is None:
+        return questionnaire(campaign), None
+    unit_rows = tuple(tuple(row) for row in db.session.execute(
+        select(Unit.id, Unit.name, Unit.category, Unit.position)
+        .join(CampaignUnit, CampaignUnit.unit_id == Unit.id)
+        .where(CampaignUnit.campaign_id == campaign.id)
+        .order_by(Unit.id)
+    ))
+    key = (campaign.rules_sha256, campaign.title, campaign.intro, campaign.comments_enabled,
+           unit_rows)
+    cache = _questionnaires()
+    cached = cache.get(campaign.id)
+    if cached is not None and cached[0] == key:
+        return cached[1], cached[2]
+    q = questionnaire(campaign)
+    cache[campaign.id] = (key, q, {})
+    return q, cache[campaign.id][2]
+
+
+def _questionnaires() -> dict:
+    return current_app.extensions.setdefault("evalplatform.questionnaires", {})
+
+
+def last_questionnaire(campaign_id) -> Questionnaire | None:
+    """The questionnaire this process last built for an open campaign, if any. Unit names
+    in it may be out of date (they only appear in messages); its items, options and unit
+    ids are those of the frozen rules whose hash it carries."""
+    cached = _questionnaires().get(campaign_id)
+    return cached[1] if cached is not None else None
+
+
+def forget_questionnaire(campaign_id: int) -> None:
+    """Drop this process's questionnaire of a campaign (its rules changed under it)."""
+    _questionnaires().pop(campaign_id, None)
 
 
 def _in_order(rows, frozen: list[dict]) -> list:

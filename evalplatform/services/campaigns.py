@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 
@@ -22,6 +23,7 @@ from ..models import (
 from ..util import utcnow
 from . import ServiceError, audit, documents, seal
 from .questionnaires import SCALES, TEMPLATES
+from .units import all_units
 
 SETTINGS = ("title", "issuer", "doc_number", "period_start", "period_end", "phase",
             "min_group_size", "comments_enabled", "intro")
@@ -80,6 +82,31 @@ def delete_campaign(campaign: Campaign, user) -> None:
 
 
 # -- units ---------------------------------------------------------------------------------
+
+@dataclass
+class UnitChoice:
+    """The unit picker of a campaign: units by category, the ticked ones, and whether
+    they are a suggestion (a draft with none chosen yet: every active unit)."""
+
+    by_category: dict[str, list[Unit]]
+    chosen: set[int]
+    suggested: bool
+
+
+def unit_choice(campaign: Campaign, suggest: bool) -> UnitChoice:
+    """Active units, and inactive ones only where already chosen. ``suggest``: tick every
+    active unit of a draft that has none yet."""
+    every = all_units()
+    chosen = {cu.unit_id for cu in campaign.campaign_units}
+    suggested = suggest and not chosen and campaign.is_draft
+    if suggested:
+        chosen = {u.id for u in every if u.active}
+    by_category: dict[str, list[Unit]] = {}
+    for unit in every:
+        if unit.active or unit.id in chosen:
+            by_category.setdefault(unit.category, []).append(unit)
+    return UnitChoice(by_category, chosen, suggested)
+
 
 def set_units(campaign: Campaign, unit_ids: list[int], user) -> None:
     """Make exactly these units the appraised ones."""

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import bindparam, insert, select, update
 
-from ..database import DriverStatement
+from ..database import DriverStatement, write_intent
 from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext
-from ..models import AccessCode, Campaign, CodeBatch, RaterGroup
+from ..models import AccessCode, Campaign, CodeBatch, RaterGroup, User
 from ..models.codes import CODE_NEW, CODE_USED, CODE_VOID
 from ..util import utcnow
 from . import ServiceError, audit
@@ -111,6 +111,57 @@ def revoke_batch(batch: CodeBatch, user) -> None:
     batch.revoked_at = utcnow()
     audit(user, "codes.revoke", f"campaign:{batch.campaign_id}", batch=batch.id,
           codes=batch.count)
+
+
+def issue_batch(campaign: Campaign, group_id: int | None, count: int, *, with_slips: bool,
+                user) -> tuple[RaterGroup, CodeBatch, list[str]]:
+    """Issue ``count`` codes to one of the campaign's groups, refusing first a slip sheet
+    too large to render in a request."""
+    from ..reports.slips import check_slip_count
+
+    group = next((g for g in campaign.groups if g.id == group_id), None)
+    if group is None:
+        raise ServiceError(_("请选择评议主体。"), field="rater_group")
+    if with_slips:
+        check_slip_count(count)
+    batch, plaintext = issue_codes(campaign, group, count, user)
+    return group, batch, plaintext
+
+
+def batches(campaign: Campaign) -> list[tuple[CodeBatch, str | None]]:
+    """The campaign's batches, newest first, with who issued each."""
+    return db.session.execute(
+        select(CodeBatch, User.username)
+        .outerjoin(User, User.id == CodeBatch.created_by)
+        .where(CodeBatch.campaign_id == campaign.id).order_by(CodeBatch.id.desc())
+    ).all()
+
+
+def batch_download(campaign: Campaign, group: RaterGroup, batch: CodeBatch,
+                   plaintext: list[str], base_url: str, *, with_slips: bool,
+                   user) -> tuple[bytes, str]:
+    """The one download of a batch's plaintext codes — a ZIP of the CSV, with the slips
+    PDF when asked — and its file stem; made after the batch is committed.
+
+    Rendering slips takes seconds: call this holding no write lock (respondents submitting
+    ballots would wait, then fail). If it fails, nobody will ever see these codes, so the
+    batch is voided, in a transaction of its own (the one place a service commits: the
+    refusal must not be undone by the caller's rollback), and a ServiceError says so.
+    """
+    from ..reports.slips import codes_zip
+
+    stem = f"codes-campaign{campaign.id}-batch{batch.id}"
+    try:
+        archive = codes_zip(campaign, group.name, plaintext, base_url, with_slips=with_slips,
+                            stem=stem)
+    except Exception:
+        current_app.logger.exception("download of code batch %s failed", batch.id)
+        db.session.rollback()
+        with write_intent():
+            revoke_batch(db.session.get(CodeBatch, batch.id), user)
+            db.session.commit()
+        raise ServiceError(_("生成下载文件失败，该批访问码已作废，请重新发放。")) from None
+    return archive, stem
 
 
 # -- respondents ---------------------------------------------------------------------------

@@ -24,6 +24,11 @@ HEADINGS = {
 IMPORT_MAX_ROWS = 5000
 
 
+def all_units() -> list[Unit]:
+    """Every unit, active or not, in the admin's order."""
+    return db.session.scalars(select(Unit).order_by(Unit.position, Unit.id)).all()
+
+
 def save_unit(unit: Unit | None, name: str, category: str, position: int | None, user) -> Unit:
     """Create a unit (unit None) or change one; names are unique."""
     name, category = (name or "").strip(), (category or "").strip()

@@ -23,6 +23,10 @@ PASSWORD_MIN = 10
 _DUMMY_HASH = generate_password_hash("not a password")
 
 
+def all_users() -> list[User]:
+    return db.session.scalars(select(User).order_by(User.username)).all()
+
+
 def create_user(username: str, role: str, password: str, actor=None,
                 display_name: str = "") -> User:
     username = (username or "").strip()

@@ -8,16 +8,23 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from markupsafe import Markup
-from sqlalchemy import select
 
 from ..database import driver_transaction, write_intent
 from ..extensions import db, limiter
-from ..models import Campaign, CampaignUnit, RaterGroup, Unit
+from ..models import Campaign, RaterGroup
 from ..services import seal
-from ..services.ballots import Questionnaire, check_ballot_rules, parse_ballot, questionnaire, submit_ballot
+from ..services.ballots import (
+    Questionnaire,
+    check_ballot_rules,
+    current_questionnaire,
+    forget_questionnaire,
+    last_questionnaire,
+    parse_ballot,
+    submit_ballot,
+)
 from ..services.codes import CodeRefused, check_code, check_code_hash
 from .forms import CodeForm
 
@@ -33,35 +40,6 @@ def _refused(error: CodeRefused):
     return render_template("respondent/refused.html", error=error), REFUSAL_STATUS[error.reason]
 
 
-def _entry(campaign: Campaign) -> tuple[Questionnaire, dict | None]:
-    """``questionnaire(campaign)`` and a cache of its rendered grids, built once per
-    process for a campaign whose rules are frozen (open or closed) and reused while
-    nothing it shows has changed (a draft's: built each time, no cache).
-
-    Once a campaign opens its items and unit list are locked (and the frozen rules, hence
-    their SHA-256, hold every item's label, scheme and options); what can still change is
-    the campaign's title and intro and the units' names, categories and order. Those are
-    part of the cache key, read fresh on every request in one small query.
-    """
-    if campaign.rules_sha256 is None:
-        return questionnaire(campaign), None
-    unit_rows = tuple(tuple(row) for row in db.session.execute(
-        select(Unit.id, Unit.name, Unit.category, Unit.position)
-        .join(CampaignUnit, CampaignUnit.unit_id == Unit.id)
-        .where(CampaignUnit.campaign_id == campaign.id)
-        .order_by(Unit.id)
-    ))
-    key = (campaign.rules_sha256, campaign.title, campaign.intro, campaign.comments_enabled,
-           unit_rows)
-    cache = _cache()
-    cached = cache.get(campaign.id)
-    if cached is not None and cached[0] == key:
-        return cached[1], cached[2]
-    q = questionnaire(campaign)
-    cache[campaign.id] = (key, q, {})
-    return q, cache[campaign.id][2]
-
-
 def _grid(q: Questionnaire, grids: dict | None) -> Markup | None:
     """A fresh ballot's units and items, rendered once per language (for a long ballot
     this is most of the page's work, and it is the same for every respondent)."""
@@ -73,18 +51,6 @@ def _grid(q: Questionnaire, grids: dict | None) -> Markup | None:
         html = render_template("respondent/_grid.html", q=q, ballot=None, preview=False)
         grid = grids[language] = Markup(html)  # noqa: S704 (a rendered, escaped template)
     return grid
-
-
-def _cache() -> dict:
-    return current_app.extensions.setdefault("evalplatform.questionnaires", {})
-
-
-def _cached(campaign_id) -> Questionnaire | None:
-    """The questionnaire this process last built for an open campaign, if any. Unit names
-    in it may be out of date (they only appear in messages); its items, options and unit
-    ids are those of the frozen rules whose hash it carries."""
-    cached = _cache().get(campaign_id)
-    return cached[1] if cached is not None else None
 
 
 def _start(access):
@@ -137,7 +103,7 @@ def survey():
         # built for the campaign (frozen while it is open) checks the ballot, then one
         # short write transaction spends the code, which also proves that the code is
         # still usable and the campaign's rules still those the ballot was checked against.
-        q = _cached(session.get("campaign"))
+        q = last_questionnaire(session.get("campaign"))
         if q is not None:
             with write_intent(False):
                 ballot = parse_ballot(q, request.form)
@@ -155,7 +121,7 @@ def survey():
         except CodeRefused as error:
             return _refused(error)
         campaign = db.session.get(Campaign, access.campaign_id)
-        q, grids = _entry(campaign)
+        q, grids = current_questionnaire(campaign)
         if request.method == "POST":
             ballot = parse_ballot(q, request.form)
             check_ballot_rules(q, ballot)
@@ -178,7 +144,7 @@ def _submit(code_hash: bytes, q, ballot):
         seal.ballot_stored(q.campaign_id)
     except CodeRefused as error:
         if error.reason == "stale":
-            _cache().pop(q.campaign_id, None)
+            forget_questionnaire(q.campaign_id)
         return _refused(error)
     session.pop("code", None)
     session.pop("campaign", None)
