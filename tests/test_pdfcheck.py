@@ -1,4 +1,4 @@
-"""evalplatform.pdfcheck: pages, text, fonts and glyph coverage of PDFs read back."""
+"""tests/pdfcheck.py: pages, text, fonts and glyph coverage of PDFs read back."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import subprocess
 
 import pytest
 
-from evalplatform import pdfcheck
 from evalplatform.reports.pdf import render_pdf
+from tests import pdfcheck
 
 PUNCTUATION = "，。：；“”（）〔〕—–·、▲▼"
 UNCOVERED = "\u0f40\u0f41\u1200\ue000"  # Tibetan KA KHA, Ethiopic HA, a Private Use character

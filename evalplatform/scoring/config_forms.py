@@ -1,16 +1,24 @@
 """Configuration forms of the weighted schemes (WTForms), and their translation to and
 from a scheme's configuration dict. A scheme exposes them as ``config_form(labels)``,
-``form_data(config, labels)`` and ``config_from_form(form, labels)``."""
+``form_data(config, labels)`` and ``config_from_form(form, labels)``.
+
+Also the pieces dimensioned schemes build their forms from: ``sectioned_form`` (field
+labels and fieldsets that follow the configuration), ``FormSection``, ``weight_field``,
+``scale_field`` and ``lines``."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from ..errors import ServiceError
+from ..formkit import choices
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext
+from .scales import RATING_SCALES
 
 REQUIRED = lazy_gettext("此项必填。")
 BOTTOM_MODES = (("category", lazy_gettext("每个序列最后 N 名")),
@@ -23,8 +31,6 @@ def score_field(label: str) -> FloatField:
 
 
 def base_fields(labels: list[str]) -> dict:
-    from ..formkit import choices
-
     fields = {f"score_{k}": score_field(label) for k, label in enumerate(labels)}
     fields.update(
         grade_bands=TextAreaField(
@@ -88,5 +94,56 @@ def form_class(fields: dict) -> type[FlaskForm]:
     return type("SchemeConfigForm", (FlaskForm,), fields)
 
 
-__all__ = ["BooleanField", "IntegerField", "Optional", "base_config", "base_data",
-           "base_fields", "form_class", "parse_bands"]
+# -- forms whose labels and sections follow the configuration (dimensioned schemes) ---------
+
+#: Keys of ``form_data`` that are not fields: labels by field name, and the sections.
+LABELS, SECTIONS = "_labels", "_sections"
+
+
+@dataclass(frozen=True)
+class FormSection:
+    """A fieldset of a scheme's configuration form (rendered by scheme_config.html)."""
+
+    legend: str
+    fields: tuple[str, ...]
+    hint: str = ""
+    grid: bool = False
+
+
+def sectioned_form(fields_: dict):
+    """A FlaskForm class with these fields whose instances take their field labels and
+    their sections (``form.sections``) from ``data[LABELS]`` and ``data[SECTIONS]``."""
+    class SectionedForm(FlaskForm):
+        def __init__(self, *args, **kwargs):
+            data = kwargs.get("data") or {}
+            super().__init__(*args, **kwargs)
+            for name, label in (data.get(LABELS) or {}).items():
+                if name in self._fields:
+                    self._fields[name].label.text = label
+            self.sections = [
+                FormSection(s.legend, tuple(n for n in s.fields if n in self._fields), s.hint,
+                            s.grid)
+                for s in data.get(SECTIONS) or []]
+
+    return type("SchemeConfigForm", (SectionedForm,), dict(fields_))
+
+
+def weight_field(label: str | None = None):
+    return FloatField(label or _("权重"), validators=[
+        InputRequired(_("请填写权重。")),
+        NumberRange(0, 1000, _("权重须为 0–1000 之间的数，不能为负数。"))])
+
+
+def scale_field():
+    return SelectField(_("评价选项"), choices=choices((k, s.title) for k, s in RATING_SCALES.items()),
+                       description=_("更换评价选项后，评议表中本方案的项目随之更新；选项分值可在下方调整。"))
+
+
+def lines(text: str | None) -> list[str]:
+    """Non-empty stripped lines of a textarea."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+__all__ = ["LABELS", "SECTIONS", "BooleanField", "FormSection", "IntegerField", "Optional",
+           "base_config", "base_data", "base_fields", "form_class", "lines", "parse_bands",
+           "scale_field", "sectioned_form", "weight_field"]

@@ -23,9 +23,9 @@ dimension's name. Plugins describe their layout with :class:`Family` and
 :class:`DimensionalUnitResult` units, whose ``items`` list the dimension (and family)
 scores before each dimension's items, so the core's per-unit page shows them.
 
-Also here, shared by such plugins: the answer scales (:data:`RATING_SCALES`), weight
-validation, and a configuration form whose field labels and sections follow the
-configuration (:class:`SectionedForm`).
+Also here, shared by such plugins: weight and scale validation. The answer scales are in
+``scales.py``; the configuration form whose field labels and sections follow the
+configuration (``sectioned_form``, ``FormSection``) in ``config_forms.py``.
 """
 
 from __future__ import annotations
@@ -41,11 +41,11 @@ from ..i18n import gettext as _
 from ..i18n import lazy_gettext
 from .cube import Cube
 from .results import ItemCell, ItemSpec, SchemeResult, UnitResult, joined, text
+from .scales import RATING_SCALES, RatingScale
 from .scheme import Evaluation, WeightedScheme, _divide, _num
 
 #: Separates a dimension's name from the item's wording in item labels.
 SEPARATOR = "："
-ABSTAIN = "不了解"
 #: Added to the name of a unit's strongest and weakest dimension among its item cells.
 STRONGEST, WEAKEST = "（最强）", "（最弱）"
 
@@ -57,21 +57,6 @@ def dimension_label(name: str | None) -> str:
     return _(name) if name else ""
 
 
-@dataclass(frozen=True)
-class RatingScale:
-    title: str
-    options: tuple[tuple[str, float | None], ...]
-
-
-#: Answer scales a dimensioned scheme may ask its items on (不了解 is no vote).
-RATING_SCALES: dict[str, RatingScale] = {
-    "good4": RatingScale(lazy_gettext("好、较好、一般、差（另设不了解）"),
-                         (("好", 100.0), ("较好", 80.0), ("一般", 60.0), ("差", 0.0),
-                          (ABSTAIN, None))),
-    "satisfaction5": RatingScale(lazy_gettext("满意、比较满意、基本满意、不太满意、不满意（另设不了解）"),
-                                 (("满意", 100.0), ("比较满意", 80.0), ("基本满意", 60.0),
-                                  ("不太满意", 40.0), ("不满意", 0.0), (ABSTAIN, None))),
-}
 DEFAULT_GRADE_BANDS = [["优秀", 90.0], ["良好", 80.0], ["一般", 60.0], ["较差", 0.0]]
 
 
@@ -233,7 +218,7 @@ class DimensionedScheme(WeightedScheme):
     def config_form(self, labels):
         """The weighted schemes' form plus :meth:`extra_fields`, whose labels and sections
         (``form.sections``) follow the configuration (``extra_data`` gives them)."""
-        from .config_forms import base_fields
+        from .config_forms import base_fields, sectioned_form
 
         return sectioned_form({**base_fields(labels), **self.extra_fields(labels)})
 
@@ -449,62 +434,3 @@ def check_weights(raw: Any, names: list[str], default: float, *, field_prefix: s
         raise ServiceError(_("各类别的权重不能全部为 0。") if families
                            else _("各维度的权重不能全部为 0。"), field=f"{field_prefix}0")
     return out
-
-
-# -- configuration forms whose labels and sections follow the configuration -----------------
-
-#: Keys of ``form_data`` that are not fields: labels by field name, and the sections.
-LABELS, SECTIONS = "_labels", "_sections"
-
-
-@dataclass(frozen=True)
-class FormSection:
-    """A fieldset of a scheme's configuration form (rendered by scheme_config.html)."""
-
-    legend: str
-    fields: tuple[str, ...]
-    hint: str = ""
-    grid: bool = False
-
-
-def sectioned_form(fields_: dict):
-    """A FlaskForm class with these fields whose instances take their field labels and
-    their sections (``form.sections``) from ``data[LABELS]`` and ``data[SECTIONS]``."""
-    from flask_wtf import FlaskForm
-
-    class SectionedForm(FlaskForm):
-        def __init__(self, *args, **kwargs):
-            data = kwargs.get("data") or {}
-            super().__init__(*args, **kwargs)
-            for name, label in (data.get(LABELS) or {}).items():
-                if name in self._fields:
-                    self._fields[name].label.text = label
-            self.sections = [
-                FormSection(s.legend, tuple(n for n in s.fields if n in self._fields), s.hint,
-                            s.grid)
-                for s in data.get(SECTIONS) or []]
-
-    return type("SchemeConfigForm", (SectionedForm,), dict(fields_))
-
-
-def weight_field(label: str | None = None):
-    from wtforms import FloatField
-    from wtforms.validators import InputRequired, NumberRange
-
-    return FloatField(label or _("权重"), validators=[
-        InputRequired(_("请填写权重。")),
-        NumberRange(0, 1000, _("权重须为 0–1000 之间的数，不能为负数。"))])
-
-
-def scale_field():
-    from wtforms import SelectField
-
-    from ..formkit import choices
-
-    return SelectField(_("评价选项"), choices=choices((k, s.title) for k, s in RATING_SCALES.items()),
-                       description=_("更换评价选项后，评议表中本方案的项目随之更新；选项分值可在下方调整。"))
-
-
-def lines(text: str | None) -> list[str]:
-    """Non-empty stripped lines of a textarea."""
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]

@@ -47,7 +47,7 @@ STALE_AFTER = timedelta(minutes=3)
 QUEUED_STALE_AFTER = timedelta(minutes=30)
 #: A job's progress messages and errors are stored as written, in Chinese (the process that
 #: runs a job has no reader), and translated when shown (:func:`shown`). Messages with values
-#: are recognised by these patterns; the last two are the layout steps of reports.bulletin.
+#: are recognised by these patterns; the last two are the layout steps of reports.official.render.
 INTERRUPTED = N_("任务中断（处理它的进程已停止），请重新生成。")
 FAILED = N_("生成失败：服务器内部错误（已记入日志）。请稍后重试，或联系管理员。")
 PATTERNS = (UNIT_STEP, N_("排版"), N_("写入 PDF（%(pages)s 页）"))

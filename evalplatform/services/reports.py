@@ -19,9 +19,10 @@ from ..extensions import db
 from ..i18n import N_
 from ..i18n import gettext as _
 from ..models import Campaign, Document, Job, Unit
-from ..reports import bulletin as reports
-from ..reports.bulletin import Progress
+from ..reports.bulletin import bulletin_filename, bulletin_html
+from ..reports.official import Progress, render, safe_name
 from ..reports.pdf import render_many
+from ..reports.unit_report import unit_report_filename, unit_report_html, unit_report_pdf
 from ..scoring.engine import campaign_results
 from ..scoring.results import CampaignResults
 from . import ServiceError, documents
@@ -53,9 +54,9 @@ def make_bulletin(campaign: Campaign, progress: Progress = _quiet) -> Output:
     progress(0, 4, N_("计算评议结果"))
     results = campaign_results(campaign)
     progress(1, 4, N_("组织通报内容"))
-    html = reports.bulletin_html(campaign, results)
-    rendered = reports.render(html, progress, 2, 4)
-    return results, [Made("bulletin", rendered.data, reports.bulletin_filename(campaign),
+    html = bulletin_html(campaign, results)
+    rendered = render(html, progress, 2, 4)
+    return results, [Made("bulletin", rendered.data, bulletin_filename(campaign),
                           pages=rendered.pages)]
 
 
@@ -66,9 +67,9 @@ def unit_of(campaign: Campaign, unit_id: int) -> Unit | None:
 def make_unit_report(campaign: Campaign, unit: Unit) -> Output:
     require_published(campaign)
     results = campaign_results(campaign)
-    rendered = reports.unit_report_pdf(campaign, unit, results)
+    rendered = unit_report_pdf(campaign, unit, results)
     return results, [Made("unit_report", rendered.data,
-                          reports.unit_report_filename(campaign, unit),
+                          unit_report_filename(campaign, unit),
                           pages=rendered.pages, unit_id=unit.id)]
 
 
@@ -83,19 +84,19 @@ def make_unit_reports(campaign: Campaign, progress: Progress = _quiet) -> Output
     made, buffer = [], io.BytesIO()
     # Laid out in worker processes (REPORT_PROCESSES) while the next units' HTML is made.
     processes = min(current_app.config["REPORT_PROCESSES"], len(units) // 4)
-    htmls = (reports.unit_report_html(campaign, unit, results) for unit in units)
+    htmls = (unit_report_html(campaign, unit, results) for unit in units)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for number, (unit, rendered) in enumerate(
                 zip(units, render_many(htmls, processes), strict=True), start=1):
             progress(number, steps, UNIT_STEP % {"number": number, "count": len(units),
                                                  "unit": unit.name})
-            name = reports.unit_report_filename(campaign, unit, number)
+            name = unit_report_filename(campaign, unit, number)
             archive.writestr(name, rendered.data)
             made.append(Made("unit_report", rendered.data, name, pages=rendered.pages,
                              unit_id=unit.id))
     progress(steps - 1, steps, N_("打包"))
     bundle = Made("unit_reports", buffer.getvalue(),
-                  reports.safe_name(f"{campaign.title}-各单位评议报告") + ".zip", ZIP,
+                  safe_name(f"{campaign.title}-各单位评议报告") + ".zip", ZIP,
                   pages=sum(m.pages or 0 for m in made))
     return results, [bundle, *made]
 

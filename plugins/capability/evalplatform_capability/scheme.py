@@ -6,19 +6,21 @@ import copy
 
 from evalplatform.i18n import gettext as _
 from evalplatform.i18n import lazy_gettext
-from evalplatform.scoring.dimensions import (
-    DEFAULT_GRADE_BANDS,
+from evalplatform.scoring.config_forms import (
     LABELS,
     SECTIONS,
+    FormSection,
+    scale_field,
+)
+from evalplatform.scoring.dimensions import (
+    DEFAULT_GRADE_BANDS,
     Dimension,
     DimensionalSchemeResult,
     DimensionedScheme,
     Family,
-    FormSection,
     check_scale,
     check_weights,
     dimension_label,
-    scale_field,
 )
 from evalplatform.scoring.results import LIST_SEPARATOR, ReportSection
 from evalplatform.services import ServiceError

@@ -6,21 +6,23 @@ import copy
 
 from evalplatform.i18n import gettext as _
 from evalplatform.i18n import lazy_gettext
-from evalplatform.scoring.dimensions import (
-    DEFAULT_GRADE_BANDS,
+from evalplatform.scoring.config_forms import (
     LABELS,
     SECTIONS,
+    FormSection,
+    lines,
+    scale_field,
+    weight_field,
+)
+from evalplatform.scoring.dimensions import (
+    DEFAULT_GRADE_BANDS,
     Dimension,
     DimensionalSchemeResult,
     DimensionedScheme,
     Family,
-    FormSection,
     check_scale,
     check_weights,
     dimension_label,
-    lines,
-    scale_field,
-    weight_field,
 )
 from evalplatform.scoring.results import ReportSection
 from evalplatform.services import ServiceError

@@ -1,9 +1,10 @@
 """Read a rendered PDF back the way a reviewer would: its pages, its text, its fonts.
 
-Test support for the bulletin and the reports. ``page_texts`` is what ``pdftotext``
-(poppler) reads, one string per page; ``flat`` and ``in_order`` compare Chinese text,
-whose lines wrap anywhere. ``missing_glyphs`` proves that every character the document
-shows is drawn by a real glyph of an embedded font, not by the ``.notdef`` "tofu" box.
+Test support for the bulletin and the reports (not shipped with the application).
+``page_texts`` is what ``pdftotext`` (poppler) reads, one string per page; ``flat`` and
+``in_order`` compare Chinese text, whose lines wrap anywhere. ``missing_glyphs`` proves
+that every character the document shows is drawn by a real glyph of an embedded font,
+not by the ``.notdef`` "tofu" box.
 
 What WeasyPrint (70, with Pango) does with a character that no installed font covers:
 Pango gives it to a font of the fallback list with ``PANGO_GLYPH_UNKNOWN_FLAG``; WeasyPrint
