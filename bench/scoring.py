@@ -126,9 +126,8 @@ def main() -> None:
           f"500 bootstrap replicates\n# machine: {machine()}")
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["EVALPLATFORM_INSTANCE"] = tmp
-        from evalplatform.schema import upgrade
-
         from evalplatform import create_app
+        from evalplatform.schema import upgrade
 
         app = create_app({"DATABASE_URL": f"sqlite:///{tmp}/bench.db", "TESTING": True})
         with app.app_context():

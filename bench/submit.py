@@ -84,9 +84,8 @@ def make_app(database_url: str, instance: Path):
 
 def setup_instance(database_url: str, instance: Path, n_codes: int):
     """Migrate, build an open campaign; return (app, plaintext codes, answer field names)."""
-    from evalplatform.schema import upgrade
-
     from evalplatform.extensions import db
+    from evalplatform.schema import upgrade
     from evalplatform.services import campaigns, codes, units
     from evalplatform.services.ballots import answer_field, questionnaire
 

@@ -40,8 +40,8 @@ def test_satisfaction_with_six_type_capability_and_checklist(app, evaluator_clie
         assert title in html
 
     # The bulletin and a unit's report carry every scheme, each with its plugin's part.
-    from evalplatform import pdfcheck
     from evalplatform.services import reports
+    from evalplatform.testing import pdfcheck
 
     bulletin = reports.make_bulletin(campaign)[1][0].data
     text = pdfcheck.flat("".join(pdfcheck.page_texts(bulletin)))

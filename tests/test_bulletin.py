@@ -6,14 +6,13 @@ import logging
 
 import pytest
 
-from evalplatform import pdfcheck
 from evalplatform.extensions import db
 from evalplatform.models import Campaign
 from evalplatform.reports.letterhead import chinese_date
 from evalplatform.scoring.engine import campaign_results
 from evalplatform.services import ServiceError, campaigns
 from evalplatform.services import reports as report_service
-from evalplatform.testing import build_campaign, cast_ballot
+from evalplatform.testing import build_campaign, cast_ballot, pdfcheck
 
 ISSUER = "中共某市委机关工委"
 CATEGORIES = ("综合管理类", "执法监管类")

@@ -10,13 +10,12 @@ import io
 import openpyxl
 from sqlalchemy import select
 
-from evalplatform import pdfcheck
 from evalplatform.extensions import db
 from evalplatform.models import Document
 from evalplatform.scoring.engine import registered_schemes
 from evalplatform.scoring.rules import rules_for
 from evalplatform.services import campaigns
-from evalplatform.testing import build_campaign, cast_ballot, post_form, untranslated_chinese
+from evalplatform.testing import build_campaign, cast_ballot, pdfcheck, post_form, untranslated_chinese
 
 UNITS = [("Office", "General"), ("Legal", "General"), ("Personnel", "General"),
          ("Finance", "General"), ("Permits", "Service"), ("Inspection", "Service")]

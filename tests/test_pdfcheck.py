@@ -1,4 +1,4 @@
-"""tests/pdfcheck.py: pages, text, fonts and glyph coverage of PDFs read back."""
+"""evalplatform.testing.pdfcheck: pages, text, fonts and glyph coverage of PDFs read back."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from evalplatform.reports.pdf import render_pdf
-from tests import pdfcheck
+from evalplatform.testing import pdfcheck
 
 PUNCTUATION = "，。：；“”（）〔〕—–·、▲▼"
 UNCOVERED = "\u0f40\u0f41\u1200\ue000"  # Tibetan KA KHA, Ethiopic HA, a Private Use character

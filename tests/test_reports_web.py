@@ -17,9 +17,8 @@ from evalplatform.extensions import db
 from evalplatform.models import Document, Job, ReportSettings
 from evalplatform.services import jobs as job_service
 from evalplatform.services import users
-from evalplatform.testing import build_campaign, post_form
+from evalplatform.testing import build_campaign, pdfcheck, post_form
 from evalplatform.util import utcnow
-from tests import pdfcheck
 
 
 @pytest.fixture

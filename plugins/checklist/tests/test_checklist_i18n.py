@@ -14,10 +14,9 @@ from evalplatform_checklist import ledger, reviews
 from evalplatform_checklist.catalogue import catalogue
 from evalplatform_checklist.models import RectificationItem
 
-from evalplatform import pdfcheck
 from evalplatform.extensions import db
 from evalplatform.services import campaigns
-from evalplatform.testing import build_campaign, cast_ballot, close, post_form, untranslated_chinese
+from evalplatform.testing import build_campaign, cast_ballot, close, pdfcheck, post_form, untranslated_chinese
 
 UNITS = [("Office", "General"), ("Legal", "General"), ("Permits", "Service")]
 

@@ -8,9 +8,9 @@ from datetime import timedelta
 from checklist_helpers import checklist_campaign, items, problems
 from evalplatform_checklist import evidence, ledger, reviews
 
-from evalplatform import pdfcheck
 from evalplatform.extensions import db
 from evalplatform.services import reports
+from evalplatform.testing import pdfcheck
 
 MEASURE = "<b>公示</b>办事流程"
 

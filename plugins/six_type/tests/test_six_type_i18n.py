@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from evalplatform_six_type.bank import BANK
 
-from evalplatform import pdfcheck
 from evalplatform.extensions import db
 from evalplatform.scoring.engine import registered_schemes
 from evalplatform.scoring.rules import rules_for
@@ -15,6 +14,7 @@ from evalplatform.testing import (
     cast_ballot,
     close,
     english_page,
+    pdfcheck,
     post_form,
     untranslated_chinese,
 )

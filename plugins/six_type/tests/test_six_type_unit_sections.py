@@ -97,9 +97,9 @@ def test_the_unit_page_shows_the_units_radar_and_table(evaluator_client, campaig
 
 def test_the_bulletin_prints_the_heat_map_as_a_table_a_reader_can_search(campaign):
     """In the PDF the heat map is a shaded table: its units, scores and marks are text."""
-    from evalplatform.pdfcheck import page_texts
     from evalplatform.reports.bulletin import bulletin_html
     from evalplatform.reports.pdf import render_pdf
+    from evalplatform.testing.pdfcheck import page_texts
 
     text = "\n".join(page_texts(render_pdf(bulletin_html(campaign))))
     heat = text[text.index("各维度得分热力图"):]

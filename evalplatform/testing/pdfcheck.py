@@ -1,6 +1,6 @@
 """Read a rendered PDF back the way a reviewer would: its pages, its text, its fonts.
 
-Test support for the bulletin and the reports (not shipped with the application).
+Test support for the bulletin and the reports (with the suite's fixtures, apart from the runtime modules).
 ``page_texts`` is what ``pdftotext`` (poppler) reads, one string per page; ``flat`` and
 ``in_order`` compare Chinese text, whose lines wrap anywhere. ``missing_glyphs`` proves
 that every character the document shows is drawn by a real glyph of an embedded font,
