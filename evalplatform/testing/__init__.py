@@ -23,7 +23,7 @@ import requests
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, select, text
 
-from evalplatform import create_app, schema
+from evalplatform import create_app, paths, schema
 from evalplatform.database import set_write_intent
 from evalplatform.extensions import db
 from evalplatform.services import campaigns, codes, units, users
@@ -249,7 +249,7 @@ def live_server(_app, app_config, instance_dir):
 
 # -- a real server ---------------------------------------------------------------------------
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = paths.ROOT
 
 
 def free_port() -> int:
