@@ -53,16 +53,17 @@ $(STAMPS)/venv: setup.cfg pyproject.toml constraints.txt
 
 # Message catalogues: the core's and each plugin's (docs/i18n.md). Compiled at setup;
 # `make i18n` re-extracts the wrapped strings after a change and updates the catalogues.
-CATALOGS := evalplatform/translations $(wildcard plugins/*/evalplatform_*/translations)
+CATALOGS := evalplatform/translations $(wildcard plugins/*/evalplatform_*/translations) \
+            $(wildcard docs/examples/*/evalplatform_*/translations)
 EXTRACT := --no-wrap --sort-by-file --add-location=file --omit-header -k lazy_gettext
 
 translations: $(STAMPS)/translations
-$(STAMPS)/translations: $(STAMPS)/venv $(shell find evalplatform/translations plugins -name '*.po' 2>/dev/null)
+$(STAMPS)/translations: $(STAMPS)/venv $(shell find evalplatform/translations plugins docs/examples -name '*.po' 2>/dev/null)
 	@for d in $(CATALOGS); do $(BIN)/pybabel -q compile -d $$d || exit 1; done
 	@mkdir -p $(STAMPS) && touch $@
 
 i18n: venv
-	@for d in $(CATALOGS); do root=$$(dirname $$d); case $$root in plugins/*) root=$$(dirname $$root);; *) root=.;; esac; \
+	@for d in $(CATALOGS); do root=$$(dirname $$d); case $$root in plugins/*|docs/examples/*) root=$$(dirname $$root);; *) root=.;; esac; \
 	  $(BIN)/pybabel -q extract $(EXTRACT) -F $$root/babel.cfg -o $$d/messages.pot $$root || exit 1; \
 	  if [ -f $$d/en/LC_MESSAGES/messages.po ]; then \
 	    $(BIN)/pybabel -q update --no-wrap --no-fuzzy-matching --ignore-pot-creation-date -l en -i $$d/messages.pot -d $$d || exit 1; \
@@ -75,7 +76,7 @@ db: venv
 
 # ruff, and the import contracts of setup.cfg (docs/architecture.md#layers)
 lint: venv
-	$(BIN)/ruff check evalplatform plugins tests conftest.py migrations/env.py
+	$(BIN)/ruff check evalplatform plugins tests conftest.py migrations/env.py docs/examples
 	$(BIN)/lint-imports
 
 clean:

@@ -9,7 +9,7 @@ gunicorn with the project's gunicorn.conf.py::
 
     BARE_DB=/tmp/bare.db gunicorn -c gunicorn.conf.py --pythonpath bench bare_app:app
 
-``floor`` is the same endpoint behind what DESIGN.md asks of every form: Flask's signed
+``floor`` is the same endpoint behind what docs/design.md asks of every form: Flask's signed
 session cookie and Flask-WTF's CSRF token (``GET /s/<code>`` starts a session, ``GET
 /survey`` gives the token, ``POST /survey`` stores the ballot and leaves a receipt in the
 session), and nothing else: no code check, no validation, no security headers. What it

@@ -1,7 +1,7 @@
 """Shared by the benchmarks: the machine they ran on, timing, and the one-line result.
 
 Every benchmark measures the project's figure and a baseline *in the same run, on the
-same machine*, and ends with the line DESIGN.md fixes::
+same machine*, and ends with the line docs/design.md fixes::
 
     bench NAME: VALUE UNIT vs baseline VALUE UNIT, ratio R
 
@@ -66,7 +66,7 @@ def peak_rss_mib() -> float:
 
 def result_line(name: str, value: float, unit: str, baseline: float, baseline_unit: str | None = None,
                 ratio: float | None = None) -> str:
-    """Print and return the line of DESIGN.md. ``ratio`` defaults to value / baseline."""
+    """Print and return the line of docs/design.md. ``ratio`` defaults to value / baseline."""
     ratio = value / baseline if ratio is None else ratio
     line = (f"bench {name}: {value:.4g} {unit} vs baseline {baseline:.4g} "
             f"{baseline_unit or unit}, ratio {ratio:.2f}")

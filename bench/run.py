@@ -22,7 +22,7 @@ HEADER = """# Performance
 Written by `make bench` (`{command}`) on {when}, on: {machine}; each section says when it
 was measured (`python bench/run.py NAME …` re-runs some and keeps the others).
 Every figure comes with a baseline measured in the same run on the same machine; the
-last line of each section is the line DESIGN.md fixes. Re-run to refresh this page
+last line of each section is the line docs/design.md fixes. Re-run to refresh this page
 (on a quiet machine: the benchmarks share its cores with whatever else runs).
 
 What the benchmarks show, and what is behind each figure:
@@ -43,7 +43,7 @@ What the benchmarks show, and what is behind each figure:
   other threads run Python, and the two workers' transactions queue on one lock. In-process
   the POST costs about 0.65 ms against the bare endpoint's 0.13 ms. The "floor" row is
   that bare INSERT behind Flask's signed session and Flask-WTF's CSRF check and nothing
-  else (`bare_app:floor`): the most an implementation on the stack DESIGN.md fixes could
+  else (`bare_app:floor`): the most an implementation on the stack docs/design.md fixes could
   serve here (0.60–0.76 of the bare endpoint in the runs of 2026-12-03); the project's
   POST adds the code check and spend, validation, security headers and the sealing hook.
   "3 requests" adds the two page views a phone makes first (the ballot's grid is

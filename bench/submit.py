@@ -25,7 +25,7 @@ the same pragmas and BEGIN IMMEDIATE) from a single POST, run just before and ju
 the project's SQLite run. Ratio = project ÷ the mean of the two baseline runs (ballots/s).
 Also measured, as "floor": the same INSERT behind Flask's signed session cookie and
 Flask-WTF's CSRF check and nothing else (``bare_app:floor``, ballots opened the way the
-project's are), the most any implementation on the stack DESIGN.md fixes could serve.
+project's are), the most any implementation on the stack docs/design.md fixes could serve.
 PostgreSQL is measured with 1, 2 and 4 gunicorn workers (the same clients), to show how
 throughput follows the workers while there are cores to run them.
 
@@ -561,7 +561,7 @@ def main() -> None:
         bare = {"rate": sum(r["rate"] for r in bare_runs) / len(bare_runs)}
         print(f"  baseline: {bare['rate']:.1f} ballots/s (mean of the two runs)", flush=True)
         # The same INSERT behind Flask's signed session and Flask-WTF's CSRF check only:
-        # the most an implementation on the stack DESIGN.md fixes could serve here.
+        # the most an implementation on the stack docs/design.md fixes could serve here.
         floor = run_config("floor: Flask + session + CSRF", "bare_app:floor", workers,
                            fields_env, tmp / "floor.log", "post",
                            [f"FLOOR{i:07d}" for i in range(3 * codes_per_run // 2)], fields, duration,

@@ -1,5 +1,5 @@
 """Where the application's files are: the project's root, its templates, static files and
-migrations (beside the package, as DESIGN.md lays the project out)."""
+migrations (beside the package, as docs/design.md lays the project out)."""
 
 from __future__ import annotations
 

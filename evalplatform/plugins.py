@@ -79,3 +79,48 @@ def plugin_manager(app: Flask | None = None) -> pluggy.PluginManager:
 def hook(app: Flask | None = None):
     """The hook relay of the current application: ``hook().register_schemes()``."""
     return plugin_manager(app).hook
+
+
+#: What a plugin may import from evalplatform, by module (docs/plugins.md#public-api).
+#: Everything else — and every name starting with an underscore — may change without
+#: notice; tests/test_plugins.py checks that the bundled plugins and the tutorial's
+#: example keep to this list.
+PUBLIC_API: dict[str, tuple[str, ...]] = {
+    "evalplatform": ("hookimpl",),
+    "evalplatform.extensions": ("db",),
+    "evalplatform.formkit": ("choices",),
+    "evalplatform.i18n": ("N_", "gettext", "lazy_gettext", "ngettext"),
+    "evalplatform.models": ("Campaign", "Unit", "User", "RaterGroup", "Item"),
+    "evalplatform.util": ("utcnow", "today"),
+    "evalplatform.services": ("ServiceError", "audit"),
+    "evalplatform.services.ballots": ("answer_field", "comment_field"),
+    "evalplatform.scoring": (
+        "BallotArrays", "CampaignResults", "Cube", "CubeGroup", "CubeItem", "CubeOption",
+        "CubeUnit", "Evaluation", "GroupCell", "ItemCell", "ItemSpec", "ReportSection",
+        "Scheme", "SchemeResult", "UnitResult", "WeightedScheme"),
+    "evalplatform.scoring.cube": ("Cube", "load_ballots"),
+    "evalplatform.scoring.results": ("CampaignResults", "LIST_SEPARATOR", "ReportSection",
+                                     "SchemeResult", "UnitResult", "joined", "text"),
+    "evalplatform.scoring.scheme": ("Evaluation", "bottom_rule_text", "grade_for"),
+    "evalplatform.scoring.ranking": ("competition_ranks",),
+    "evalplatform.scoring.rules": ("rules_for",),
+    "evalplatform.scoring.engine": ("registered_schemes",),
+    "evalplatform.scoring.config_forms": (
+        "FormSection", "LABELS", "SECTIONS", "base_config", "base_data", "base_fields",
+        "form_class", "lines", "scale_field", "sectioned_form", "weight_field"),
+    "evalplatform.scoring.dimensions": (
+        "DEFAULT_GRADE_BANDS", "Dimension", "DimensionalSchemeResult",
+        "DimensionalUnitResult", "DimensionCell", "DimensionedScheme", "Family",
+        "check_scale", "check_weights", "dimension_label"),
+    "evalplatform.scoring.scales": ("RATING_SCALES", "RatingScale"),
+    "evalplatform.reports.charts": ("bar_list", "heat_map", "heat_table", "radar_chart"),
+    "evalplatform.reports.dimensions": (
+        "heat_maps", "radars", "strengths_table", "unit_bar_chart", "unit_bars",
+        "unit_dimension_table", "unit_radar"),
+    "evalplatform.reports.excel": ("FORMULA_START", "put_cell"),
+    "evalplatform.web.common": ("done", "get_or_404", "import_sheet", "reads_first",
+                                "refusal_shown", "report_error", "require_role"),
+    "evalplatform.testing": (
+        "admin_client", "app", "build_campaign", "cast_ballot", "client", "close",
+        "csrf_token", "evaluator_client", "login", "pdfcheck", "post_form"),
+}

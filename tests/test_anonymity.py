@@ -1,4 +1,4 @@
-"""Nothing joins a ballot to the code that cast it (DESIGN.md, anonymity contract)."""
+"""Nothing joins a ballot to the code that cast it (docs/design.md, anonymity contract)."""
 
 from __future__ import annotations
 

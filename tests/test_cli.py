@@ -1,4 +1,4 @@
-"""The command-line interface of DESIGN.md."""
+"""The command-line interface of docs/design.md."""
 
 from __future__ import annotations
 

@@ -136,7 +136,7 @@ def test_documents_look_the_same_with_the_trimmed_user_agent_stylesheet(app, tmp
     import weasyprint
 
     from evalplatform.extensions import db
-    from evalplatform.reports import bulletin, pdf
+    from evalplatform.reports import bulletin, pdf, unit_report
     from evalplatform.reports.slips import slips_html
     from evalplatform.services import campaigns, codes
     from evalplatform.services.ballots import BallotInput, questionnaire, submit_ballot
@@ -158,7 +158,7 @@ def test_documents_look_the_same_with_the_trimmed_user_agent_stylesheet(app, tmp
     with app.test_request_context():
         documents = {
             "bulletin": bulletin.bulletin_html(campaign),
-            "unit": bulletin.unit_report_html(campaign, campaign.units[0]),
+            "unit": unit_report.unit_report_html(campaign, campaign.units[0]),
             "slips": slips_html(SimpleNamespace(title="测评"), "服务对象",
                                 ["K7QM-2XRP-9TWD", "0000-1111-2222"], "https://pingyi.example.gov.cn"),
         }

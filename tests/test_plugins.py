@@ -38,6 +38,57 @@ def test_every_hook_is_documented_and_tested():
         assert getattr(hookspecs, name).__doc__, f"{name} has no docstring"
 
 
+def test_the_docs_show_each_hooks_exact_signature():
+    docs = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    for name in HOOKS:
+        parameters = ", ".join(inspect.signature(getattr(hookspecs, name)).parameters)
+        assert f"### `{name}({parameters})`" in docs, f"docs/plugins.md: {name}({parameters})"
+
+
+def _imports_from_evalplatform(package: Path):
+    """(file, module, name) of every ``from evalplatform… import name`` in a package."""
+    import ast
+
+    for path in sorted(package.rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and \
+                    node.module.split(".")[0] == "evalplatform":
+                for alias in node.names:
+                    yield path.relative_to(ROOT), node.module, alias.name
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    assert alias.name.split(".")[0] != "evalplatform", (
+                        f"{path}: import {alias.name} (use from … import a public name)")
+
+
+def test_plugins_use_the_public_api_only():
+    """The bundled plugins and the tutorial's example import from evalplatform only what
+    PUBLIC_API declares (and docs/plugins.md lists); every declared name exists."""
+    import importlib
+    import importlib.util
+
+    from evalplatform.plugins import PUBLIC_API
+
+    packages = [p.parent for p in [*ROOT.glob("plugins/*/evalplatform_*/__init__.py"),
+                                   *ROOT.glob("docs/examples/*/evalplatform_*/__init__.py")]]
+    assert len(packages) == 4
+    for package in packages:
+        for path, module, name in _imports_from_evalplatform(package):
+            assert name in PUBLIC_API.get(module, ()), f"{path}: {module}.{name} is not public"
+    docs = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    public = docs[docs.index("## Public API"):]
+    for module, names in PUBLIC_API.items():
+        imported = importlib.import_module(module)
+        assert f"`{module}`" in public, f"docs/plugins.md#public-api lacks {module}"
+        for name in names:
+            assert not name.startswith("_")
+            assert hasattr(imported, name) or importlib.util.find_spec(f"{module}.{name}"), \
+                f"{module}.{name} does not exist"
+            assert f"`{name}`" in public, f"docs/plugins.md#public-api lacks {module}.{name}"
+
+
 def test_built_in_schemes_are_plugins_through_the_same_hooks(app):
     pm = app.extensions["evalplatform.plugins"]
     names = {pm.get_name(p) for p in pm.get_plugins()}
