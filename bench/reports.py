@@ -6,7 +6,8 @@ checklist schemes, a few thousand ballots (bulk-inserted) and checklist findings
 in a fresh process (so that building the data does not count towards peak memory):
 
 - the bulletin (``services.reports.make_bulletin``): seconds, with the results computed
-  cold as a fresh job would, and the peak RSS of the process;
+  cold as a fresh job would, and the peak RSS of the process (a report process: its
+  garbage collector tuned as in an RQ job process);
 - the 115 units' reports (``make_unit_reports``): seconds in total;
 - baselines in the same process: WeasyPrint rendering a plain HTML document with the same
   ranking rows (one table per scheme and category, same fonts, no letterhead, no charts),
@@ -225,7 +226,11 @@ def plain_pdf(html: str) -> bytes:
 # -- measuring, in a fresh process -------------------------------------------------------------
 
 def child(kind: str, instance: Path, campaign_id: int) -> dict:
-    from evalplatform.reports.pdf import render_pdf
+    from evalplatform.reports.pdf import render_pdf, tune_process_for_rendering
+
+    # A report process, as an RQ job runs (bench/private_apis.py measures the bulletin at
+    # a web process's default collector thresholds, as a thread-pool job makes it).
+    tune_process_for_rendering()
 
     app = make_app(instance)
     with app.app_context():

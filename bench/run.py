@@ -16,7 +16,7 @@ import sys
 
 from common import ROOT, machine
 
-BENCHES = ("submit", "scoring", "reports", "codes")
+BENCHES = ("submit", "scoring", "reports", "codes", "private_apis")
 HEADER = """# Performance
 
 Written by `make bench` (`{command}`) on {when}, on: {machine}; each section says when it
@@ -62,12 +62,12 @@ What the benchmarks show, and what is behind each figure:
   resample to the same numbers), so the results take about 0.2 s instead of 1.2 s.
   Layout is WeasyPrint's pure-Python work, about half a millisecond per table cell on
   these machines (style cascade, CJK line breaking, tables split over pages), several for
-  each SVG `<text>` (the bulletin's heat maps are therefore shaded tables). While a
-  document is laid out and written the cyclic garbage collector runs every 100,000 new
-  objects instead of every 700 (at the default it kept walking WeasyPrint's few hundred
-  thousand live boxes, 40% of the layout), and the document is dropped before the
-  thresholds come back. The user agent stylesheet is WeasyPrint's less the rules for what
-  these documents never contain (a tenth of the layout, same pixels). The units' reports
+  each SVG `<text>` (the bulletin's heat maps are therefore shaded tables). A report
+  process (the units' report workers, RQ job processes) runs the cyclic garbage collector
+  every 100,000 new objects instead of every 700 (at the default it kept walking
+  WeasyPrint's few hundred thousand live boxes); a web process keeps Python's defaults,
+  its request threads share them. The user agent stylesheet is WeasyPrint's less the
+  rules for what these documents never contain (a tenth of the layout, same pixels). The units' reports
   are laid out in `REPORT_PROCESSES` worker processes. Splitting the bulletin into two
   documents laid out in parallel and merged was tried: 13.2 s → 11.8 s on 2 cores (the
   halves are uneven and each worker first imports WeasyPrint), not adopted.
@@ -75,6 +75,12 @@ What the benchmarks show, and what is behind each figure:
   done bare, and the slip PDF (a QR code and text per slip) against plain text lines.
   Half of a slip's time is making its QR code (segno tries the eight masks in Python);
   the code goes in as a PNG of one pixel a module, drawn without smoothing.
+- **private_apis** — what each reliance on a library's private API buys (each is guarded
+  by a test that fails when the library changes), and the collector tuning of report
+  processes: the 115-unit bulletin with `reports/ua.css` against WeasyPrint's own user
+  agent stylesheet, at a report process's collector thresholds against Python's defaults,
+  and a request to a page without limits with Flask-Limiter's blueprint check on the API
+  only against on every request.
 """
 
 

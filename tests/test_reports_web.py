@@ -17,7 +17,7 @@ from evalplatform.extensions import db
 from evalplatform.models import Document, Job, ReportSettings
 from evalplatform.services import jobs as job_service
 from evalplatform.services import users
-from evalplatform.testing import build_campaign, pdfcheck, post_form
+from evalplatform.testing import build_campaign, pdfcheck, post_form, redis_or_skip
 from evalplatform.util import utcnow
 
 
@@ -224,12 +224,7 @@ def test_asking_again_for_the_same_document_stores_nothing(app, client, admin_cl
 
 
 def test_rq_backend_runs_jobs_in_a_worker(app, admin_user, closed, monkeypatch):
-    redis = pytest.importorskip("redis")
-    url = "redis://127.0.0.1:6379/15"
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis at 127.0.0.1:6379 (CI has one)")
+    url = redis_or_skip(15)
     queue = f"evalplatform-test-{time.monotonic_ns()}"
     monkeypatch.setitem(app.config, "JOBS_BACKEND", "rq")
     monkeypatch.setitem(app.config, "REDIS_URL", url)

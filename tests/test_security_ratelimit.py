@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +16,13 @@ from sqlalchemy import select
 from evalplatform.extensions import db
 from evalplatform.models import AuditEvent
 from evalplatform.services import codes as code_service
-from evalplatform.testing import ADMIN_PASSWORD, EVALUATOR_PASSWORD, build_campaign, csrf_token
+from evalplatform.testing import (
+    ADMIN_PASSWORD,
+    EVALUATOR_PASSWORD,
+    build_campaign,
+    csrf_token,
+    redis_or_skip,
+)
 
 WRONG = ["K7QM-2XRP-9TWD", "AAAA-BBBB-CCCC", "ZZZZ-9999-0000", "1234-5678-9ABC", "HJKM-NPQR-STVW",
          "QQQQ-RRRR-SSSS", "0000-1111-2222"]
@@ -192,6 +199,19 @@ def test_only_wrong_api_tokens_count_against_an_address(app, client, limits):
         "Authorization": f"Bearer {token}", **from_address("203.0.113.31")}).status_code == 200
 
 
+def test_the_limiters_blueprint_check_runs_for_the_limited_blueprint_only(app):
+    """Flask-Limiter checks blueprint limits in a before_request hook of its own, a private
+    method (``Limiter._check_request_limit``) that the app moves from every request to the
+    API's (bench/private_apis.py shows what it saves). A Flask-Limiter that renames it
+    stops the app at start-up; one that checks blueprint limits elsewhere fails here."""
+    from flask_limiter import Limiter
+
+    state = app.extensions["evalplatform.limiter"]
+    assert isinstance(state, Limiter) and callable(state._check_request_limit)
+    assert state._check_request_limit not in app.before_request_funcs.get(None, [])
+    assert app.before_request_funcs["api"][0] == state._check_request_limit
+
+
 def test_wrong_api_tokens_count_as_failed_logins_and_get_json(app, client, limits):
     for n in range(3):
         response = client.get("/api/v1/campaigns", headers={
@@ -228,34 +248,36 @@ def test_limiter_storage_never_holds_an_address(app, client, limits):
     assert keys and "203.0.113.77" not in keys and "K7QM" not in keys
 
 
+@contextmanager
+def redis_workers(app, **settings):
+    """Two app instances (two gunicorn workers, or two hosts) counting in one Redis."""
+    from evalplatform import create_app
+
+    url = redis_or_skip(14)
+    workers = [create_app({**{k: app.config[k] for k in (
+        "DATABASE_URL", "SECRET_KEY", "CODE_HASH_KEY")}, "TESTING": True,
+        "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": url,
+        "RATELIMIT_KEY_PREFIX": f"evalplatform-test-{time.monotonic_ns()}", **settings})
+        for _ in range(2)]
+    try:
+        yield workers
+    finally:
+        workers[0].extensions["evalplatform.limiter"].reset()
+        for worker in workers:
+            with worker.app_context():
+                db.engine.dispose()
+
+
 def test_limits_are_shared_through_redis_between_processes(app, limits, monkeypatch):
     """With Redis configured, two app instances (two gunicorn workers, or two hosts) draw
     on one allowance; in memory each would count alone."""
-    redis = pytest.importorskip("redis")
-    url = "redis://127.0.0.1:6379/14"
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis at 127.0.0.1:6379 (CI has one)")
-    from evalplatform import create_app
-
-    prefix = f"evalplatform-test-{time.monotonic_ns()}"
-    workers = [create_app({**{k: app.config[k] for k in (
-        "DATABASE_URL", "SECRET_KEY", "CODE_HASH_KEY")}, "TESTING": True,
-        "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": url, "RATELIMIT_KEY_PREFIX": prefix,
-        "RATELIMIT_CODE": "4 per minute"}) for _ in range(2)]
-    try:
+    with redis_workers(app, RATELIMIT_CODE="4 per minute") as workers:
         statuses = []
         for n, code in enumerate(WRONG[:5]):
             with workers[n % 2].test_client() as browser:
                 statuses.append(browser.get(f"/s/{code}", headers=from_address(
                     "203.0.113.50")).status_code)
         assert statuses == [404, 404, 404, 404, 429]
-    finally:
-        workers[0].extensions["evalplatform.limiter"].reset()
-        for worker in workers:
-            with worker.app_context():
-                db.engine.dispose()
 
 
 
@@ -268,12 +290,7 @@ def test_a_lock_out_attempt_through_gunicorn_leaves_the_owner_able_to_log_in(
 
     from evalplatform.testing import LiveServer
 
-    redis = pytest.importorskip("redis")
-    url = "redis://127.0.0.1:6379/13"
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).flushdb()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis at 127.0.0.1:6379 (CI has one)")
+    url = redis_or_skip(13, flush=True)
     live_server = LiveServer({**app_config, "RATELIMIT_STORAGE_URI": url}, instance_dir)
     request.addfinalizer(live_server.stop)
 
@@ -293,28 +310,10 @@ def test_a_lock_out_attempt_through_gunicorn_leaves_the_owner_able_to_log_in(
 
 def test_the_back_off_is_shared_through_redis_between_processes(app, limits, admin_user,
                                                                 monkeypatch):
-    redis = pytest.importorskip("redis")
-    url = "redis://127.0.0.1:6379/14"
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis at 127.0.0.1:6379 (CI has one)")
-    from evalplatform import create_app
-
-    prefix = f"evalplatform-test-{time.monotonic_ns()}"
-    workers = [create_app({**{k: app.config[k] for k in (
-        "DATABASE_URL", "SECRET_KEY", "CODE_HASH_KEY")}, "TESTING": True,
-        "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": url, "RATELIMIT_KEY_PREFIX": prefix,
-        "LOGIN_FREE_ATTEMPTS": 2, "LOGIN_BACKOFF_MAX": 60}) for _ in range(2)]
-    try:
+    with redis_workers(app, LOGIN_FREE_ATTEMPTS=2, LOGIN_BACKOFF_MAX=60) as workers:
         statuses = []
         for n in range(4):  # alternate between the two processes
             with workers[n % 2].test_client() as browser:
                 statuses.append(login_as(browser, "admin", f"wrong-guess-{n}",
                                          "203.0.113.51").status_code)
         assert statuses[:3] == [401, 401, 401] and statuses[3] == 429
-    finally:
-        workers[0].extensions["evalplatform.limiter"].reset()
-        for worker in workers:
-            with worker.app_context():
-                db.engine.dispose()

@@ -13,6 +13,7 @@ from ..errors import ServiceError
 from ..extensions import db
 from ..hookspecs import hookimpl
 from ..models import Campaign
+from ..reports.pdf import tune_process_for_rendering
 from ..services import documents as document_service
 from ..services import reports as report_service
 
@@ -108,6 +109,7 @@ def worker_command(burst: bool):
 
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("set REDIS_URL (and JOBS_BACKEND=rq on the web hosts)")
+    tune_process_for_rendering()  # a process that only runs report jobs
     work(current_app._get_current_object(), burst=burst)
 
 
@@ -124,7 +126,8 @@ def run_job(job_id: str) -> None:
     outside ``flask``)."""
     from ..services.jobs import run
 
-    if not has_app_context():
+    if not has_app_context():  # `rq worker`: each job in a process forked for it
+        tune_process_for_rendering()
         with _worker_app().app_context():
             run_job(job_id)
         return

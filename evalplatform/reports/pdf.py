@@ -12,11 +12,9 @@ import gc
 import logging
 import mimetypes
 import multiprocessing
-import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -96,37 +94,22 @@ def static_path(url: str) -> Path | None:
     return path
 
 
-#: Python's cyclic garbage collector thresholds while a document is laid out or written.
+#: The cyclic garbage collector's thresholds in a process that only makes documents.
 RENDER_GC_THRESHOLD = (100_000, 50, 100)
-_gc_lock = threading.Lock()
-_gc_renders = 0
-_gc_saved: tuple[int, int, int] | None = None
 
 
-@contextmanager
-def fewer_collections():
-    """Run the cyclic garbage collector rarely while WeasyPrint works.
+def tune_process_for_rendering() -> None:
+    """Make this process run the cyclic garbage collector rarely: every 100,000 new
+    objects instead of every 700.
 
     Laying out a bulletin creates a few hundred thousand boxes that all live until the
-    PDF is written. At Python's default thresholds (a collection every 700 new objects,
-    a full one every 100 collections or so) the collector walks them over and over: 40%
-    of a 115-unit bulletin's layout. Cycles are still collected, every 100,000 objects.
-    The thresholds are the process's: renders running at once (threads) share the raised
-    ones, and the last to finish puts the old ones back.
+    PDF is written; at Python's default thresholds the collector walks them over and over
+    (40% of a 115-unit bulletin's layout). Thresholds belong to the whole process, so
+    this is for processes that do nothing but make documents — the report worker
+    processes (``render_many``), RQ job processes and the ``report`` commands — never a
+    web process, whose request threads would share them.
     """
-    global _gc_renders, _gc_saved
-    with _gc_lock:
-        if _gc_renders == 0:
-            _gc_saved = gc.get_threshold()
-            gc.set_threshold(*RENDER_GC_THRESHOLD)
-        _gc_renders += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_renders -= 1
-            if _gc_renders == 0:
-                gc.set_threshold(*_gc_saved)
+    gc.set_threshold(*RENDER_GC_THRESHOLD)
 
 
 @dataclass(frozen=True)
@@ -139,22 +122,13 @@ class Rendered:
 
 def render(html: str, laid_out: Callable[[int], None] | None = None) -> Rendered:
     """Render an HTML document (relative links resolve inside static/) to PDF;
-    ``laid_out(pages)`` is called once it is laid out, before it is written.
-
-    Both steps run under :func:`fewer_collections`, and the laid-out document is dropped
-    before it ends: with the document still alive, the first collection at the restored
-    thresholds would walk all of its boxes once more (a quarter of a second for a
-    115-unit bulletin).
-    """
-    with fewer_collections():
-        document = _html_class()(string=html, base_url=BASE_URL,
-                                 url_fetcher=_fetcher_class()()).render()
-        pages = len(document.pages)
-        if laid_out is not None:
-            laid_out(pages)
-        data = document.write_pdf()
-        del document
-    return Rendered(data, pages)
+    ``laid_out(pages)`` is called once it is laid out, before it is written."""
+    document = _html_class()(string=html, base_url=BASE_URL,
+                             url_fetcher=_fetcher_class()()).render()
+    pages = len(document.pages)
+    if laid_out is not None:
+        laid_out(pages)
+    return Rendered(document.write_pdf(), pages)
 
 
 def render_pdf(html: str) -> bytes:
@@ -169,13 +143,15 @@ def render_many(htmls: Iterable[str], processes: int = 1) -> Iterator[Rendered]:
     goes on making the next documents' HTML (laying out is WeasyPrint's pure-Python work,
     so threads would not help). The workers are spawned, fresh interpreters that share
     nothing with a web or job process but the HTML they are sent; they render with the
-    same static-only URL fetcher, and end with the batch.
+    same static-only URL fetcher and the collector tuned for rendering, and end with the
+    batch.
     """
     if processes <= 1:
         for html in htmls:
             yield render(html)
         return
-    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=tune_process_for_rendering)
     try:
         pending: deque = deque()
         for html in htmls:

@@ -228,6 +228,22 @@ def cast_ballot(campaign, code: str, choose, comments: dict[str, str] | None = N
     db.session.commit()
 
 
+def redis_or_skip(database: int, *, flush: bool = False) -> str:
+    """The URL of a local Redis database for a test (emptied first with ``flush``), or
+    skip the test when no Redis answers (CI has one)."""
+    redis = pytest.importorskip("redis")
+    url = f"redis://127.0.0.1:6379/{database}"
+    try:
+        connection = redis.Redis.from_url(url, socket_connect_timeout=1)
+        if flush:
+            connection.flushdb()
+        else:
+            connection.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379 (CI has one)")
+    return url
+
+
 def close(campaign) -> None:
     """Close the campaign (publishing its results, sealed until then) and commit."""
     campaigns.close_campaign(campaign, None)
