@@ -254,11 +254,11 @@ def redis_workers(app, **settings):
     from evalplatform import create_app
 
     url = redis_or_skip(14)
+    prefix = f"evalplatform-test-{time.monotonic_ns()}"  # one for both, new for each test
     workers = [create_app({**{k: app.config[k] for k in (
         "DATABASE_URL", "SECRET_KEY", "CODE_HASH_KEY")}, "TESTING": True,
-        "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": url,
-        "RATELIMIT_KEY_PREFIX": f"evalplatform-test-{time.monotonic_ns()}", **settings})
-        for _ in range(2)]
+        "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": url, "RATELIMIT_KEY_PREFIX": prefix,
+        **settings}) for _ in range(2)]
     try:
         yield workers
     finally:
