@@ -22,10 +22,10 @@ class Ballot(db.Model):
     )
     rater_group_id: Mapped[int] = mapped_column(ForeignKey("rater_group.id", ondelete="CASCADE"))
     submitted_on: Mapped[date]
-    #: The answers: one signed byte per (unit, item) in the frozen rules' order, the
-    #: option's index or -1 for none (scoring.cube.pack_cells). The rules are frozen when
-    #: the campaign opens and never change after, so this is the complete record; one
-    #: row per ballot is what a submission writes and what scoring reads.
+    #: The answers, packed as the frozen rules lay out a ballot of its rater group
+    #: (scoring.layout: a byte per matrix cell asked, then choices and numbers). The
+    #: rules are frozen when the campaign opens and never change after, so this is the
+    #: complete record; one row per ballot is what a submission writes and scoring reads.
     cells: Mapped[bytes] = mapped_column(LargeBinary)
 
     comments: Mapped[list[Comment]] = relationship(cascade="all, delete-orphan",
@@ -43,6 +43,9 @@ class Comment(db.Model):
     )
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text)
+    #: The open question answered (scoring.layout), None for a comment.
+    question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("question.id", ondelete="CASCADE"))
 
 
 class SealMark(db.Model):

@@ -57,6 +57,12 @@ class Campaign(db.Model):
         back_populates="campaign", cascade="all, delete-orphan",
         order_by="CampaignScheme.position"
     )
+    sections: Mapped[list[Section]] = relationship(
+        back_populates="campaign", cascade="all, delete-orphan", order_by="Section.position"
+    )
+    #: 差别权重: a rater group's weight for the units of a category, where it differs from
+    #: the group's own weight: ``{category: {str(group id): weight}}``.
+    category_weights: Mapped[dict | None] = mapped_column(JSON, default=dict)
 
     @property
     def status_label(self) -> str:
@@ -104,8 +110,59 @@ class RaterGroup(db.Model):
     campaign: Mapped[Campaign] = relationship(back_populates="groups")
 
 
+class Section(db.Model):
+    """A part of the questionnaire, asked of some rater groups (``groups``: their ids;
+    empty: every group)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    groups: Mapped[list] = mapped_column(JSON, default=list)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="sections")
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="section", cascade="all, delete-orphan", order_by="Question.position"
+    )
+
+
+class Question(db.Model):
+    """A question of a section (scoring.layout.KINDS).
+
+    A unit matrix (``kind`` "units") asks its items (``Item`` rows) about units:
+    ``routes`` is a list of ``{"groups": [ids] (empty: all), "units": [ids],
+    "categories": [names]}`` (no units and no categories: every unit), empty for every
+    unit for every group. ``options`` are a choice question's ``{"label", "score"}``;
+    ``settings`` hold ``min``/``max`` (choices, or the number's range) and ``max_length``.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), index=True
+    )
+    section_id: Mapped[int] = mapped_column(
+        ForeignKey("section.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(String(10), default="units")
+    label: Mapped[str] = mapped_column(String(300), default="")
+    required: Mapped[bool] = mapped_column(default=True)
+    options: Mapped[list] = mapped_column(JSON, default=list)
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    routes: Mapped[list] = mapped_column(JSON, default=list)
+    #: The scheme whose items this matrix holds (its proposal), None for the admin's own.
+    scheme: Mapped[str | None] = mapped_column(String(64))
+
+    campaign: Mapped[Campaign] = relationship()
+    section: Mapped[Section] = relationship(back_populates="questions")
+    items: Mapped[list[Item]] = relationship(back_populates="question",
+                                             order_by="Item.position")
+
+
 class Item(db.Model):
-    """A question asked about every unit (one row of the grading matrix).
+    """A question asked about each unit of a unit matrix (one row of the grading matrix).
 
     ``options`` is the answer scale, in display order: a list of
     ``{"label": str, "score": number | None, "abstain": bool}``; an abstaining option
@@ -120,10 +177,15 @@ class Item(db.Model):
     label: Mapped[str] = mapped_column(String(100))
     options: Mapped[list] = mapped_column(JSON)
     required: Mapped[bool] = mapped_column(default=True)
-    #: The scheme that contributed this item; None for items the admin built.
+    #: The scheme that scores this item.
     scheme: Mapped[str | None] = mapped_column(String(64))
+    #: The unit matrix asking it.
+    question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("question.id", ondelete="CASCADE"), index=True
+    )
 
     campaign: Mapped[Campaign] = relationship(back_populates="items")
+    question: Mapped[Question | None] = relationship(back_populates="items")
 
 
 class CampaignScheme(db.Model):

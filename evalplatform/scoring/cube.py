@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Ballot
+from .layout import NUMBER_NONE, Layout, decode_group
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,29 @@ class Cube:
     #: The ballots the cube was tallied from (the bootstrap reuses them instead of
     #: reading the ballots again).
     ballot_arrays: BallotArrays | None = field(default=None, repr=False, compare=False)
+    #: ``[U, G]``: each group's weight for each unit (差别权重: it may differ by the
+    #: unit's category); None: the groups' own weights.
+    weights: np.ndarray | None = field(default=None, repr=False, compare=False)
+    #: ``[U, I, G]``: whether the group was asked about the unit on the item; None: every
+    #: group about every unit on every item.
+    routed: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def n_options(self) -> int:
         return self.counts.shape[-1]
+
+    def group_weights(self) -> np.ndarray:
+        """``[U, G]``: the weight of each group for each unit."""
+        if self.weights is not None:
+            return self.weights
+        return np.broadcast_to(np.array([g.weight for g in self.groups], dtype=float),
+                               (len(self.units), len(self.groups)))
+
+    def routed_mask(self) -> np.ndarray:
+        """``[U, I, G]``: which groups were asked about which unit on which item."""
+        if self.routed is not None:
+            return self.routed
+        return np.ones((len(self.units), len(self.items), len(self.groups)), dtype=bool)
 
     def for_items(self, item_ids) -> Cube:
         """The sub-cube of these items (a scheme sees only its own items)."""
@@ -79,7 +99,8 @@ class Cube:
         index = [i for i, item in enumerate(self.items) if item.id in wanted]
         return replace(self, items=tuple(self.items[i] for i in index),
                        counts=self.counts[..., index, :, :], source=self.source or self,
-                       ballot_arrays=None)
+                       ballot_arrays=None,
+                       routed=None if self.routed is None else self.routed[:, index, :])
 
     def with_counts(self, counts: np.ndarray) -> Cube:
         return replace(self, counts=counts)
@@ -87,7 +108,9 @@ class Cube:
     def take_units(self, indices: list[int]) -> Cube:
         """The cube of these units (by index), in this order."""
         return replace(self, units=tuple(self.units[k] for k in indices),
-                       counts=self.counts[..., indices, :, :, :], ballot_arrays=None)
+                       counts=self.counts[..., indices, :, :, :], ballot_arrays=None,
+                       weights=None if self.weights is None else self.weights[indices],
+                       routed=None if self.routed is None else self.routed[indices])
 
     def option_table(self, attribute_by_label: dict[str, float] | None = None) -> np.ndarray:
         """Per (item, option): the option's score (overridden by label when given), NaN
@@ -132,6 +155,28 @@ def structure_from_rules(rules: dict) -> tuple[tuple[CubeUnit, ...], tuple[CubeI
     return units, items, groups
 
 
+def unit_weights(rules: dict, units, groups) -> np.ndarray | None:
+    """``[U, G]``: each group's weight per unit under the rules' 差别权重 (None when no
+    category overrides any group's weight)."""
+    overrides = rules.get("category_weights") or {}
+    if not overrides:
+        return None
+    weights = np.array([[g.weight for g in groups] for _ in units], dtype=float).reshape(
+        len(units), len(groups))
+    for k, unit in enumerate(units):
+        for j, group in enumerate(groups):
+            value = overrides.get(unit.category, {}).get(str(group.id))
+            if value is not None:
+                weights[k, j] = float(value)
+    return weights
+
+
+def routed_cells(layout: Layout) -> np.ndarray | None:
+    """The layout's routing, None when everyone is asked everything (nothing to mask)."""
+    routed = layout.routed
+    return None if routed.all() else routed
+
+
 NO_ANSWER = -1
 
 
@@ -160,24 +205,51 @@ class CorruptBallots(RuntimeError):
     """A stored ballot whose cells do not fit the campaign's frozen rules."""
 
 
-def _read_ballots(campaign_id: int, units: tuple, items: tuple, groups: tuple) -> BallotArrays:
+def _read_ballots(campaign_id: int, layout: Layout, groups: tuple) -> BallotArrays:
     """Every ballot of the campaign from its cells: one small blob per ballot, straight
-    from the DB-API cursor (ORM rows would cost more than the tally)."""
+    from the DB-API cursor (ORM rows would cost more than the tally), unpacked as the
+    frozen layout says a ballot of its group is packed."""
     result = db.session.connection().execute(
         select(Ballot.id, Ballot.rater_group_id, Ballot.cells)
         .where(Ballot.campaign_id == campaign_id).order_by(Ballot.id))
     rows = result.cursor.fetchall() if result.cursor is not None else []
     result.close()
-    size = len(units) * len(items)
-    if (bad := sum(1 for r in rows if len(r[2]) != size)):
-        raise CorruptBallots(f"{bad} ballots of campaign {campaign_id} do not have "
-                             f"{size} cells, as its frozen rules say")
     g_index = {g.id: k for k, g in enumerate(groups)}
-    group_of = np.fromiter((g_index.get(r[1], -1) for r in rows), dtype=np.int64, count=len(rows))
-    answers = np.frombuffer(b"".join(bytes(r[2]) for r in rows), dtype=np.int8).reshape(
-        len(rows), len(units), len(items))
-    keep = group_of >= 0
-    return BallotArrays(answers[keep], group_of[keep])
+    rows = [r for r in rows if r[1] in g_index]
+    group_of = np.fromiter((g_index[r[1]] for r in rows), dtype=np.int64, count=len(rows))
+    n_units, n_items = len(layout.unit_ids), len(layout.item_ids)
+    if layout.complete:  # one grid for every ballot, as before sections
+        size = n_units * n_items
+        if (bad := sum(1 for r in rows if len(r[2]) != size)):
+            raise CorruptBallots(f"{bad} ballots of campaign {campaign_id} do not have "
+                                 f"{size} cells, as its frozen rules say")
+        answers = np.frombuffer(b"".join(bytes(r[2]) for r in rows), dtype=np.int8).reshape(
+            len(rows), n_units, n_items)
+        return BallotArrays(answers, group_of)
+    answers = np.full((len(rows), n_units * n_items), -1, dtype=np.int8)
+    extra: dict[int, np.ndarray] = {}
+    for _section, q in layout.questions:
+        if q.kind == "single":
+            extra[q.id] = np.full(len(rows), -1, dtype=np.int8)
+        elif q.kind == "multiple":
+            extra[q.id] = np.zeros((len(rows), len(q.options)), dtype=bool)
+        elif q.kind == "number":
+            extra[q.id] = np.full(len(rows), NUMBER_NONE, dtype=np.int64)
+    for g in range(len(groups)):
+        positions = np.flatnonzero(group_of == g)
+        if not len(positions):
+            continue
+        blobs = [bytes(rows[k][2]) for k in positions]
+        width = layout.width(g)
+        if (bad := sum(1 for b in blobs if len(b) != width)):
+            raise CorruptBallots(f"{bad} ballots of rater group {groups[g].id} of campaign "
+                                 f"{campaign_id} do not have {width} cells, as its frozen "
+                                 "rules say")
+        grid, found = decode_group(layout, g, blobs)
+        answers[positions] = grid
+        for question_id, values in found.items():
+            extra[question_id][positions] = values
+    return BallotArrays(answers.reshape(len(rows), n_units, n_items), group_of, extra)
 
 
 def counts_from_ballots(ballots: BallotArrays, shape: tuple[int, int, int, int]) -> np.ndarray:
@@ -202,18 +274,22 @@ def empty_cube(rules: dict) -> Cube:
     return Cube(units, items, groups,
                 np.zeros((len(units), len(items), len(groups), n_options), dtype=np.int64),
                 np.zeros(len(groups), dtype=np.int64), int(rules["min_group_size"]),
-                rules.get("campaign"), ballot_arrays=ballots)
+                rules.get("campaign"), ballot_arrays=ballots,
+                weights=unit_weights(rules, units, groups),
+                routed=routed_cells(Layout.from_rules(rules)))
 
 
 def load_cube(campaign_id: int, rules: dict) -> Cube:
     """The campaign's cube, tallied from its ballots' cells under the frozen rules."""
     units, items, groups = structure_from_rules(rules)
+    layout = Layout.from_rules(rules)
     n_options = max((len(i.options) for i in items), default=1)
-    ballots = _read_ballots(campaign_id, units, items, groups)
+    ballots = _read_ballots(campaign_id, layout, groups)
     counts = counts_from_ballots(ballots, (len(units), len(items), len(groups), n_options))
     per_group = np.bincount(ballots.groups, minlength=len(groups)).astype(np.int64)
     return Cube(units, items, groups, counts, per_group, int(rules["min_group_size"]),
-                campaign_id, ballot_arrays=ballots)
+                campaign_id, ballot_arrays=ballots, weights=unit_weights(rules, units, groups),
+                routed=routed_cells(layout))
 
 
 @dataclass(frozen=True)
@@ -223,6 +299,10 @@ class BallotArrays:
 
     answers: np.ndarray
     groups: np.ndarray
+    #: Per question that is not a matrix (by id): every ballot's answer (scoring.layout:
+    #: single ``[b]`` int8 or -1, multiple ``[b, options]`` bool, number ``[b]`` int64 or
+    #: NUMBER_NONE); ballots of groups not asked hold no answer.
+    extra: dict = field(default_factory=dict)
 
 
 def load_ballots(campaign_id: int, cube: Cube) -> BallotArrays:
@@ -230,7 +310,10 @@ def load_ballots(campaign_id: int, cube: Cube) -> BallotArrays:
     ones the cube was tallied from, when it was)."""
     if cube.ballot_arrays is not None:
         return cube.ballot_arrays
-    return _read_ballots(campaign_id, cube.units, cube.items, cube.groups)
+    from ..models import Campaign
+
+    rules = db.session.get(Campaign, campaign_id).rules
+    return _read_ballots(campaign_id, Layout.from_rules(rules), cube.groups)
 
 
 def ballot_problems(campaign_id: int, rules: dict) -> list[str]:
@@ -238,8 +321,9 @@ def ballot_problems(campaign_id: int, rules: dict) -> list[str]:
     the wrong length, options an item does not have, rater groups the rules do not
     know. Empty when every ballot is well formed."""
     units, items, groups = structure_from_rules(rules)
+    layout = Layout.from_rules(rules)
     try:
-        ballots = _read_ballots(campaign_id, units, items, groups)
+        ballots = _read_ballots(campaign_id, layout, groups)
     except CorruptBallots as error:
         return [str(error)]
     problems = []
@@ -249,6 +333,10 @@ def ballot_problems(campaign_id: int, rules: dict) -> list[str]:
     limits = np.array([len(i.options) for i in items], dtype=np.int16)
     answers = ballots.answers.astype(np.int16)
     bad = ((answers < -1) | (answers >= limits[None, None, :])).any(axis=(1, 2))
+    for _section, q in layout.questions:
+        if q.kind == "single":
+            values = ballots.extra[q.id]
+            bad |= (values < -1) | (values >= len(q.options))
     if bad.any():
         problems.append(f"{int(bad.sum())} ballots hold options their items do not have")
     return problems

@@ -26,7 +26,9 @@ from ..plugins import hook
 from ..util import utcnow
 from .bootstrap import Patterns, group_patterns, replicate_counts
 from .cube import BallotArrays, Cube, empty_cube, load_cube
+from .layout import Layout
 from .participation import participation
+from .questions import tally_questions
 from .ranking import competition_ranks, interval, rounded
 from .results import CampaignResults, GroupParticipation, SchemeResult
 from .rules import rules_for
@@ -176,13 +178,13 @@ def compute(campaign: Campaign, rules: dict, rules_hash: str, frozen: bool,
             continue
         if key not in keys:
             continue
-        sub = cube.for_items([cube.items[k].id for k in index[key]])
+        sub, asked = scheme_cube(cube, index[key])
         config = scheme.normalize_config(spec["config"])
         evaluation = scheme.evaluate(sub, spec["config"])
         if reused is not None and index[key]:
             restore_uncertainty(evaluation.result, reused[key])
         elif key in replicate_cubes and index[key]:
-            rep = sub.with_counts(replicate_cubes[key])
+            rep = sub.with_counts(replicate_cubes[key][..., asked, :, :, :])
             scores = scheme.composite(rep, config)
             add_uncertainty(evaluation, scores, confidence)
             for k, above in evaluation.flagged.items():
@@ -191,12 +193,18 @@ def compute(campaign: Campaign, rules: dict, rules_hash: str, frozen: bool,
                             sub.units[k].id, sub.units[above].id)
                     separate(evaluation, k, above, separation(
                         scheme, sub, config, cube.ballot_arrays, index[key], (k, above),
-                        seed, evaluation.decimals, confidence, scores[:, [k, above]]))
+                        seed, evaluation.decimals, confidence, scores[:, [k, above]],
+                        ballot_units=(int(asked[k]), int(asked[above]))))
         if kept and index[key]:
             decided[key] = uncertainty_of(evaluation.result)
         results[key] = evaluation.result
+    layout = Layout.from_rules(rules)
+    questions = tally_questions(campaign.id, layout, cube.ballot_arrays, cube.groups,
+                                int(rules["min_group_size"])) \
+        if layout.questions and not sealed else []
     return CampaignResults(
         campaign_id=campaign.id, title=campaign.title, rules_sha256=rules_hash, frozen=frozen,
+        questions=questions,
         ballots=total_ballots, min_group_size=int(rules["min_group_size"]),
         replicates=replicates if bootstrapped else 0, confidence=confidence,
         computed_at=utcnow(),
@@ -205,6 +213,18 @@ def compute(campaign: Campaign, rules: dict, rules_hash: str, frozen: bool,
         sealed_schemes=[k for k in rules["schemes"] if k in schemes and k not in keys],
         ballots_digest=digest,
         bootstrap={"ballots_sha256": digest["sha256"], "schemes": decided} if kept else None)
+
+
+def scheme_cube(cube: Cube, items: list[int]) -> tuple[Cube, np.ndarray]:
+    """The cube a scheme scores: its items, and the units some group was asked about on
+    them (a unit outside every unit set of the scheme's items is not in its results);
+    with the indices of those units in ``cube``."""
+    sub = cube.for_items([cube.items[k].id for k in items])
+    asked = np.flatnonzero(sub.routed_mask().any(axis=(1, 2))) if items else \
+        np.arange(len(cube.units))
+    if len(asked) == len(cube.units):
+        return sub, asked
+    return sub.take_units(list(asked)), asked
 
 
 def add_uncertainty(evaluation: Evaluation, replicate_scores: np.ndarray,
@@ -253,12 +273,15 @@ def wilson(share: float, n: int, z: float = SEPARATION_Z) -> tuple[float, float]
 
 def separation(scheme: Scheme, cube: Cube, config: dict, ballots: BallotArrays,
                items: list[int], pair: tuple[int, int], seed: tuple[int, ...], decimals: int,
-               cut: float, first: np.ndarray | None = None) -> Separation:
+               cut: float, first: np.ndarray | None = None,
+               ballot_units: tuple[int, int] | None = None) -> Separation:
     """In what share of bootstrap replicates unit ``pair[0]`` scores (rounded as
     published) strictly below unit ``pair[1]``, each replicate redoing the whole
     computation for the two (which groups count included).
 
-    ``first`` holds the pair's composites in the intervals' replicates (``[R, 2]``). While
+    ``first`` holds the pair's composites in the intervals' replicates (``[R, 2]``);
+    ``ballot_units`` the pair's indices in ``ballots`` when they differ from those in
+    ``cube`` (a scheme asked about some units only). While
     the share's Wilson interval at :data:`SEPARATION_Z` still contains ``cut``, more
     replicates are drawn — from the two units' answer patterns alone, which is cheap:
     :data:`SEPARATION_FIRST`, then twice as many as drawn so far, up to
@@ -287,8 +310,8 @@ def separation(scheme: Scheme, cube: Cube, config: dict, ballots: BallotArrays,
     patterns = rng = pair_cube = None
     while not decided() and drawn < SEPARATION_MOST:
         if patterns is None:
-            units = list(pair)
-            pair_cube = cube.take_units(units)
+            pair_cube = cube.take_units(list(pair))
+            units = list(ballot_units or pair)
             patterns = group_patterns(
                 BallotArrays(ballots.answers[:, units][:, :, items], ballots.groups),
                 len(cube.groups))

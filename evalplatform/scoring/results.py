@@ -62,7 +62,9 @@ class GroupCell:
     ``suppressed``: fewer valid votes than the minimum group size; then nothing about the
     group's view of the unit is given, its valid votes included (None). ``counted``: the
     group enters the unit's composite and pooled figures (shown, and weighted above 0);
-    a group of weight 0 is shown but not counted."""
+    a group of weight 0 is shown but not counted. ``routed``: the group was asked about
+    the unit at all (a group not asked is neither suppressed for want of raters nor
+    counted)."""
 
     group: str
     weight: float
@@ -71,6 +73,7 @@ class GroupCell:
     score: float | None = None
     satisfaction_rate: float | None = None
     counted: bool = True
+    routed: bool = True
 
 
 @dataclass
@@ -195,6 +198,9 @@ class CampaignResults:
     #: The version of the computation (bumped when a rule of docs/scoring.md changes how
     #: published numbers are computed; ``results verify`` says when it differs).
     method: int = METHOD
+    #: The questions that are not about units, tallied (scoring.questions); empty while
+    #: sealed and for a questionnaire of unit matrices only.
+    questions: list = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The API form: suppressed values are null, floats rounded for stability. Texts
@@ -217,6 +223,9 @@ class CampaignResults:
                 "sealed": self.sealed,
                 "sealed_schemes": self.sealed_schemes,
                 "method": self.method,
+                # (only where there are any: results published before stay as they were)
+                **({"questions": [_question_json(q) for q in self.questions]}
+                   if self.questions else {}),
             })
 
 
@@ -225,6 +234,15 @@ def _scheme_json(s: SchemeResult) -> dict[str, Any]:
     for unit, source in zip(data["units"], s.units, strict=True):
         unit.pop("extra_flag_labels", None)
         unit["flag_labels"] = source.flag_labels
+        for group in unit["groups"]:
+            if group["routed"]:  # (only said of a group not asked: as results were before)
+                del group["routed"]
+    return data
+
+
+def _question_json(q) -> dict[str, Any]:
+    data = asdict(q)
+    data["shares"] = q.shares
     return data
 
 

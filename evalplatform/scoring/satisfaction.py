@@ -78,8 +78,7 @@ class SatisfactionScheme(WeightedScheme):
         valid = (cube.counts * valid_mask[:, None, :]).sum(-1).sum(-2)  # [U, G]
         group_rate = _divide(sat, valid)
         if config["rate"] == "weighted":
-            weights = np.array([g.weight for g in cube.groups])
-            unit_rate = self.combine(group_rate, weights, eligible)
+            unit_rate = self.combine(group_rate, cube.group_weights(), eligible)
         else:
             unit_rate = _divide((sat * eligible).sum(-1), (valid * eligible).sum(-1))
         out = []

@@ -260,7 +260,13 @@ class WeightedScheme(Scheme):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # mean of all-NaN → NaN
             scores = np.nanmean(means, axis=-2) if means.shape[-2] else means.sum(-2) * np.nan
-        return scores, valid.min(axis=-2) if valid.shape[-2] else valid.sum(-2)
+        if not valid.shape[-2]:
+            return scores, valid.sum(-2)
+        if cube.routed is not None:  # the fewest on the items the group was asked
+            asked = cube.routed
+            valid = np.where(asked, valid, np.inf).min(axis=-2)
+            return scores, np.where(np.isfinite(valid), valid, 0)
+        return scores, valid.min(axis=-2)
 
     @staticmethod
     def shown(cube: Cube, group_valid: np.ndarray) -> np.ndarray:
@@ -270,8 +276,7 @@ class WeightedScheme(Scheme):
 
     def eligibility(self, cube: Cube, group_valid: np.ndarray) -> np.ndarray:
         """``[..., U, G]``: the groups that count for each unit (shown, weight above 0)."""
-        weights = np.array([g.weight for g in cube.groups])
-        return self.shown(cube, group_valid) & (weights > 0)
+        return self.shown(cube, group_valid) & (cube.group_weights() > 0)
 
     @staticmethod
     def combine(values: np.ndarray, weights: np.ndarray, eligible: np.ndarray) -> np.ndarray:
@@ -289,8 +294,7 @@ class WeightedScheme(Scheme):
             scores = cube.option_table(config.get("option_scores"))
             pooled = (cube.counts * counted[..., None, :, None]).sum(-2, keepdims=True)
             return cell_means(pooled, scores, trim=True)[0][..., 0]
-        weights = np.array([g.weight for g in cube.groups])
-        return self.combine(means, weights, counted[..., None, :])
+        return self.combine(means, cube.group_weights()[:, None, :], counted[..., None, :])
 
     def composite(self, cube: Cube, config: dict) -> np.ndarray:
         scores, group_valid = self.group_scores(cube, config)
@@ -300,8 +304,7 @@ class WeightedScheme(Scheme):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN → NaN
                 return np.nanmean(items, axis=-1) if items.shape[-1] else items.sum(-1) * np.nan
-        weights = np.array([g.weight for g in cube.groups])
-        return self.combine(scores, weights, counted)
+        return self.combine(scores, cube.group_weights(), counted)
 
     # -- the point estimate, with everything pages show -----------------------------------
 
@@ -331,14 +334,17 @@ class WeightedScheme(Scheme):
                  for c in categories]
         ranks = competition_ranks(composite, pools, decimals)
 
+        weights = cube.group_weights()
+        asked = cube.routed_mask().any(axis=1)  # [U, G]
         units = []
         for k, unit in enumerate(cube.units):
             counted = eligible[k]
             groups = [
-                GroupCell(group=g.name, weight=g.weight,
+                GroupCell(group=g.name, weight=float(weights[k, j]),
                           valid_votes=int(group_valid[k, j]) if shown[k, j] else None,
                           suppressed=not shown[k, j], counted=bool(counted[j]),
-                          score=_num(group_score[k, j]) if shown[k, j] else None)
+                          score=_num(group_score[k, j]) if shown[k, j] else None,
+                          routed=bool(asked[k, j]))
                 for j, g in enumerate(cube.groups)]
             any_counted = bool(counted.any())
             items = []
@@ -377,7 +383,7 @@ class WeightedScheme(Scheme):
         result = SchemeResult(key=self.key, title=self.title, units=units,
                               categories=categories, bottom_rule=bottom_rule_text(config))
         self.decorate(result, cube, config)
-        unweighted = [g.name for g in cube.groups if g.weight <= 0]
+        unweighted = [g.name for j, g in enumerate(cube.groups) if (weights[:, j] <= 0).all()]
         if unweighted:
             names = joined(unweighted)
             result.notes.append(text(lambda: _(

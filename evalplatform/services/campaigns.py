@@ -17,7 +17,9 @@ from ..models import (
     CampaignUnit,
     CodeBatch,
     Item,
+    Question,
     RaterGroup,
+    Section,
     Unit,
 )
 from ..util import utcnow
@@ -170,7 +172,7 @@ def apply_template(campaign: Campaign, key: str, user) -> None:
     if template is None:
         raise ServiceError(_("未找到该评议表模板。"), field="template")
     for item in [i for i in campaign.items if not _contributes_items(i.scheme)]:
-        campaign.items.remove(item)
+        remove_item(campaign, item)
     for label, scale in template.items:  # in the language of the admin who applies it
         _append_item(campaign, str(label), scale, True)
     sync_schemes(campaign)
@@ -192,20 +194,70 @@ def add_item(campaign: Campaign, label: str, scale: str, required: bool, user) -
     return item
 
 
-def _append_item(campaign: Campaign, label: str, scale: str, required: bool) -> Item:
+def _append_item(campaign: Campaign, label: str, scale: str, required: bool,
+                 question: Question | None = None) -> Item:
     item = Item(label=label, options=copy.deepcopy(SCALES[scale].options), required=required,
                 scheme=SCALES[scale].scheme,
                 position=max((i.position for i in campaign.items), default=0) + 1)
     campaign.items.append(item)
+    (question or default_matrix(campaign)).items.append(item)
     return item
+
+
+def remove_item(campaign: Campaign, item: Item) -> None:
+    """Take an item off the questionnaire (and out of its matrix)."""
+    campaign.items.remove(item)
+    if item.question is not None and item in item.question.items:
+        item.question.items.remove(item)
 
 
 def delete_item(item: Item, user) -> None:
     _require_draft(item.campaign)
     audit(user, "questionnaire.delete_item", f"campaign:{item.campaign_id}", label=item.label)
     campaign = item.campaign
-    campaign.items.remove(item)
+    remove_item(campaign, item)
     sync_schemes(campaign)
+
+
+def add_section(campaign: Campaign, title: str) -> Section:
+    """A new section at the end of the questionnaire, asked of every group."""
+    section = Section(title=title, groups=[],
+                      position=max((s.position for s in campaign.sections), default=0) + 1)
+    campaign.sections.append(section)
+    return section
+
+
+def add_matrix(campaign: Campaign, section: Section, label: str = "",
+               scheme: str | None = None) -> Question:
+    """A unit matrix at the end of a section, about every unit for every group."""
+    question = Question(campaign=campaign, kind="units", label=label, routes=[], options=[],
+                        settings={}, scheme=scheme,
+                        position=max((q.position for q in section.questions), default=0) + 1)
+    section.questions.append(question)
+    return question
+
+
+def default_matrix(campaign: Campaign) -> Question:
+    """The unit matrix the admin's own items go to: the first one no scheme proposed,
+    made (in a section of its own at the top) when there is none."""
+    for section in campaign.sections:
+        for question in section.questions:
+            if question.kind == "units" and question.scheme is None:
+                return question
+    section = Section(title="", groups=[],
+                      position=min((s.position for s in campaign.sections), default=1) - 1)
+    campaign.sections.insert(0, section)
+    return add_matrix(campaign, section)
+
+
+def scheme_matrix(campaign: Campaign, scheme) -> Question:
+    """The unit matrix holding a scheme's proposed items: made with a section of its own
+    (titled after the scheme, asked of every group about every unit until routed)."""
+    for section in campaign.sections:
+        for question in section.questions:
+            if question.kind == "units" and question.scheme == scheme.key:
+                return question
+    return add_matrix(campaign, add_section(campaign, str(scheme.title)), scheme=scheme.key)
 
 
 # -- scoring schemes -----------------------------------------------------------------------
@@ -257,7 +309,12 @@ def disable_scheme(campaign: Campaign, key: str, user) -> None:
         raise ServiceError(_("该评分方案未启用。"))
     campaign.schemes.remove(row)
     for item in [i for i in campaign.items if i.scheme == key]:
-        campaign.items.remove(item)
+        remove_item(campaign, item)
+    for section in list(campaign.sections):  # the scheme's own matrix and section go
+        for question in [q for q in section.questions if q.scheme == key]:
+            section.questions.remove(question)
+        if not section.questions:
+            campaign.sections.remove(section)
     audit(user, "scheme.disable", f"campaign:{campaign.id}", scheme=key)
 
 
@@ -268,13 +325,16 @@ def _replace_scheme_items(campaign: Campaign, scheme, config: dict) -> None:
     if not specs:
         return
     for item in [i for i in campaign.items if i.scheme == key]:
-        campaign.items.remove(item)
+        remove_item(campaign, item)
+    matrix = scheme_matrix(campaign, scheme)
     position = max((i.position for i in campaign.items), default=0)
     for offset, spec in enumerate(specs, start=1):
         options = [{"label": label, "score": score, "abstain": score is None}
                    for label, score in spec.options]
-        campaign.items.append(Item(label=spec.label, options=options, required=spec.required,
-                                   scheme=key, position=position + offset))
+        item = Item(label=spec.label, options=options, required=spec.required, scheme=key,
+                    position=position + offset)
+        campaign.items.append(item)
+        matrix.items.append(item)
 
 
 def configure_scheme(campaign: Campaign, key: str, config: dict, user) -> dict:

@@ -214,16 +214,20 @@ def build_campaign(*, status: str = "open", template: str = "satisfaction",
     return campaign, plaintext
 
 
-def cast_ballot(campaign, code: str, choose, comments: dict[str, str] | None = None) -> None:
+def cast_ballot(campaign, code: str, choose, comments: dict[str, str] | None = None,
+                choices: dict | None = None) -> None:
     """Submit a ballot with a plaintext code and commit. ``choose(unit_name, item)`` gives
-    the option index of each cell; ``comments`` maps unit names to free text."""
+    the option index of each cell the code's rater group is asked; ``comments`` maps unit
+    names to free text; ``choices`` the other questions' answers by question id."""
     from evalplatform.services.ballots import BallotInput, questionnaire, submit_ballot
 
-    q = questionnaire(campaign)
+    group_id = codes.check_code(code).rater_group_id
+    q = questionnaire(campaign, group_id)
     by_name = {u.name: u.id for u in q.units}
-    ballot = BallotInput(answers={(u.id, i.id): choose(u.name, i) for u in q.units
-                                  for i in q.items},
-                         comments={by_name[name]: text for name, text in (comments or {}).items()})
+    ballot = BallotInput(answers={(u.id, i.id): choose(u.name, i) for m in q.matrices
+                                  for u in m.units for i in m.items_for(u.id)},
+                         comments={by_name[name]: text for name, text in (comments or {}).items()},
+                         choices=dict(choices or {}))
     submit_ballot(codes.hash_code(code), q, ballot)
     db.session.commit()
 
@@ -330,12 +334,11 @@ class LiveServer:
 def stored_answers(ballot_id: int) -> dict[tuple[int, int], int]:
     """What a stored ballot answered, by (unit id, item id), read back from its cells."""
     from evalplatform.models import Ballot, Campaign
-    from evalplatform.scoring.cube import unpack_cells
+    from evalplatform.scoring.layout import Layout
 
     ballot = db.session.get(Ballot, ballot_id)
-    rules = db.session.get(Campaign, ballot.campaign_id).rules
-    return unpack_cells([u["id"] for u in rules["units"]], [i["id"] for i in rules["items"]],
-                        ballot.cells)
+    layout = Layout.from_rules(db.session.get(Campaign, ballot.campaign_id).rules)
+    return layout.unpack(layout.group_ids.index(ballot.rater_group_id), ballot.cells)[0]
 
 
 def answers_stored() -> int:

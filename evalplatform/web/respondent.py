@@ -35,8 +35,8 @@ REFUSAL_STATUS = {"malformed": 404, "unknown": 404, "used": 410, "void": 410,
 
 
 def _refused(error: CodeRefused):
-    session.pop("code", None)
-    session.pop("campaign", None)
+    for key in ("code", "campaign", "group"):
+        session.pop(key, None)
     return render_template("respondent/refused.html", error=error), REFUSAL_STATUS[error.reason]
 
 
@@ -48,7 +48,7 @@ def _grid(q: Questionnaire, grids: dict | None) -> Markup | None:
     language = str(get_locale())
     grid = grids.get(language)
     if grid is None:
-        html = render_template("respondent/_grid.html", q=q, ballot=None, preview=False)
+        html = render_template("respondent/_sections.html", q=q, ballot=None, preview=False)
         grid = grids[language] = Markup(html)  # noqa: S704 (a rendered, escaped template)
     return grid
 
@@ -56,6 +56,7 @@ def _grid(q: Questionnaire, grids: dict | None) -> Markup | None:
 def _start(access):
     session["code"] = access.code_hash.hex()
     session["campaign"] = access.campaign_id
+    session["group"] = access.rater_group_id
     session.pop("receipt", None)
     return redirect(url_for("respondent.survey"), 303)
 
@@ -103,7 +104,7 @@ def survey():
         # built for the campaign (frozen while it is open) checks the ballot, then one
         # short write transaction spends the code, which also proves that the code is
         # still usable and the campaign's rules still those the ballot was checked against.
-        q = last_questionnaire(session.get("campaign"))
+        q = last_questionnaire(session.get("campaign"), session.get("group"))
         if q is not None:
             with write_intent(False):
                 ballot = parse_ballot(q, request.form)
@@ -121,7 +122,7 @@ def survey():
         except CodeRefused as error:
             return _refused(error)
         campaign = db.session.get(Campaign, access.campaign_id)
-        q, grids = current_questionnaire(campaign)
+        q, grids = current_questionnaire(campaign, access.rater_group_id)
         if request.method == "POST":
             ballot = parse_ballot(q, request.form)
             check_ballot_rules(q, ballot)
@@ -146,8 +147,8 @@ def _submit(code_hash: bytes, q, ballot):
         if error.reason == "stale":
             forget_questionnaire(q.campaign_id)
         return _refused(error)
-    session.pop("code", None)
-    session.pop("campaign", None)
+    for key in ("code", "campaign", "group"):
+        session.pop(key, None)
     session["receipt"] = {"title": receipt.campaign_title,
                           "date": receipt.submitted_on.isoformat(),
                           "units": receipt.units_rated}

@@ -13,7 +13,7 @@ from ...reports.letterhead import PLACEHOLDERS
 from ...scoring.participation import participation
 from ...services import campaigns as campaign_service
 from ...services import letterheads as letterhead_service
-from ...services.ballots import questionnaire
+from ...services.ballots import questionnaire, questionnaire_lengths
 from ...services.questionnaires import TEMPLATES
 from ..common import done, get_or_404, refusal_shown, submitted
 from ..forms import ActionForm, CampaignForm, GroupForm, ItemForm, LetterheadForm, TemplateForm
@@ -191,6 +191,10 @@ def campaign_item_delete(campaign_id: int, item_id: int):
 
 @bp.get("/campaigns/<int:campaign_id>/preview")
 def campaign_preview(campaign_id: int):
+    """The ballot as a rater group's phone shows it (``?group=``: the first group)."""
     c = get_or_404(Campaign, campaign_id)
-    return render_template("respondent/survey.html", q=questionnaire(c), campaign=c,
-                           group=None, ballot=None, preview=True)
+    group = next((g for g in c.groups if str(g.id) == request.args.get("group")),
+                 c.groups[0] if c.groups else None)
+    return render_template("respondent/survey.html", q=questionnaire(c, group and group.id),
+                           campaign=c, group=group, ballot=None, preview=True,
+                           lengths=questionnaire_lengths(c))

@@ -1,0 +1,189 @@
+"""A questionnaire in sections, routed by rater group: each group is asked only its units
+and sections, its ballot stores only that, and the results count only that — checked
+against figures worked out by hand from the ballots cast, not by the code under test."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from evalplatform.extensions import db
+from evalplatform.models import AccessCode, Ballot, Campaign
+from evalplatform.models.codes import CODE_NEW
+from evalplatform.scoring.engine import campaign_results
+from evalplatform.services import campaigns, sections
+from evalplatform.testing import build_campaign, cast_ballot, close, csrf_token
+
+WINDOW = "行政审批服务窗口"
+OFFICE = "办公室"
+PROBLEMS = ["门难进", "脸难看", "话难听", "事难办"]
+ADVICE = ["提拔使用", "继续留任", "调整岗位"]
+
+
+def routed_campaign(codes_per_group: int = 6):
+    """服务对象 rate the window unit only and answer 查摆问题; 机关干部 rate every unit and
+    also answer a section of their own; 服务对象 weigh 0.9 for 服务窗口类 (差别权重)."""
+    campaign, plaintext = build_campaign(status="draft", codes_per_group=codes_per_group,
+                                         groups=(("服务对象", 0.6), ("机关干部", 0.4)))
+    public, staff = campaign.groups
+    matrix = campaigns.default_matrix(campaign)
+    sections.set_routes(matrix, [{"groups": [public.id], "categories": ["服务窗口类"]},
+                                 {"groups": [staff.id]}], None)
+    problems = sections.create_section(campaign, "查摆问题", [], None)
+    multiple = sections.add_question(problems, "multiple", "机关作风存在的主要问题（可多选）", None,
+                                     options=PROBLEMS, maximum=2)
+    text = sections.add_question(problems, "text", "意见建议", None, required=False,
+                                 max_length=50)
+    own = sections.create_section(campaign, "干部评价", [staff.id], None)
+    single = sections.add_question(own, "single", "任职建议", None, options=ADVICE)
+    number = sections.add_question(own, "number", "近一年办事次数", None, minimum=0, maximum=100)
+    sections.set_category_weights(campaign, {"服务窗口类": {public.id: 0.9}}, None)
+    campaigns.open_campaign(campaign, None)
+    db.session.commit()
+    ids = {"multiple": multiple.id, "text": text.id, "single": single.id, "number": number.id}
+    return campaign, plaintext, ids
+
+
+def cast_all(campaign, plaintext, ids):
+    """服务对象 k: the window 满意 (k < 4) or 不满意; problems (门难进, 脸难看) for even k,
+    (话难听) for odd; a text. 机关干部 k: every unit option k % 3 (满意, 比较满意, 基本满意);
+    problems (门难进); advice k % 3; number 2k."""
+    for k, code in enumerate(plaintext["服务对象"]):
+        cast_ballot(campaign, code, lambda unit, item, k=k: 0 if k < 4 else 4,
+                    choices={ids["multiple"]: (0, 1) if k % 2 == 0 else (2,),
+                             ids["text"]: f"意见{k}"})
+    for k, code in enumerate(plaintext["机关干部"]):
+        cast_ballot(campaign, code, lambda unit, item, k=k: k % 3,
+                    choices={ids["multiple"]: (0,), ids["single"]: k % 3, ids["number"]: 2 * k})
+
+
+def test_each_group_stores_only_what_it_is_asked(app):
+    campaign, plaintext, ids = routed_campaign()
+    cast_all(campaign, plaintext, ids)
+    widths = {}
+    for group_id, cells in db.session.execute(select(Ballot.rater_group_id, Ballot.cells)):
+        widths.setdefault(group_id, set()).add(len(cells))
+    public, staff = campaign.groups
+    # 服务对象: one matrix cell (the window), 4 option bytes of the multiple choice;
+    # 机关干部: 4 cells, 4 option bytes, 1 single-choice byte, 4 bytes of the number
+    assert widths == {public.id: {5}, staff.id: {13}}
+
+
+def test_scores_count_only_routed_groups_with_their_category_weights(app):
+    campaign, plaintext, ids = routed_campaign()
+    cast_all(campaign, plaintext, ids)
+    close(campaign)
+    result = campaign_results(campaign, use_cache=False).schemes["satisfaction"]
+    by_name = {u.unit: u for u in result.units}
+    public_window = (4 * 100 + 2 * 0) / 6  # 满意 100, 不满意 0
+    staff_mean = (100 + 80 + 60) * 2 / 6  # 满意, 比较满意, 基本满意 twice each
+    window = by_name[WINDOW]
+    assert window.score == pytest.approx((0.9 * public_window + 0.4 * staff_mean) / 1.3)
+    office = by_name[OFFICE]
+    assert office.score == pytest.approx(staff_mean)  # 服务对象 were not asked about it
+    cells = {g.group: g for g in office.groups}
+    assert not cells["服务对象"].routed and not cells["服务对象"].counted
+    assert cells["机关干部"].routed and cells["机关干部"].valid_votes == 6
+    assert {g.group: g.weight for g in window.groups} == {"服务对象": 0.9, "机关干部": 0.4}
+
+
+def test_choices_numbers_and_texts_are_tallied_per_group_and_in_total(app):
+    campaign, plaintext, ids = routed_campaign()
+    cast_all(campaign, plaintext, ids)
+    close(campaign)
+    questions = {q.id: q for q in campaign_results(campaign, use_cache=False).questions}
+    multiple = questions[ids["multiple"]]
+    assert multiple.answered == 12
+    assert multiple.counts == [3 + 6, 3, 3, 0]
+    assert [g.counts for g in multiple.groups] == [[3, 3, 3, 0], [6, 0, 0, 0]]
+    assert multiple.ranked[0] == ("门难进", 9, 9 / 12)
+    single = questions[ids["single"]]
+    assert [g.group for g in single.groups] == ["机关干部"]  # only they were asked
+    assert single.counts == [2, 2, 2]
+    number = questions[ids["number"]]
+    assert number.mean == pytest.approx(sum(2 * k for k in range(6)) / 6)
+    assert number.median == pytest.approx(5)
+    assert questions[ids["text"]].texts == sorted(f"意见{k}" for k in range(6))
+    data = campaign_results(campaign, use_cache=False).to_json()
+    assert data["questions"][0]["counts"] == [9, 3, 3, 0]
+
+
+def test_a_group_below_the_minimum_is_left_out_of_every_tally(app):
+    campaign, plaintext, ids = routed_campaign(codes_per_group=6)
+    for k, code in enumerate(plaintext["服务对象"][:3]):  # 3 < min_group_size (5)
+        cast_ballot(campaign, code, lambda unit, item: 0,
+                    choices={ids["multiple"]: (3,), ids["text"]: f"只有三人{k}"})
+    for k, code in enumerate(plaintext["机关干部"]):
+        cast_ballot(campaign, code, lambda unit, item: 1,
+                    choices={ids["multiple"]: (0,), ids["single"]: 0, ids["number"]: k})
+    close(campaign)
+    questions = {q.id: q for q in campaign_results(campaign, use_cache=False).questions}
+    multiple = questions[ids["multiple"]]
+    public = multiple.groups[0]
+    assert public.suppressed and public.answered is None and public.counts is None
+    assert multiple.answered == 6 and multiple.counts == [6, 0, 0, 0]  # 事难办 ×3 left out
+    assert questions[ids["text"]].texts == [] and questions[ids["text"]].answered is None
+
+
+def test_the_respondent_sees_only_the_sections_and_units_of_the_group(app, client):
+    campaign, plaintext, ids = routed_campaign()
+    client.get(f"/s/{plaintext['服务对象'][0]}")
+    page = client.get("/survey").get_data(as_text=True)
+    assert WINDOW in page and OFFICE not in page
+    assert "机关作风存在的主要问题" in page and "任职建议" not in page
+    client.get(f"/s/{plaintext['机关干部'][0]}")
+    page = client.get("/survey").get_data(as_text=True)
+    assert WINDOW in page and OFFICE in page and "任职建议" in page
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("unrouted", "不属于您的评议表"),
+    ("too_many", "最多选 2 项"),
+    ("too_long", "不超过 50 字"),
+    ("unknown", "选项无效"),
+    ("missing", "请回答"),
+])
+def test_a_bad_answer_is_refused_with_a_message_and_nothing_is_stored(app, client, bad,
+                                                                       message):
+    campaign, plaintext, ids = routed_campaign()
+    code = plaintext["服务对象"][0]
+    client.get(f"/s/{code}")
+    page = client.get("/survey").get_data(as_text=True)
+    window = next(u for u in campaign.units if u.name == WINDOW)
+    office = next(u for u in campaign.units if u.name == OFFICE)
+    item = campaign.items[0]
+    form = {"csrf_token": csrf_token(page), f"a-{window.id}-{item.id}": "0",
+            f"q-{ids['multiple']}": ["0", "1"], f"q-{ids['text']}": "好"}
+    if bad == "unrouted":
+        form[f"a-{office.id}-{item.id}"] = "0"
+    elif bad == "too_many":
+        form[f"q-{ids['multiple']}"] = ["0", "1", "2"]
+    elif bad == "too_long":
+        form[f"q-{ids['text']}"] = "长" * 51
+    elif bad == "unknown":
+        form[f"q-{ids['multiple']}"] = ["9"]
+    else:
+        del form[f"q-{ids['multiple']}"]
+    response = client.post("/survey", data=form)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Ballot)) == 0
+    assert db.session.scalar(select(func.count()).where(AccessCode.status == CODE_NEW)) == 12
+    form.update({f"q-{ids['multiple']}": ["0", "1"], f"q-{ids['text']}": "好"})
+    form.pop(f"a-{office.id}-{item.id}", None)
+    assert client.post("/survey", data=form).status_code == 303  # the good ballot is stored
+    assert db.session.scalar(select(func.count()).select_from(Ballot)) == 1
+
+
+def test_rules_freeze_the_sections_routes_and_weights(app):
+    campaign, _, ids = routed_campaign()
+    rules = db.session.get(Campaign, campaign.id).rules
+    public, staff = campaign.groups
+    window = next(u for u in campaign.units if u.name == WINDOW)
+    matrix = rules["sections"][0]["questions"][0]
+    assert matrix["routes"][0] == {"groups": [public.id], "units": [window.id],
+                                   "categories": ["服务窗口类"]}
+    assert rules["sections"][2]["groups"] == [staff.id]
+    assert rules["category_weights"] == {"服务窗口类": {str(public.id): 0.9}}
+    question = rules["sections"][1]["questions"][0]
+    assert question["max"] == 2 and question["id"] == ids["multiple"]
