@@ -50,6 +50,7 @@ JS_MESSAGES: tuple[str, ...] = (
     N_("正在提交…"),
     N_("网络已恢复，可以提交。"),
     N_("已恢复本页上次未提交的 {count} 项评价，请检查后继续。"),
+    N_("已输入 {count} / {max} 字"),
     # static/codes.js
     N_("正在生成{count} 个访问码和二维码纸条，预计约 {seconds} 秒，请勿关闭页面…"),
     N_("正在生成{count} 个访问码，预计约 {seconds} 秒，请勿关闭页面…"),

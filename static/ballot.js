@@ -43,7 +43,26 @@
   var sent = false;
 
   function answered(fieldset) {
-    return !!fieldset.querySelector("input[type=radio]:checked");
+    if (fieldset.querySelector("input[type=radio]:checked, input[type=checkbox]:checked")) return true;
+    var typed = fieldset.querySelector("textarea, input[type=number]");
+    return !!(typed && typed.value.trim());
+  }
+
+  // A multiple-choice question offers no more boxes once its most are ticked.
+  function limit(fieldset) {
+    if (!fieldset || fieldset.dataset.kind !== "multiple") return;
+    var most = parseInt(fieldset.dataset.max, 10);
+    var boxes = Array.prototype.slice.call(fieldset.querySelectorAll("input[type=checkbox]"));
+    var ticked = boxes.filter(function (b) { return b.checked; }).length;
+    boxes.forEach(function (b) { if (!b.checked) b.disabled = ticked >= most; });
+  }
+
+  // An open question counts the characters left.
+  function count(area) {
+    var counter = area && area.dataset.counter && document.getElementById(area.dataset.counter);
+    if (!counter) return;
+    var most = parseInt(area.getAttribute("maxlength"), 10);
+    counter.textContent = t("已输入 {count} / {max} 字", { count: area.value.length, max: most });
   }
 
   function say(text, kind) {
@@ -115,7 +134,10 @@
   function collect() {
     var data = {};
     form.querySelectorAll("input[type=radio]:checked").forEach(function (r) { data[r.name] = r.value; });
-    form.querySelectorAll("textarea").forEach(function (t) { if (t.value.trim()) data[t.name] = t.value; });
+    form.querySelectorAll("input[type=checkbox]:checked").forEach(function (r) {
+      (data[r.name] = data[r.name] || []).push(r.value);
+    });
+    form.querySelectorAll("textarea, input[type=number]").forEach(function (t) { if (t.value.trim()) data[t.name] = t.value; });
     return data;
   }
 
@@ -144,7 +166,7 @@
       var value = kept.answers[name];
       var fields = form.elements.namedItem(name);
       if (!fields) return;
-      if (fields.tagName === "TEXTAREA") {
+      if (fields.tagName === "TEXTAREA" || (fields.tagName === "INPUT" && fields.type === "number")) {
         if (!fields.value.trim()) {
           fields.value = value;
           var box = fields.closest("details");
@@ -154,8 +176,9 @@
       }
       var radios = fields.length !== undefined ? Array.prototype.slice.call(fields) : [fields];
       if (radios.some(function (r) { return r.checked; })) return;
+      var wanted = Array.isArray(value) ? value : [value];
       radios.forEach(function (r) {
-        if (r.value === value) { r.checked = true; restored += 1; }
+        if (wanted.indexOf(r.value) >= 0) { r.checked = true; restored += 1; }
       });
     });
     return restored;
@@ -223,13 +246,15 @@
   }
 
   form.addEventListener("change", function (event) {
+    limit(event.target.closest && event.target.closest("fieldset.item"));
     settle(event.target.closest && event.target.closest("fieldset.item"));
     if (notice && /\bok\b/.test(notice.className)) say("", "");
     update();
     save();
   });
   form.addEventListener("input", function (event) {
-    if (event.target.tagName === "TEXTAREA") save();
+    if (event.target.tagName === "TEXTAREA") count(event.target);
+    if (event.target.tagName === "TEXTAREA" || event.target.type === "number") { update(); save(); }
   });
 
   // links to a question (the error summary, the table of contents) open its category
@@ -246,6 +271,8 @@
 
   nextButton.addEventListener("click", nextUnanswered);
   var restored = restore();
+  fieldsets.forEach(limit);
+  form.querySelectorAll("textarea[data-counter]").forEach(count);
   progressBox.hidden = false;
   update();
   if (restored) say(t("已恢复本页上次未提交的 {count} 项评价，请检查后继续。", { count: restored }), "ok");

@@ -187,3 +187,17 @@ def test_rules_freeze_the_sections_routes_and_weights(app):
     assert rules["category_weights"] == {"服务窗口类": {str(public.id): 0.9}}
     question = rules["sections"][1]["questions"][0]
     assert question["max"] == 2 and question["id"] == ids["multiple"]
+
+
+def test_the_results_page_shows_the_findings_and_who_was_not_asked(app, evaluator_client):
+    campaign, plaintext, ids = routed_campaign()
+    cast_all(campaign, plaintext, ids)
+    close(campaign)
+    page = evaluator_client.get(f"/evaluator/campaigns/{campaign.id}/results").get_data(
+        as_text=True)
+    assert "机关作风存在的主要问题" in page and "门难进" in page and "意见3" in page
+    office = next(u for u in campaign.units if u.name == OFFICE)
+    unit_page = evaluator_client.get(
+        f"/evaluator/campaigns/{campaign.id}/results/satisfaction/units/{office.id}").get_data(
+        as_text=True)
+    assert "不评议该单位" in unit_page and "不足5人" not in unit_page

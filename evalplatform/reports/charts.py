@@ -181,7 +181,7 @@ def group_bars(unit: UnitResult, min_group_size: int | None = None) -> Markup:
     for n, cell in enumerate(groups):
         y = top + ROW * n
         shown = cell.score is not None and not cell.suppressed
-        value = labels.score(cell.score) if shown else hidden
+        value = labels.score(cell.score) if shown else hidden if cell.routed else _("不评议该单位")
         value_w = text_width(value, 13) + 4
         name = _("%(group)s（权重 %(weight)s）", group=cell.group, weight=f"{cell.weight:.0%}")
         body.append(f'<text x="{PAD}" y="{y + LABEL_Y}">'

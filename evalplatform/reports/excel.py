@@ -156,7 +156,9 @@ def _unit_row(scheme: SchemeResult, unit: UnitResult, min_group_size: int) -> li
         (labels.uncertainty_note(unit), None, None),
     ]
     for cell in unit.groups:
-        if cell.suppressed or cell.score is None:
+        if not cell.routed:
+            cells.append(("不评议该单位", None, MUTED_FONT))
+        elif cell.suppressed or cell.score is None:
             cells.append((f"不足{min_group_size}人", None, MUTED_FONT))
         else:
             cells.append((cell.score, SCORE_FORMAT, None))
