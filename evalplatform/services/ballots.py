@@ -49,6 +49,14 @@ class QUnit:
     category: str
 
 
+def by_category(units) -> list[tuple[str, list[QUnit]]]:
+    """Units grouped by category, categories in order of first appearance."""
+    groups: dict[str, list[QUnit]] = {}
+    for unit in units:
+        groups.setdefault(unit.category, []).append(unit)
+    return list(groups.items())
+
+
 @dataclass(frozen=True)
 class QMatrix:
     """A unit matrix as one rater group is asked it: its items about its units (the
@@ -63,11 +71,7 @@ class QMatrix:
 
     @property
     def categories(self) -> list[tuple[str, list[QUnit]]]:
-        """Units grouped by category, categories in order of first appearance."""
-        groups: dict[str, list[QUnit]] = {}
-        for unit in self.units:
-            groups.setdefault(unit.category, []).append(unit)
-        return list(groups.items())
+        return by_category(self.units)
 
     def items_for(self, unit_id: int) -> tuple[QItem, ...]:
         return tuple(i for i in self.items if (unit_id, i.id) in self.cells)
@@ -134,10 +138,7 @@ class Questionnaire:
 
     @property
     def categories(self) -> list[tuple[str, list[QUnit]]]:
-        groups: dict[str, list[QUnit]] = {}
-        for unit in self.units:
-            groups.setdefault(unit.category, []).append(unit)
-        return list(groups.items())
+        return by_category(self.units)
 
     @functools.cached_property
     def comment_units(self) -> dict[int, frozenset[int]]:
