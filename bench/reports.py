@@ -82,7 +82,6 @@ def build(app, size: int, ballots_per_unit: int) -> int:
     from evalplatform.extensions import db
     from evalplatform.models import AccessCode
     from evalplatform.models.codes import CODE_NEW, CODE_USED
-    from evalplatform.scoring.cube import pack_cells
     from evalplatform.services import campaigns, codes
     from evalplatform.services.ballots import questionnaire
     from evalplatform.testing import build_campaign
@@ -142,7 +141,7 @@ def build(app, size: int, ballots_per_unit: int) -> int:
                     comments.append((secrets.randbits(63) or 1, ballot_id, unit_id,
                                      rnd.choice(COMMENTS)))
             ballots.append((ballot_id, campaign.id, group_id, date(2026, 11, 20).isoformat(),
-                            pack_cells(unit_ids, [i for i, _ in items], chosen)))
+                            q.layout.pack(q.group_index, chosen, {})))
             answers += len(chosen)
         connection = db.session.connection().connection.driver_connection
         connection.executemany("INSERT INTO ballot (id, campaign_id, rater_group_id, "

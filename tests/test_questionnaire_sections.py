@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from evalplatform.errors import ServiceError
 from evalplatform.extensions import db
-from evalplatform.models import AccessCode, Ballot, Campaign
+from evalplatform.models import AccessCode, Ballot, Campaign, Section
 from evalplatform.models.codes import CODE_NEW
 from evalplatform.scoring.engine import campaign_results
 from evalplatform.services import campaigns, sections
@@ -201,3 +202,70 @@ def test_the_results_page_shows_the_findings_and_who_was_not_asked(app, evaluato
         f"/evaluator/campaigns/{campaign.id}/results/satisfaction/units/{office.id}").get_data(
         as_text=True)
     assert "不评议该单位" in unit_page and "不足5人" not in unit_page
+
+
+def test_sections_questions_and_items_move_and_the_frozen_order_follows(app):
+    campaign, _ = build_campaign(status="draft", template="style")
+    first = campaigns.default_matrix(campaign).section
+    second = sections.create_section(campaign, "查摆问题", [], None)
+    a = sections.add_question(second, "single", "甲", None, options=["是", "否"])
+    b = sections.add_question(second, "text", "乙", None)
+    sections.move(second, -1, None)
+    sections.move(b, -1, None)
+    matrix = campaigns.default_matrix(campaign)
+    labels = [i.label for i in matrix.items]
+    sections.move(matrix.items[-1], -1, None)
+    sections.move(matrix.items[0], -1, None)  # already first: nothing moves
+    db.session.commit()
+    from evalplatform.scoring.rules import current_rules
+
+    rules = current_rules(db.session.get(Campaign, campaign.id), {})
+    assert [s["id"] for s in rules["sections"]] == [second.id, first.id]
+    assert [q["id"] for q in rules["sections"][0]["questions"]] == [b.id, a.id]
+    assert [i["label"] for i in rules["items"]] == labels[:-2] + [labels[-1], labels[-2]]
+
+
+def test_a_bad_question_is_refused_and_changes_nothing(app):
+    campaign, _ = build_campaign(status="draft")
+    section = sections.create_section(campaign, "查摆问题", [], None)
+    db.session.commit()
+    for kind, kwargs, field_name in [
+            ("single", {"options": ["只有一个"]}, "options"),
+            ("multiple", {"options": ["甲", "乙"], "maximum": 3}, "maximum"),
+            ("multiple", {"options": ["甲", "甲"]}, "options"),
+            ("text", {"max_length": 5000}, "max_length"),
+            ("number", {"minimum": 5, "maximum": 1}, "maximum"),
+            ("grid", {}, "kind")]:
+        with pytest.raises(ServiceError) as refused:
+            sections.add_question(section, kind, "题目", None, **kwargs)
+        assert refused.value.field == field_name
+        db.session.rollback()
+    assert db.session.get(Section, section.id).questions == []
+    with pytest.raises(ServiceError):
+        sections.set_routes(campaigns.default_matrix(campaign), [{"categories": ["无此序列"]}],
+                            None)
+
+
+def test_the_same_text_asked_twice_is_flagged_and_a_schemes_section_is_its_own(app):
+    campaign, _ = build_campaign(status="draft", template="style")
+    section = sections.create_section(campaign, "其他", [], None)
+    sections.add_question(section, "single", "服务态度", None, options=["好", "不好"])
+    assert sections.duplicate_texts(campaign) == ["服务态度"]
+    question = sections.add_question(section, "text", "意见建议", None)
+    sections.update_question(question, "其他意见", None, required=False, max_length=100)
+    assert question.settings == {"max_length": 100} and not question.required
+    sections.delete_question(question, None)
+    assert [q.label for q in section.questions] == ["服务态度"]
+    sections.delete_section(section, None)
+    assert len(campaign.sections) == 1
+
+
+def test_each_category_heads_its_table_with_its_own_weights(app, evaluator_client):
+    campaign, plaintext, ids = routed_campaign()
+    cast_all(campaign, plaintext, ids)
+    close(campaign)
+    page = evaluator_client.get(f"/evaluator/campaigns/{campaign.id}/results").get_data(
+        as_text=True)
+    windows = page[page.index("服务窗口类"):page.index(WINDOW)]
+    offices = page[page.index("综合管理类"):page.index("服务窗口类")]
+    assert "权重 90%" in windows and "权重 60%" in offices

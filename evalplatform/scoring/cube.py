@@ -177,30 +177,6 @@ def routed_cells(layout: Layout) -> np.ndarray | None:
     return None if routed.all() else routed
 
 
-NO_ANSWER = -1
-
-
-def pack_cells(unit_ids: list[int], item_ids: list[int],
-               answers: dict[tuple[int, int], int]) -> bytes:
-    """A ballot's answers as one signed byte per (unit, item), units major, in the given
-    (frozen) order; NO_ANSWER where there is none. Options are indexes below 127."""
-    width = len(item_ids)
-    u_index = {u: k * width for k, u in enumerate(unit_ids)}
-    i_index = {i: k for k, i in enumerate(item_ids)}
-    cells = bytearray((NO_ANSWER & 0xFF).to_bytes()) * (len(unit_ids) * width)
-    for (unit_id, item_id), option in answers.items():
-        cells[u_index[unit_id] + i_index[item_id]] = option
-    return bytes(cells)
-
-
-def unpack_cells(unit_ids: list[int], item_ids: list[int],
-                 cells: bytes) -> dict[tuple[int, int], int]:
-    """The answers packed by :func:`pack_cells`, by (unit id, item id)."""
-    grid = np.frombuffer(cells, dtype=np.int8).reshape(len(unit_ids), len(item_ids))
-    units, items = np.nonzero(grid >= 0)
-    return {(unit_ids[u], item_ids[i]): int(grid[u, i]) for u, i in zip(units, items, strict=True)}
-
-
 class CorruptBallots(RuntimeError):
     """A stored ballot whose cells do not fit the campaign's frozen rules."""
 
@@ -265,8 +241,9 @@ def counts_from_ballots(ballots: BallotArrays, shape: tuple[int, int, int, int])
     return counts
 
 
-def empty_cube(rules: dict) -> Cube:
-    """The cube of no ballots under these rules (what a sealed campaign shows)."""
+def empty_cube(rules: dict, layout: Layout | None = None) -> Cube:
+    """The cube of no ballots under these rules (what a sealed campaign shows);
+    ``layout``: the rules' (made here when not given)."""
     units, items, groups = structure_from_rules(rules)
     n_options = max((len(i.options) for i in items), default=1)
     ballots = BallotArrays(np.zeros((0, len(units), len(items)), dtype=np.int8),
@@ -276,13 +253,14 @@ def empty_cube(rules: dict) -> Cube:
                 np.zeros(len(groups), dtype=np.int64), int(rules["min_group_size"]),
                 rules.get("campaign"), ballot_arrays=ballots,
                 weights=unit_weights(rules, units, groups),
-                routed=routed_cells(Layout.from_rules(rules)))
+                routed=routed_cells(layout or Layout.from_rules(rules)))
 
 
-def load_cube(campaign_id: int, rules: dict) -> Cube:
-    """The campaign's cube, tallied from its ballots' cells under the frozen rules."""
+def load_cube(campaign_id: int, rules: dict, layout: Layout | None = None) -> Cube:
+    """The campaign's cube, tallied from its ballots' cells under the frozen rules
+    (``layout``: theirs, made here when not given)."""
     units, items, groups = structure_from_rules(rules)
-    layout = Layout.from_rules(rules)
+    layout = layout or Layout.from_rules(rules)
     n_options = max((len(i.options) for i in items), default=1)
     ballots = _read_ballots(campaign_id, layout, groups)
     counts = counts_from_ballots(ballots, (len(units), len(items), len(groups), n_options))

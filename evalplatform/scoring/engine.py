@@ -149,7 +149,8 @@ def compute(campaign: Campaign, rules: dict, rules_hash: str, frozen: bool,
     give the same intervals. ``sealed``: leave out every scheme that reads ballots (and
     read none).
     """
-    cube = empty_cube(rules) if sealed else load_cube(campaign.id, rules)
+    layout = Layout.from_rules(rules)
+    cube = empty_cube(rules, layout) if sealed else load_cube(campaign.id, rules, layout)
     boot = rules.get("bootstrap", {})
     replicates, confidence = int(boot.get("replicates", 0)), float(boot.get("confidence", 0.95))
     total_ballots = int(cube.ballots.sum())
@@ -198,7 +199,6 @@ def compute(campaign: Campaign, rules: dict, rules_hash: str, frozen: bool,
         if kept and index[key]:
             decided[key] = uncertainty_of(evaluation.result)
         results[key] = evaluation.result
-    layout = Layout.from_rules(rules)
     questions = tally_questions(campaign.id, layout, cube.ballot_arrays, cube.groups,
                                 int(rules["min_group_size"])) \
         if layout.questions and not sealed else []

@@ -137,10 +137,6 @@ class Layout:
         """Every question that is not a matrix, with its section, in order."""
         return tuple((s, q) for s in self.sections for q in s.questions if q.kind != "units")
 
-    def asked(self, group_id: int, question: QuestionSpec) -> bool:
-        section = next(s for s, q in self.questions if q.id == question.id)
-        return group_id in section.groups
-
     def cells(self, g: int) -> np.ndarray:
         """Flat indices (into units × items, units major) of the cells asked of the group
         with index ``g``, in ballot order."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import secrets
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -187,24 +187,49 @@ def questionnaire(campaign: Campaign, group_id: int | None = None) -> Questionna
     rules once open (from the rules the draft would freeze before); units' names and
     categories as they are now. ``group_id`` None: the first group's (a questionnaire
     that asks every group the same is the same for each)."""
+    return questionnaires(campaign, [group_id])[0]
+
+
+def questionnaires(campaign: Campaign, group_ids) -> list[Questionnaire]:
+    """:func:`questionnaire` for each of these rater groups, from one reading of the rules."""
     from ..scoring.engine import registered_schemes
     from ..scoring.rules import rules_for
 
-    rules, rules_hash, frozen = rules_for(campaign, registered_schemes())
+    rules, _hash, frozen = rules_for(campaign, registered_schemes())
     layout = Layout.from_rules(rules)
-    if group_id is None and layout.group_ids and not layout.complete:
-        raise ValueError("this questionnaire asks groups different questions: name one")
-    g = layout.group_ids.index(group_id) if group_id is not None else 0
     now = {u.id: u for u in campaign.units}
     units = {u["id"]: QUnit(u["id"], now[u["id"]].name if u["id"] in now else u["name"],
                             now[u["id"]].category if u["id"] in now else u["category"])
              for u in rules["units"]}
     order = sorted(units, key=lambda uid: ((now[uid].position, uid) if uid in now else (0, uid)))
-    items = {i["id"]: QItem(i["id"], i["label"], _options(i["options"]),
-                            bool(i.get("required", True)), i.get("scheme"))
-             for i in rules["items"]}
     required = {item.id: item.required for item in campaign.items}
-    items = {k: (replace(v, required=required.get(k, v.required))) for k, v in items.items()}
+    items = {i["id"]: QItem(i["id"], i["label"], _options(i["options"]),
+                            required.get(i["id"], True), i.get("scheme"))
+             for i in rules["items"]}
+    common = {"campaign_id": campaign.id, "title": campaign.title, "intro": campaign.intro,
+              "comments_enabled": campaign.comments_enabled,
+              "rules_sha256": campaign.rules_sha256 if frozen else None,
+              "schemes": {k: v["config"] for k, v in rules["schemes"].items()},
+              "layout": layout}
+    return [Questionnaire(sections=_sections_asked(layout, units, order, items, group_id),
+                          group_id=group_id, group_index=_group_index(layout, group_id),
+                          **common)
+            for group_id in group_ids]
+
+
+def _group_index(layout: Layout, group_id: int | None) -> int:
+    if group_id is None:
+        if layout.group_ids and not layout.complete:
+            raise ValueError("this questionnaire asks groups different questions: name one")
+        return 0
+    return layout.group_ids.index(group_id)
+
+
+def _sections_asked(layout: Layout, units: dict, order: list, items: dict,
+                    group_id: int | None) -> tuple[QSection, ...]:
+    """The sections, matrices (their cells) and questions the group is asked (with no
+    groups yet, as a draft may be: everything)."""
+    g = _group_index(layout, group_id)
     routed = layout.routed[:, :, g] if layout.group_ids else np.ones(
         (len(layout.unit_ids), len(layout.item_ids)), dtype=bool)
     u_index = {u: k for k, u in enumerate(layout.unit_ids)}
@@ -229,12 +254,7 @@ def questionnaire(campaign: Campaign, group_id: int | None = None) -> Questionna
                                        q.min, q.max, q.max_length))
         if parts:
             sections.append(QSection(section.id, section.title, tuple(parts)))
-    return Questionnaire(
-        campaign_id=campaign.id, title=campaign.title, intro=campaign.intro,
-        comments_enabled=campaign.comments_enabled, sections=tuple(sections),
-        group_id=group_id, rules_sha256=campaign.rules_sha256 if frozen else None,
-        schemes={k: v["config"] for k, v in rules["schemes"].items()},
-        layout=layout, group_index=g)
+    return tuple(sections)
 
 
 # -- the questionnaire of an open campaign, built once per process --------------------------
@@ -525,8 +545,8 @@ def questionnaire_lengths(campaign: Campaign) -> list[BallotLength]:
     """Per rater group: how many answers its ballot asks for, and about how many minutes
     it takes ("N 题，约 M 分钟")."""
     out = []
-    for group in campaign.groups:
-        q = questionnaire(campaign, group.id)
+    for group, q in zip(campaign.groups, questionnaires(campaign, [g.id for g in campaign.groups]),
+                        strict=True):
         seconds = sum(len(m.cells) for m in q.matrices) * SECONDS["units"] + sum(
             SECONDS[question.kind] for question in q.questions)
         out.append(BallotLength(group.id, group.name, q.cells, max(1, -(-seconds // 60))))

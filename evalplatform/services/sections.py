@@ -182,34 +182,26 @@ def set_routes(question: Question, routes: list[dict], user) -> None:
 
 def move(row: Section | Question | Item, offset: int, user) -> None:
     """Move a section, a question in its section or an item in its matrix up (-1) or
-    down (+1)."""
+    down (+1): it swaps places with its neighbour."""
     if isinstance(row, Section):
-        siblings, campaign = row.campaign.sections, row.campaign
+        owner, name = row.campaign, "sections"
     elif isinstance(row, Question):
-        siblings, campaign = row.section.questions, row.campaign
+        owner, name = row.section, "questions"
     else:
-        siblings, campaign = row.question.items, row.campaign
-    _require_draft(campaign)
-    ordered = sorted(siblings, key=lambda r: (r.position, r.id or 0))
+        owner, name = row.question, "items"
+    _require_draft(row.campaign)
+    ordered = sorted(getattr(owner, name), key=lambda r: (r.position, r.id or 0))
     k = ordered.index(row)
     j = k + offset
     if not 0 <= j < len(ordered):
         return
-    ordered[k], ordered[j] = ordered[j], ordered[k]
-    positions = sorted(r.position for r in ordered)
-    if len(set(positions)) != len(positions):
-        positions = list(range(1, len(ordered) + 1))
-    if isinstance(row, Item):  # items keep campaign-wide positions: swap the two
-        ordered[k].position, ordered[j].position = ordered[j].position, ordered[k].position
-    else:
-        for r, position in zip(ordered, positions, strict=True):
-            r.position = position
+    if len({r.position for r in ordered}) < len(ordered):  # ties: number them first
+        for n, r in enumerate(ordered, start=1):
+            r.position = n
+    ordered[k].position, ordered[j].position = ordered[j].position, ordered[k].position
     db.session.flush()
-    for expired in (campaign, row.section if isinstance(row, Question) else None,
-                    row.question if isinstance(row, Item) else None):
-        if expired is not None:
-            db.session.expire(expired)
-    audit(user, "questionnaire.move", f"campaign:{campaign.id}")
+    db.session.expire(owner, [name])  # the list is ordered by position when loaded
+    audit(user, "questionnaire.move", f"campaign:{row.campaign_id}")
 
 
 def update_item(item: Item, label: str, required: bool, user) -> None:

@@ -32,6 +32,8 @@ class CategoryView:
     name: str
     units: list[UnitResult]
     chart: Markup
+    #: The rater groups with their weights for this category's units (差别权重).
+    groups: list[GroupColumn] = field(default_factory=list)
     #: Units × the scheme's items (its dimensions), when it asks more than one item and no
     #: plugin draws its own dimension charts.
     heat_map: Markup | None = None
@@ -46,18 +48,16 @@ class CategoryView:
 @dataclass
 class SchemeView:
     result: SchemeResult
-    groups: list[GroupColumn]
     categories: list[CategoryView]
     sections: list[Section]
     #: The score range the item charts share, (low, high); None without item charts.
     item_range: tuple[float, float] | None = None
 
 
-def group_columns(scheme: SchemeResult, results: CampaignResults) -> list[GroupColumn]:
-    """The rater groups, in the order the units' group cells use."""
-    if scheme.units:
-        return [GroupColumn(g.group, g.weight) for g in scheme.units[0].groups]
-    return [GroupColumn(p.name, p.weight) for p in results.participation]
+def group_columns(units: list[UnitResult]) -> list[GroupColumn]:
+    """The rater groups, in the order the units' group cells use, with their weights for
+    these units (one category's: a group's weight may differ by category)."""
+    return [GroupColumn(g.group, g.weight) for g in units[0].groups]
 
 
 def scheme_view(campaign: Campaign, results: CampaignResults, scheme: SchemeResult
@@ -69,7 +69,8 @@ def scheme_view(campaign: Campaign, results: CampaignResults, scheme: SchemeResu
     for name, units in scheme.by_category():
         if not units:
             continue
-        view = CategoryView(name, units, charts.ranking_chart(scheme, name))
+        view = CategoryView(name, units, charts.ranking_chart(scheme, name),
+                            group_columns(units))
         if item_range is not None:
             view.heat_map = item_heat_map(scheme, name, units, items, item_range)
             if len(items) >= RADAR_MIN_AXES:
@@ -77,7 +78,7 @@ def scheme_view(campaign: Campaign, results: CampaignResults, scheme: SchemeResu
                 view.radars = [item_radar(scheme, unit, items, item_range, mean)
                                for unit in units]
         categories.append(view)
-    return SchemeView(scheme, group_columns(scheme, results), categories, sections, item_range)
+    return SchemeView(scheme, categories, sections, item_range)
 
 
 # -- charts of a scheme's items (the dimensions of a multi-item questionnaire) --------------
