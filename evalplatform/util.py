@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 
@@ -21,3 +22,10 @@ def local_today() -> date:
     from flask import current_app
 
     return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+def file_name(title: str, suffix: str) -> str:
+    """A download's file name from a campaign's title: characters file systems refuse
+    are replaced."""
+    name = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", title).strip() or "评议"
+    return f"{name}-{suffix}"

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +40,7 @@ from ..extensions import db
 from ..i18n import gettext as _
 from ..models import Ballot, Campaign
 from ..scoring.cube import Cube, load_ballots, structure_from_rules
+from ..util import file_name
 from .excel import safe_text
 
 #: The rater group shown for ballots of groups too small to be named.
@@ -191,5 +191,4 @@ def shown_cells(answers: np.ndarray, labels: np.ndarray, n_labels: int, items, m
 
 def download_name(campaign: Campaign) -> str:
     """The file name offered for download."""
-    name = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", campaign.title).strip() or "评议"
-    return f"{name}-评议票明细.csv"
+    return file_name(campaign.title, "评议票明细.csv")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
@@ -22,10 +21,14 @@ from ..models import (
     Section,
     Unit,
 )
+from ..scoring.satisfaction import SATISFIED
 from ..util import utcnow
-from . import ServiceError, audit, documents, seal
-from .questionnaires import SCALES, TEMPLATES
+from . import ServiceError, audit, documents, scales, seal
+from .questionnaires import TEMPLATES
 from .units import all_units
+
+#: The longest item text (the column's width).
+ITEM_LABEL_MAX = 100
 
 SETTINGS = ("title", "issuer", "doc_number", "period_start", "period_end", "phase",
             "min_group_size", "comments_enabled", "intro")
@@ -174,34 +177,57 @@ def apply_template(campaign: Campaign, key: str, user) -> None:
     for item in [i for i in campaign.items if not _contributes_items(i.scheme)]:
         remove_item(campaign, item)
     for label, scale in template.items:  # in the language of the admin who applies it
-        _append_item(campaign, str(label), scale, True)
+        append_item(campaign, str(label), scales.find(scale), True)
     sync_schemes(campaign)
     audit(user, "questionnaire.template", f"campaign:{campaign.id}", template=key)
 
 
-def add_item(campaign: Campaign, label: str, scale: str, required: bool, user) -> Item:
+def add_item(campaign: Campaign, label: str, scale: str, required: bool, user,
+             question: Question | None = None) -> Item:
+    """An item on a scale of the library (``scale``: its ref) at the end of a unit matrix
+    (by default the first one the admin built)."""
     _require_draft(campaign)
     label = label.strip()
     if not label:
         raise ServiceError(_("请填写评价项目名称。"), field="label")
-    if any(i.label == label for i in campaign.items):
+    if len(label) > ITEM_LABEL_MAX:
+        raise ServiceError(_("评价项目名称不超过 %(max)s 字。", max=ITEM_LABEL_MAX),
+                           field="label")
+    if question is not None and (question.kind != "units" or question.scheme):
+        raise ServiceError(_("评价项目只能加在自建的单位评价矩阵中。"))
+    if any(i.label == label and (question is None or i.question_id == question.id)
+           for i in campaign.items):
         raise ServiceError(_("评价项目“%(name)s”已存在。", name=label), field="label")
-    if scale not in SCALES:
-        raise ServiceError(_("请选择评价档次。"), field="scale")
-    item = _append_item(campaign, label, scale, required)
+    item = append_item(campaign, label, scales.find(scale), required, question)
     sync_schemes(campaign)
     audit(user, "questionnaire.add_item", f"campaign:{campaign.id}", label=label)
     return item
 
 
-def _append_item(campaign: Campaign, label: str, scale: str, required: bool,
+def append_item(campaign: Campaign, label: str, scale: scales.Scale, required: bool,
                  question: Question | None = None) -> Item:
-    item = Item(label=label, options=copy.deepcopy(SCALES[scale].options), required=required,
-                scheme=SCALES[scale].scheme,
+    item = Item(label=label, options=scale.item_options(), required=required,
+                scheme=scale.scheme,
                 position=max((i.position for i in campaign.items), default=0) + 1)
     campaign.items.append(item)
     (question or default_matrix(campaign)).items.append(item)
+    _count_satisfied(campaign, scale)
     return item
+
+
+def _count_satisfied(campaign: Campaign, scale: scales.Scale) -> None:
+    """A satisfaction scale's 计入满意率 options join the scheme's satisfied list (the
+    scheme's configuration page can still change it)."""
+    if scale.scheme != "satisfaction" or set(scale.satisfied) <= set(SATISFIED):
+        return
+    row = next((r for r in campaign.schemes if r.scheme == "satisfaction"), None)
+    if row is None:
+        row = CampaignScheme(scheme="satisfaction", config={},
+                             position=len(campaign.schemes) + 1)
+        campaign.schemes.append(row)
+    current = list((row.config or {}).get("satisfied") or SATISFIED)
+    row.config = {**(row.config or {}),
+                  "satisfied": current + [s for s in scale.satisfied if s not in current]}
 
 
 def remove_item(campaign: Campaign, item: Item) -> None:

@@ -4,14 +4,18 @@ only: opening a campaign freezes it into the rules (scoring.rules)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..extensions import db
 from ..i18n import gettext as _
-from ..models import Campaign, Item, Question, Section
+from ..models import Campaign, Item, Question, RaterGroup, Section
 from ..scoring.layout import KINDS, MAX_OPTIONS
-from . import ServiceError, audit
+from . import ServiceError, audit, campaigns
 from .campaigns import _require_draft, add_matrix, add_section, remove_item
 
 LABEL_MAX = 300
+#: An item's text (a row of a unit matrix).
+ITEM_LABEL_MAX = campaigns.ITEM_LABEL_MAX
 TITLE_MAX = 200
 TEXT_LIMIT = 2000
 
@@ -112,12 +116,12 @@ def _drop_question(campaign: Campaign, question: Question) -> None:
     db.session.delete(question)
 
 
-def _label(label: str, required: bool) -> str:
+def _label(label: str, required: bool, limit: int = LABEL_MAX) -> str:
     label = (label or "").strip()
     if required and not label:
         raise ServiceError(_("请填写题目。"), field="label")
-    if len(label) > LABEL_MAX:
-        raise ServiceError(_("题目不超过 %(max)s 字。", max=LABEL_MAX), field="label")
+    if len(label) > limit:
+        raise ServiceError(_("题目不超过 %(max)s 字。", max=limit), field="label")
     return label
 
 
@@ -180,6 +184,65 @@ def set_routes(question: Question, routes: list[dict], user) -> None:
           routes=len(clean))
 
 
+@dataclass(frozen=True)
+class GroupRoute:
+    """What a rater group is asked about in a unit matrix: every unit, or whole
+    categories and single units (nothing: the group is not asked this matrix)."""
+
+    group: RaterGroup
+    every: bool
+    categories: tuple[str, ...] = ()
+    units: tuple[int, ...] = ()
+
+    @property
+    def asked(self) -> bool:
+        return self.every or bool(self.categories or self.units)
+
+
+def section_groups(section: Section) -> list[RaterGroup]:
+    return [g for g in section.campaign.groups if not section.groups or g.id in section.groups]
+
+
+def routing(question: Question, every_group: bool = False) -> list[GroupRoute]:
+    """Per rater group of the matrix's section (``every_group``: of the campaign, those
+    outside the section not asked), the units it is asked about."""
+    out = []
+    inside = {g.id for g in section_groups(question.section)}
+    for group in question.campaign.groups if every_group else section_groups(question.section):
+        if group.id not in inside:
+            out.append(GroupRoute(group, False))
+            continue
+        routes = [r for r in question.routes or [{}]
+                  if not r.get("groups") or group.id in r["groups"]]
+        every = any(not r.get("units") and not r.get("categories") for r in routes)
+        categories = sorted({c for r in routes for c in r.get("categories") or ()})
+        units = sorted({int(u) for r in routes for u in r.get("units") or ()})
+        out.append(GroupRoute(group, every, () if every else tuple(categories),
+                              () if every else tuple(units)))
+    return out
+
+
+def set_group_routes(question: Question, chosen: list[GroupRoute], user) -> None:
+    """Set a matrix's routes from one choice per group of its section (each asked about
+    every unit: the default, stored as no routes)."""
+    if all(r.every for r in chosen):
+        return set_routes(question, [], user)
+    return set_routes(question, [
+        {"groups": [r.group.id]} if r.every else
+        {"groups": [r.group.id], "categories": list(r.categories), "units": list(r.units)}
+        for r in chosen if r.asked], user)
+
+
+def route_matrix(question: Question, chosen: list[GroupRoute], user) -> None:
+    """Who is asked a matrix that has a section of its own (a scheme's items), from one
+    choice per rater group of the campaign: the section goes to the groups asked."""
+    asked = [r for r in chosen if r.asked]
+    if not asked:
+        raise ServiceError(_("至少要有一个评议主体评议这些项目。"))
+    update_section(question.section, question.section.title, [r.group.id for r in asked], user)
+    set_group_routes(question, asked, user)
+
+
 def move(row: Section | Question | Item, offset: int, user) -> None:
     """Move a section, a question in its section or an item in its matrix up (-1) or
     down (+1): it swaps places with its neighbour."""
@@ -206,7 +269,7 @@ def move(row: Section | Question | Item, offset: int, user) -> None:
 
 def update_item(item: Item, label: str, required: bool, user) -> None:
     _require_draft(item.campaign)
-    label = _label(label, required=True)
+    label = _label(label, required=True, limit=ITEM_LABEL_MAX)
     if item.scheme and item.question is not None and item.question.scheme:
         raise ServiceError(_("评分方案的评价项目由方案配置生成，请在评分方案页修改。"))
     if any(i.label == label and i.id != item.id and i.question_id == item.question_id

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..extensions import csrf, db
 from ..models import Campaign
 from ..scoring.engine import campaign_results
-from ..services import ServiceError
+from ..services import ServiceError, questionnaire_file
 from ..services import reports as report_service
 from ..services.users import user_for_token
 from .evaluator import participation_payload
@@ -110,6 +110,36 @@ def bulletin(campaign_id: int):
     response.headers["X-Content-SHA256"] = document.sha256
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/campaigns/<int:campaign_id>/questionnaire")
+def questionnaire(campaign_id: int):
+    """The questionnaire as a file (the format the builder exports and imports)."""
+    c = _campaign(campaign_id)
+    if c is None:
+        return _error(404, "no such campaign")
+    return jsonify(questionnaire_file.export(c))
+
+
+@bp.put("/campaigns/<int:campaign_id>/questionnaire")
+def questionnaire_put(campaign_id: int):
+    """Replace a draft's questionnaire (admins only); nothing changes on any error."""
+    c = _campaign(campaign_id)
+    if c is None:
+        return _error(404, "no such campaign")
+    if g.api_user.role != "admin":
+        return _error(403, "only an admin's token may change a questionnaire")
+    if not c.is_draft:
+        return _error(409, "the campaign has opened: its questionnaire is frozen")
+    try:
+        data = questionnaire_file.loads(request.get_data(cache=False)[
+            :questionnaire_file.MAX_BYTES + 1])
+        questionnaire_file.import_questionnaire(c, data, g.api_user)
+    except ServiceError as error:
+        db.session.rollback()
+        return _error(422, error.message)
+    db.session.commit()
+    return jsonify(questionnaire_file.export(c))
 
 
 @bp.get("/openapi.json")

@@ -9,15 +9,17 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..i18n import gettext as _
-from ..models import Campaign
+from ..models import Campaign, Question
 from ..scoring.engine import registered_schemes
 from ..scoring.participation import participation
 from ..services import ServiceError
 from ..services import campaigns as campaign_service
 from ..services import dashboard as dashboard_service
+from ..services import sections as section_service
 from . import results as results_view
 from .common import get_or_404, refusal_shown, report_error, require_role
 from .forms import ActionForm
+from .routing import group_routes
 
 bp = Blueprint("evaluator", __name__, url_prefix="/evaluator")
 bp.before_request(require_role("evaluator", "admin"))
@@ -119,8 +121,27 @@ def scheme_config(campaign_id: int, key: str):
             db.session.commit()
             flash(_("“%(scheme)s”的配置已保存。", scheme=scheme.title), "success")
             return redirect(url_for("evaluator.schemes", campaign_id=c.id), 303)
+    matrix = _scheme_matrix(c, key)
     return render_template(scheme.config_template or "evaluator/scheme_config.html",
-                           campaign=c, scheme=scheme, form=form, config=config, labels=labels)
+                           campaign=c, scheme=scheme, form=form, config=config, labels=labels,
+                           matrix=matrix, action=ActionForm(),
+                           routing=matrix and section_service.routing(matrix, every_group=True),
+                           unit_names={u.id: u.name for u in c.units})
+
+
+def _scheme_matrix(c: Campaign, key: str) -> Question | None:
+    """The unit matrix holding a scheme's own items (their section is the scheme's)."""
+    return next((q for s in c.sections for q in s.questions if q.scheme == key), None)
+
+
+@bp.post("/campaigns/<int:campaign_id>/schemes/<key>/routing")
+def scheme_routing(campaign_id: int, key: str):
+    """Which rater groups are asked a scheme's items, about which units (测评关系)."""
+    c = get_or_404(Campaign, campaign_id)
+    matrix = _scheme_matrix(c, key) or abort(404)
+    return _scheme_action(c, lambda: section_service.route_matrix(
+        matrix, group_routes(matrix, every_group=True), current_user),
+        _("测评关系已保存。"), url_for("evaluator.scheme_config", campaign_id=c.id, key=key))
 
 
 @bp.post("/campaigns/<int:campaign_id>/schemes/<key>/enable")
@@ -137,7 +158,7 @@ def scheme_disable(campaign_id: int, key: str):
                           _("评分方案已停用，其评价项目已从评议表移除。"))
 
 
-def _scheme_action(c: Campaign, operation, message: str):
+def _scheme_action(c: Campaign, operation, message: str, back: str | None = None):
     try:
         operation()
     except ServiceError as error:
@@ -146,4 +167,4 @@ def _scheme_action(c: Campaign, operation, message: str):
     else:
         db.session.commit()
         flash(message, "success")
-    return redirect(url_for("evaluator.schemes", campaign_id=c.id), 303)
+    return redirect(back or url_for("evaluator.schemes", campaign_id=c.id), 303)

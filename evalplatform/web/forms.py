@@ -30,7 +30,7 @@ from ..formkit import choices
 from ..i18n import lazy_gettext as _
 from ..models.campaigns import PHASES
 from ..models.users import ROLE_LABELS
-from ..services.questionnaires import SCALES, TEMPLATES
+from ..services.questionnaires import TEMPLATES
 
 REQUIRED = _("此项必填。")
 
@@ -102,8 +102,11 @@ class TemplateForm(FlaskForm):
 
 
 class ItemForm(FlaskForm):
+    """An item on a scale of the library, added to a unit matrix (choices: the view's)."""
+
+    question = SelectField(_("加入"), coerce=int, validate_choice=False)
     label = StringField(_("评价项目"), validators=[DataRequired(REQUIRED), Length(max=100)])
-    scale = SelectField(_("评价档次"), choices=choices((k, s.title) for k, s in SCALES.items()))
+    scale = SelectField(_("评价档次"))
     required = BooleanField(_("必答"), default=True)
 
 

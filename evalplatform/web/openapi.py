@@ -19,10 +19,13 @@ def _json(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _errors(*codes: int) -> dict:
+def _errors(*codes: int, **special: str) -> dict:
     """Error responses; every operation that needs a token can also be rate-limited (wrong
-    tokens count as failed log-ins) and find the database busy."""
+    tokens count as failed log-ins) and find the database busy. ``special``: descriptions
+    by code ("e409") where an operation's differ."""
     text = {401: "Missing or invalid bearer token", 404: "No such campaign",
+            403: "The token's account is not an admin",
+            422: "Refused, with a message naming the place in the file; nothing was changed",
             409: "The document cannot be made yet: the campaign is open (its results are "
                  "sealed until it closes) or has no units",
             429: "Too many failed log-ins or wrong tokens from this address; retry after "
@@ -30,7 +33,7 @@ def _errors(*codes: int) -> dict:
             503: "The database is busy or unreachable; nothing was changed, retry shortly"}
     if 401 in codes:
         codes = (*codes, 429, 503)
-    return {str(code): _json(ERROR, text[code]) for code in codes}
+    return {str(code): _json(ERROR, special.get(f"e{code}", text[code])) for code in codes}
 
 
 NUMBER_OR_NULL = {"type": ["number", "null"]}
@@ -191,6 +194,50 @@ RESULT_SCHEMAS = {
         "name": {"type": "string"}, "weight": {"type": "number"}, "score": NUMBER_OR_NULL}),
 }
 
+NAMES = {"type": "array", "items": {"type": "string"}}
+QUESTIONNAIRE_SCHEMAS = {
+    "Questionnaire": _object(["format", "version", "sections"], {
+        "format": {"const": "evalplatform-questionnaire"}, "version": {"const": 1},
+        "title": {"type": "string", "description": "The campaign it came from (not imported)"},
+        "sections": {"type": "array", "items": {"$ref": "#/components/schemas/QSection"}},
+        "schemes": {"type": "array", "items": _object(["key"], {
+            "key": {"type": "string"}, "config": {"type": "object"}},
+            "A scoring scheme and its configuration")},
+        "category_weights": {"type": "object", "description": "差别权重: {unit category: "
+                             "{rater group name: weight}}; absent: the group's weight",
+                             "additionalProperties": {"type": "object",
+                                                      "additionalProperties": {"type": "number"}}},
+    }, "A questionnaire file"),
+    "QSection": _object(["title", "groups", "questions"], {
+        "title": {"type": "string"},
+        "groups": {**NAMES, "description": "Rater groups asked; empty: every group"},
+        "questions": {"type": "array", "items": {"$ref": "#/components/schemas/QQuestion"}},
+    }, "A section of the questionnaire"),
+    "QQuestion": _object(["kind", "label"], {
+        "kind": {"enum": ["units", "single", "multiple", "text", "number"]},
+        "label": {"type": "string"}, "required": {"type": "boolean"},
+        "scheme": {"type": "string", "description": "units: the scheme whose items the "
+                                                    "matrix holds (made from its config)"},
+        "items": {"type": "array", "items": _object(["label", "scheme", "options"], {
+            "label": {"type": "string"}, "required": {"type": "boolean"},
+            "scheme": {"enum": ["satisfaction", "appraisal"]},
+            "options": {"type": "array", "items": _object(["label"], {
+                "label": {"type": "string"}, "score": NUMBER_OR_NULL,
+                "abstain": {"type": "boolean"}}, "An answer option")}},
+            "An item of a unit matrix")},
+        "routes": {"type": "array", "description": "units: who is asked about which units "
+                   "(测评关系); empty: every group about every unit",
+                   "items": _object(["groups"], {
+                       "groups": {**NAMES, "description": "empty: every group"},
+                       "categories": NAMES,
+                       "units": {**NAMES, "description": "no units and no categories: "
+                                                         "every unit"}}, "A route")},
+        "options": {**NAMES, "description": "single and multiple choice"},
+        "min": {"type": "integer"}, "max": {"type": "integer"},
+        "max_length": {"type": "integer"},
+    }, "A question: a unit matrix, single or multiple choice, open text or a number"),
+}
+
 CAMPAIGN_ID = {"name": "campaign_id", "in": "path", "required": True,
                "schema": {"type": "integer"}}
 
@@ -253,6 +300,34 @@ def spec(base_path: str) -> dict:
                                           "type": "string", "format": "binary"}}}},
                               **_errors(401, 404, 409)},
             }},
+            "/campaigns/{campaign_id}/questionnaire": {
+                "get": {
+                    "summary": "The questionnaire as a file (sections, questions, routes, "
+                               "schemes, 差别权重)",
+                    "description": "The same JSON the questionnaire page exports. Rater "
+                                   "groups, units and categories are named, not numbered, so "
+                                   "it can be imported into another campaign or installation.",
+                    "operationId": "getQuestionnaire",
+                    "parameters": [CAMPAIGN_ID],
+                    "responses": {"200": _json({"$ref": "#/components/schemas/Questionnaire"},
+                                               "The questionnaire"), **_errors(401, 404)},
+                },
+                "put": {
+                    "summary": "Replace a draft campaign's questionnaire (admins only)",
+                    "description": "Imports a questionnaire file: every section, question, "
+                                   "item, scoring scheme and 差别权重 of the campaign is "
+                                   "replaced. On any error nothing changes and the message "
+                                   "names the place (第 2 部分第 3 题 …).",
+                    "operationId": "putQuestionnaire",
+                    "parameters": [CAMPAIGN_ID],
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Questionnaire"}}}},
+                    "responses": {"200": _json({"$ref": "#/components/schemas/Questionnaire"},
+                                               "The questionnaire as stored"),
+                                  **_errors(401, 403, 404, 409, 422, e409="The campaign has "
+                                            "opened: its questionnaire is frozen")},
+                },
+            },
             "/openapi.json": {"get": {
                 "summary": "This document",
                 "operationId": "getOpenAPI",
@@ -292,6 +367,7 @@ def spec(base_path: str) -> dict:
                     },
                 },
                 **RESULT_SCHEMAS,
+                **QUESTIONNAIRE_SCHEMAS,
                 "Participation": {
                     "type": "object", "required": ["groups"],
                     "properties": {"groups": {"type": "array", "items": {

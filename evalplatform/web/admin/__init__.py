@@ -4,7 +4,7 @@ routes are on one blueprint, ``admin``, for admins only."""
 
 from __future__ import annotations
 
-from . import accounts, campaigns, codes, dashboard, units
+from . import accounts, campaigns, codes, dashboard, questionnaire, scales, units
 from .base import bp
 
-__all__ = ["accounts", "bp", "campaigns", "codes", "dashboard", "units"]
+__all__ = ["accounts", "bp", "campaigns", "codes", "dashboard", "questionnaire", "scales", "units"]

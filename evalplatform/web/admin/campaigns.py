@@ -1,5 +1,5 @@
-"""Campaigns (评议活动): settings and phase, appraised units, rater groups, the
-questionnaire and its preview, the bulletin's letterhead."""
+"""Campaigns (评议活动): settings and phase, appraised units, rater groups, the bulletin's
+letterhead (the questionnaire: admin.questionnaire)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,14 @@ from flask_login import current_user
 
 from ...i18n import N_, ngettext
 from ...i18n import gettext as _
-from ...models import Campaign, Item, RaterGroup
+from ...models import Campaign, RaterGroup
 from ...reports.letterhead import PLACEHOLDERS
 from ...scoring.participation import participation
 from ...services import campaigns as campaign_service
 from ...services import letterheads as letterhead_service
-from ...services.ballots import questionnaire, questionnaire_lengths
-from ...services.questionnaires import TEMPLATES
-from ..common import done, get_or_404, refusal_shown, submitted
-from ..forms import ActionForm, CampaignForm, GroupForm, ItemForm, LetterheadForm, TemplateForm
-from .base import bp, button, page_form
+from ..common import done, get_or_404, refusal_shown
+from ..forms import ActionForm, CampaignForm, GroupForm, LetterheadForm
+from .base import bp, button
 
 
 def _settings(form: CampaignForm) -> dict:
@@ -159,42 +157,3 @@ def _group(campaign_id: int, group_id: int) -> RaterGroup:
     if group.campaign_id != campaign_id:
         abort(404)
     return group
-
-
-@bp.route("/campaigns/<int:campaign_id>/questionnaire", methods=["GET", "POST"])
-def campaign_questionnaire(campaign_id: int):
-    c = get_or_404(Campaign, campaign_id)
-    template_form = page_form(TemplateForm, "t")
-    item_form = page_form(ItemForm, "i")
-    with refusal_shown(template_form if submitted(template_form) else item_form):
-        if submitted(template_form) and template_form.validate_on_submit():
-            campaign_service.apply_template(c, template_form.template.data, current_user)
-            return done(_("已按模板生成评议表。"), "admin.campaign_questionnaire",
-                        campaign_id=c.id)
-        if submitted(item_form) and item_form.validate_on_submit():
-            campaign_service.add_item(c, item_form.label.data, item_form.scale.data,
-                                      item_form.required.data, current_user)
-            return done(_("已添加评价项目。"), "admin.campaign_questionnaire", campaign_id=c.id)
-    return render_template("admin/campaign_questionnaire.html", campaign=c,
-                           template_form=template_form, item_form=item_form,
-                           templates=TEMPLATES, action=ActionForm())
-
-
-@bp.post("/campaigns/<int:campaign_id>/items/<int:item_id>/delete")
-def campaign_item_delete(campaign_id: int, item_id: int):
-    item = get_or_404(Item, item_id)
-    if item.campaign_id != campaign_id:
-        abort(404)
-    return button(lambda: campaign_service.delete_item(item, current_user), _("评价项目已删除。"),
-                  url_for("admin.campaign_questionnaire", campaign_id=campaign_id))
-
-
-@bp.get("/campaigns/<int:campaign_id>/preview")
-def campaign_preview(campaign_id: int):
-    """The ballot as a rater group's phone shows it (``?group=``: the first group)."""
-    c = get_or_404(Campaign, campaign_id)
-    group = next((g for g in c.groups if str(g.id) == request.args.get("group")),
-                 c.groups[0] if c.groups else None)
-    return render_template("respondent/survey.html", q=questionnaire(c, group and group.id),
-                           campaign=c, group=group, ballot=None, preview=True,
-                           lengths=questionnaire_lengths(c))
