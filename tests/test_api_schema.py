@@ -12,6 +12,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from evalplatform.extensions import db
 from evalplatform.services.users import create_token
@@ -21,6 +22,9 @@ from evalplatform.web.openapi import spec
 EXAMPLES = int(os.environ.get("EVALPLATFORM_FUZZ_EXAMPLES") or 0)
 #: Every operation of the document, by its method and path (but the document itself,
 #: which schemathesis loads rather than tests).
+#: Operations whose body can be of the documented shape yet refused for what it says
+#: (a questionnaire naming rater groups the campaign does not have: 422, documented).
+SEMANTIC = {"PUT /campaigns/{campaign_id}/questionnaire": [positive_data_acceptance]}
 OPERATIONS = [f"{method.upper()} {path}" for path, item in spec("/api/v1")["paths"].items()
               for method in item if path != "/openapi.json"]
 
@@ -62,7 +66,8 @@ def test_every_operation_answers_as_documented(api, label):
               database=None, phases=[Phase.explicit, Phase.generate],
               suppress_health_check=list(HealthCheck))
     def check(case):
-        case.call_and_validate(headers={"Authorization": f"Bearer {token}"})
+        case.call_and_validate(headers={"Authorization": f"Bearer {token}"},
+                               excluded_checks=SEMANTIC.get(label, []))
 
     check()
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from evalplatform.extensions import db
 from evalplatform.models import Ballot, Campaign, User
 from evalplatform.scoring.engine import campaign_results
+from evalplatform.services.ballots import questionnaire
 
 
 def test_users_create_and_token_give_api_access(app, client):
@@ -55,6 +56,16 @@ def test_demo_load_builds_a_usable_campaign(app, client, instance_dir):
     assert labels == ["满意", "比较满意", "基本满意", "不太满意", "不满意", "不了解"]
     assert db.session.scalar(select(func.count()).select_from(Ballot)
                              .where(Ballot.campaign_id == last.id)) == 74
+    # each group rates the units it knows, the public also answer 查摆问题
+    public, business, base, staff = (questionnaire(campaign, g.id) for g in campaign.groups)
+    assert {u.name for u in public.units} == {"行政审批服务窗口", "房产交易登记中心", "住房保障服务中心"}
+    assert len(business.units) == 8 and len(base.units) == 12 and len(staff.units) == 4
+    assert [q.kind for q in public.questions] == ["multiple", "text"]
+    assert [q.kind for q in staff.questions] == ["text"]
+    findings = campaign_results(last).questions
+    problems = next(q for q in findings if q.kind == "multiple")
+    assert problems.ranked[0][0] == "事难办"  # the option the demo's public pick most
+    assert problems.answered == 31 + 22
     this_year = db.session.scalar(select(func.count()).select_from(Ballot)
                                   .where(Ballot.campaign_id == campaign.id))
     with open(instance_dir / "demo-codes.csv", encoding="utf-8") as fh:

@@ -153,6 +153,12 @@ class Questionnaire:
         return out
 
     @property
+    def general_comment(self) -> bool:
+        """Whether the ballot ends with the general comment box: comments are on and the
+        group is asked no open question of its own (which takes its place)."""
+        return self.comments_enabled and not any(p.kind == "text" for p in self.questions)
+
+    @property
     def cells(self) -> int:
         """Answers the group is asked for: matrix cells and questions."""
         return sum(len(m.cells) for m in self.matrices) + len(self.questions)
@@ -373,7 +379,7 @@ def parse_ballot(q: Questionnaire, form) -> BallotInput:
         if ANSWER_FIELD.fullmatch(name) and name not in expected:
             errors.setdefault(name, _("有一项回答不属于您的评议表，请刷新页面后重新填写。"))
     if q.comments_enabled:
-        for unit_id in [None, *(u.id for u in q.units)]:
+        for unit_id in [*([None] if q.general_comment else []), *(u.id for u in q.units)]:
             name = comment_field(unit_id)
             # (``in`` first: a werkzeug MultiDict's get() builds an exception when absent)
             text = (form.get(name) or "").strip() if name in form else ""

@@ -1,5 +1,8 @@
 """A realistic demo campaign, after the seeds: a city housing & construction bureau (建设局)
-appraising its sections, field units and service windows."""
+appraising its sections, field units and service windows. Each rater group rates the
+units it knows (测评关系): 服务对象 the service windows, 企业代表 the windows and the
+regulators, 基层单位 every unit, 机关干部 the offices of the bureau; the 查摆问题 section
+asks the public which problems they met (multiple choice) and everyone for advice."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Unit, User
-from . import campaigns, codes, users
+from . import campaigns, codes, sections, users
 from .ballots import BallotInput, questionnaire, submit_ballot
 
 UNITS = (
@@ -32,6 +35,16 @@ UNITS = (
 #: minimum group size on purpose, to show suppression).
 GROUPS = (("服务对象", 0.4, 60, 31), ("企业代表", 0.25, 40, 22), ("基层单位", 0.2, 30, 17),
           ("机关干部", 0.15, 20, 4))
+#: 测评关系: the unit categories each group rates (None: every unit).
+ROUTES = {"服务对象": ["服务窗口类"], "企业代表": ["服务窗口类", "执法监管类"], "基层单位": None,
+          "机关干部": ["综合管理类"]}
+#: 差别权重: 服务对象 weigh more on the windows they use, 机关干部 on their own offices.
+CATEGORY_WEIGHTS = {"服务窗口类": {"服务对象": 0.5}, "综合管理类": {"机关干部": 0.3}}
+PROBLEMS = ("门难进", "脸难看", "话难听", "事难办", "拖拉扯皮", "吃拿卡要")
+#: How often each problem is picked (the public meet slow handling most).
+PROBLEM_WEIGHTS = (2, 3, 2, 6, 5, 1)
+ADVICE = ("建议推行一次性告知和限时办结，减少群众来回跑。", "希望公开投诉电话并及时反馈处理结果。",
+          "窗口高峰期人手不足，建议增加弹性窗口。", "审批环节仍偏多，建议进一步压缩。")
 COMMENTS = ("窗口服务热情，办事效率明显提高。", "希望进一步精简审批材料，减少跑腿次数。",
             "个别工作人员态度生硬，门难进、脸难看的现象还有。", "现场检查规范，执法公正。",
             "建议公开办事流程和时限，接受群众监督。")
@@ -88,14 +101,15 @@ def _campaign(admin, units, year: int, rng: random.Random, voting_share: float):
     campaigns.set_units(campaign, [u.id for u in units], admin)
     groups = [campaigns.add_group(campaign, name, weight, admin) for name, weight, _, _ in GROUPS]
     campaigns.apply_template(campaign, "satisfaction", admin)
+    _route(campaign, admin)
     db.session.flush()
     campaigns.open_campaign(campaign, admin)
-    q = questionnaire(campaign)
-    quality = {u.id: rng.uniform(0.55, 0.9) for u in q.units}
+    quality = {u.id: rng.uniform(0.55, 0.9) for u in units}
 
     unused: list[tuple[str, str]] = []
     ballots = 0
     for group, (_, _, issued, voting) in zip(groups, GROUPS, strict=True):
+        q = questionnaire(campaign, group.id)
         _, plaintext = codes.issue_codes(campaign, group, issued, admin)
         voted = voting if voting_share >= 1 else max(1, round(voting * voting_share))
         for code in plaintext[:voted]:
@@ -104,6 +118,24 @@ def _campaign(admin, units, year: int, rng: random.Random, voting_share: float):
         unused.extend((group.name, code) for code in plaintext[voted:])
     db.session.flush()
     return campaign, unused, ballots
+
+
+def _route(campaign, admin) -> None:
+    """Who rates which units, the 查摆问题 section and 差别权重 (see the module's doc)."""
+    by_name = {g.name: g.id for g in campaign.groups}
+    sections.set_routes(campaigns.default_matrix(campaign), [
+        {"groups": [by_name[name]], "categories": categories or []}
+        for name, categories in ROUTES.items()], admin)
+    problems = sections.create_section(campaign, "查摆问题",
+                                       [by_name["服务对象"], by_name["企业代表"]], admin)
+    sections.add_question(problems, "multiple", "您认为机关作风存在的主要问题（可多选，最多三项）",
+                          admin, options=PROBLEMS, minimum=1, maximum=3)
+    advice = sections.create_section(campaign, "意见建议", [], admin)
+    sections.add_question(advice, "text", "您对改进机关作风有什么意见和建议？", admin,
+                          required=False, max_length=300)
+    sections.set_category_weights(campaign, {
+        category: {by_name[name]: weight for name, weight in row.items()}
+        for category, row in CATEGORY_WEIGHTS.items()}, admin)
 
 
 def _ensure_accounts() -> dict[str, str]:
@@ -129,8 +161,8 @@ def _ensure_units(admin) -> list[Unit]:
 
 def _random_ballot(q, quality: dict[int, float], rng: random.Random) -> BallotInput:
     ballot = BallotInput()
-    for unit in q.units:
-        for item in q.items:
+    for matrix in q.matrices:
+        for unit, item in ((u, i) for u in matrix.units for i in matrix.items_for(u.id)):
             abstain = [o.index for o in item.options if o.abstain]
             graded = [o.index for o in item.options if not o.abstain]
             if abstain and rng.random() < 0.08:
@@ -140,6 +172,13 @@ def _random_ballot(q, quality: dict[int, float], rng: random.Random) -> BallotIn
             centre = (1 - quality[unit.id]) * (len(graded) - 1) * 1.5
             weights = [math.exp(-((i - centre) ** 2) / 1.2) for i in range(len(graded))]
             ballot.answers[(unit.id, item.id)] = rng.choices(graded, weights)[0]
+    for question in q.questions:
+        if question.kind == "multiple":
+            picked = {rng.choices(range(len(PROBLEMS)), PROBLEM_WEIGHTS)[0]
+                      for _ in range(rng.randint(1, question.max or 1))}
+            ballot.choices[question.id] = tuple(sorted(picked))
+        elif question.kind == "text" and rng.random() < 0.35:
+            ballot.choices[question.id] = rng.choice(ADVICE)
     if rng.random() < 0.3:
         unit = rng.choice(q.units)
         ballot.comments[unit.id] = rng.choice(COMMENTS)
