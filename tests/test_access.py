@@ -12,6 +12,8 @@ from evalplatform.testing import ADMIN_PASSWORD, EVALUATOR_PASSWORD, build_campa
 PUBLIC = {"static", "healthz", "respondent.index", "respondent.enter", "respondent.survey",
           "respondent.done", "auth.login", "api.openapi", "choose_language"}
 STAFF = {"auth.logout", "auth.change_password"}
+#: API operations an admin's token may do, not an evaluator's.
+API_ADMIN = {"api.questionnaire_put"}
 #: POSTs that end the session or remove the fixture: exercised last.
 LAST = ("admin.campaign_delete", "admin.unit_delete", "auth.logout")
 
@@ -25,7 +27,9 @@ def routes(app):
         "batch_id": db.session.scalar(select(CodeBatch.id)), "user_id": 1,
         "code": codes["服务对象"][0], "filename": "app.css", "scheme_key": "satisfaction",
         "key": "satisfaction", "entry_id": 1, "rect_id": 1, "kind": "bulletin",
-        "job_id": "0" * 32, "document_id": 1,
+        "job_id": "0" * 32, "document_id": 1, "section_id": campaign.sections[0].id,
+        "question_id": campaign.sections[0].questions[0].id, "table": "items",
+        "row_id": campaign.items[0].id, "ref": "satisfaction5",
     }
     found = []
     for rule in app.url_map.iter_rules():
@@ -41,6 +45,8 @@ def allowed(role: str | None, endpoint: str) -> bool:
     if endpoint in PUBLIC:
         return True
     if role is not None and role.startswith("token:"):
+        if endpoint in API_ADMIN:
+            return role == "token:admin"
         return endpoint.startswith("api.")  # a bearer token opens the API, and only it
     if endpoint.startswith("api."):
         return False  # cookies never authenticate the API; only bearer tokens do
@@ -52,6 +58,8 @@ def allowed(role: str | None, endpoint: str) -> bool:
 
 
 def expected_refusal(role: str | None, endpoint: str) -> set[int]:
+    if endpoint in API_ADMIN and role == "token:evaluator":
+        return {403}
     if endpoint.startswith("api."):
         return {401}
     return {302} if role in (None, "respondent") or role.startswith("token:") else {403}

@@ -157,12 +157,12 @@ def campaign_item_delete(campaign_id: int, item_id: int):
 MOVABLE = {"sections": Section, "questions": Question, "items": Item}
 
 
-@bp.post("/campaigns/<int:campaign_id>/<any(sections, questions, items):kind>/<int:row_id>/move")
-def move(campaign_id: int, kind: str, row_id: int):
-    row = _owned(MOVABLE[kind], row_id, campaign_id)
+@bp.post("/campaigns/<int:campaign_id>/<any(sections, questions, items):table>/<int:row_id>/move")
+def move(campaign_id: int, table: str, row_id: int):
+    row = _owned(MOVABLE[table], row_id, campaign_id)
     offset = -1 if request.form.get("direction") == "up" else 1
     anchor = {"sections": f"#section-{row_id}", "questions": f"#q-{row_id}",
-              "items": f"#q-{getattr(row, 'question_id', '')}"}[kind]
+              "items": f"#q-{getattr(row, 'question_id', '')}"}[table]
     return button(lambda: section_service.move(row, offset, current_user), _("顺序已调整。"),
                   _page(campaign_id, anchor))
 
