@@ -269,3 +269,38 @@ def test_each_category_heads_its_table_with_its_own_weights(app, evaluator_clien
     windows = page[page.index("服务窗口类"):page.index(WINDOW)]
     offices = page[page.index("综合管理类"):page.index("服务窗口类")]
     assert "权重 90%" in windows and "权重 60%" in offices
+
+
+def test_the_ballots_csv_and_the_workbook_carry_choices_and_numbers_never_texts(app):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from evalplatform.reports.ballots_csv import ballots_csv
+    from evalplatform.reports.excel import results_workbook
+
+    campaign, plaintext, ids = routed_campaign()
+    cast_all(campaign, plaintext, ids)
+    close(campaign)
+    rows = list(csv.DictReader(io.StringIO(ballots_csv(campaign).data.decode("utf-8-sig"))))
+    heads = list(rows[0])
+    assert [h for h in heads if h.startswith("机关作风")] == [
+        f"机关作风存在的主要问题（可多选）｜{p}" for p in PROBLEMS]
+    assert "任职建议" in heads and "近一年办事次数" in heads and "意见建议" not in heads
+    assert not any("意见" in value for row in rows for value in row.values())
+    public = [r for r in rows if r["评议主体"] == "服务对象"]
+    staff = [r for r in rows if r["评议主体"] == "机关干部"]
+    picked = sorted(tuple(r[f"机关作风存在的主要问题（可多选）｜{p}"] for p in PROBLEMS) for r in public)
+    assert picked == sorted([("1", "1", "0", "0")] * 3 + [("0", "0", "1", "0")] * 3)
+    assert {r["任职建议"] for r in public} == {""}  # not asked
+    assert sorted(r["任职建议"] for r in staff) == sorted(ADVICE * 2)
+    assert sorted(int(r["近一年办事次数"]) for r in staff) == [0, 2, 4, 6, 8, 10]
+
+    book = load_workbook(io.BytesIO(results_workbook(campaign_results(campaign,
+                                                                      use_cache=False))))
+    sheet = [[c for c in row if c is not None] for row in book["其他题目"].values]
+    assert ["门难进", 9, 0.75, 3, 6] in sheet  # ranked first: 9 of the 12 who answered
+    assert ["平均数", 5.0, "中位数", 5.0] in sheet
+    assert sorted(row[0] for row in sheet if len(row) == 1 and str(row[0]).startswith("意见")
+                  ) == sorted(f"意见{k}" for k in range(6))

@@ -1,13 +1,15 @@
 """The anonymous ballots as CSV, for statisticians (reliability, straight-lining, their own
-models): one row per ballot, one column per (unit, item) holding the chosen option.
+models): one row per ballot, one column per (unit, item) holding the chosen option, then
+the questions that are not about units (a choice's option, a multiple choice's options
+as 1/0, a number; never an open answer).
 
 What keeps it anonymous:
 
 - Only for a closed campaign. While one is open, two downloads a minute apart would
   differ by the ballot just submitted.
 - Rows are in the order of the random ballot ids, never in submission order, and are
-  numbered 1…n; the ballot id itself is not printed. No code, no date, no comments (free
-  text can identify its writer).
+  numbered 1…n; the ballot id itself is not printed. No code, no date, no comments and no
+  open answers (free text can identify its writer).
 - A rater group with fewer ballots than the minimum group size is not named: its ballots
   are pooled as “其他（人数不足，合并）”. When the pooled ballots are still fewer than the
   minimum they are left out, and the result says how many.
@@ -40,6 +42,8 @@ from ..extensions import db
 from ..i18n import gettext as _
 from ..models import Ballot, Campaign
 from ..scoring.cube import Cube, load_ballots, structure_from_rules
+from ..scoring.layout import Layout
+from ..scoring.questions import answered
 from ..util import file_name
 from .excel import safe_text
 
@@ -136,23 +140,27 @@ def ballots_csv(campaign: Campaign) -> BallotsCsv:
         for o, option in enumerate(item.options):
             table[i, o] = safe_text(option.label)
     n = len(answers)
+    extra_heads, extra = _question_columns(rules, arrays, keep, shown_as, len(groups) + 1,
+                                           minimum)
     columns = len(units) * len(items)
     out = io.BytesIO()
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow([HEAD_NUMBER, HEAD_GROUP, *(
         safe_text(f"{unit.name}{UNIT_ITEM_SEPARATOR}{item.label}")
-        for unit in units for item in items)])
+        for unit in units for item in items), *extra_heads])
     # A block of ballots at a time: the cells of 20,000 ballots × 600 answers as Python
     # objects at once would take gigabytes; a block takes a few megabytes.
     for start in range(0, n, CSV_BLOCK):
         block = answers[start:start + CSV_BLOCK].astype(np.intp)
         block[(block < 0) | (block >= n_options) | ~kept[shown_as[start:start + CSV_BLOCK]]] \
             = n_options
-        rows = np.empty((len(block), 2 + columns), dtype=object)
+        rows = np.empty((len(block), 2 + columns + len(extra_heads)), dtype=object)
         rows[:, 0] = np.arange(start + 1, start + len(block) + 1)
         rows[:, 1] = group_cell[ballot_groups[start:start + CSV_BLOCK]]
-        rows[:, 2:] = table[np.arange(len(items)), block].reshape(len(block), columns)
+        rows[:, 2:2 + columns] = table[np.arange(len(items)), block].reshape(len(block), columns)
+        for k, column in enumerate(extra):
+            rows[:, 2 + columns + k] = column[start:start + CSV_BLOCK]
         writer.writerows(rows.tolist())
     text.flush()
     data = out.getvalue()
@@ -163,6 +171,41 @@ def ballots_csv(campaign: Campaign) -> BallotsCsv:
         merged_ballots=pooled,
         min_group_size=minimum, filename=download_name(campaign),
         blanked=int((~kept[np.unique(shown_as)]).any(axis=2).sum()))
+
+
+def _question_columns(rules: dict, arrays, keep: np.ndarray, shown_as: np.ndarray,
+                      n_labels: int, minimum: int) -> tuple[list[str], list[np.ndarray]]:
+    """The columns of the questions that are not about units, after the matrix: a single
+    choice's option, one 1/0 column per option of a multiple choice, a number. Never an
+    open answer (free text can identify its writer). A row's answer is blank when fewer
+    than ``minimum`` of the rows shown as its label answered the question, as in the
+    results."""
+    heads: list[str] = []
+    columns: list[np.ndarray] = []
+    for _section, q in Layout.from_rules(rules).questions:
+        if q.kind == "text":
+            continue
+        values = arrays.extra[q.id][keep]
+        given = answered(q.kind, values)
+        per_label = np.bincount(shown_as[given], minlength=n_labels)
+        given &= (per_label >= minimum)[shown_as]
+        labels = [o["label"] for o in q.options]
+        if q.kind == "single":
+            table = np.array([safe_text(label) for label in labels] + [""], dtype=object)
+            columns.append(table[np.where(given, values, len(labels)).astype(np.intp)])
+            heads.append(safe_text(q.label))
+        elif q.kind == "multiple":
+            for k, label in enumerate(labels):
+                column = np.full(len(values), "", dtype=object)
+                column[given] = np.where(values[given, k], "1", "0")
+                columns.append(column)
+                heads.append(safe_text(f"{q.label}{UNIT_ITEM_SEPARATOR}{label}"))
+        else:
+            column = np.full(len(values), "", dtype=object)
+            column[given] = values[given].astype(str)
+            columns.append(column)
+            heads.append(safe_text(q.label))
+    return heads, columns
 
 
 def shown_cells(answers: np.ndarray, labels: np.ndarray, n_labels: int, items, minimum: int

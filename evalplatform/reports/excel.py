@@ -1,6 +1,7 @@
 """The results as an Excel workbook (openpyxl): participation, then per scheme a sheet
 with its ranking per category, as on the results page, and a per-unit detail sheet (score
-per rater group and per item, valid votes, 不了解) for statisticians.
+per rater group and per item, valid votes, 不了解) for statisticians; last, the questions
+that are not about units (choices, numbers, open answers).
 
 Suppression holds here too: a rater group under the minimum size gets the text
 “不足N人”, never a number. Unit and group names are user text; a text cell that a
@@ -257,6 +258,61 @@ def _detail_sheet(ws: Worksheet, results: CampaignResults, scheme: SchemeResult,
     _widths(ws, [14, 8, 22] + [12] * (len(heads) - 3))
 
 
+QUESTIONS_SHEET = "其他题目"
+KIND_NAMES = {"single": "单选题", "multiple": "多选题", "text": "文字题", "number": "数字题"}
+
+
+def _questions_sheet(ws: Worksheet, results: CampaignResults, computed: str) -> None:
+    """The questions that are not about units: per option its count and share in total and
+    per rater group (most chosen first), a number's mean and median, the open answers.
+    A group under the minimum is the suppression text; totals pool the shown groups."""
+    hidden = labels.suppressed(results.min_group_size)
+    row = _header_block(ws, results, QUESTIONS_SHEET, computed)
+    put_cell(ws, row - 1, 1, "说明", font=MUTED_FONT)
+    put_cell(ws, row - 1, 2, f"回答人数不足{results.min_group_size}人的评议主体不显示，合计只含显示的"
+                             "评议主体；多选题各项比例之和可超过 100%。")
+    row += 1
+    for q in results.questions:
+        title = f"{q.section}｜{q.label}" if q.section else q.label
+        put_cell(ws, row, 1, f"{title}（{KIND_NAMES[q.kind]}）", font=TITLE)
+        row += 1
+        put_cell(ws, row, 1, "回答人数", font=MUTED_FONT)
+        put_cell(ws, row, 2, q.answered if q.answered is not None else hidden)
+        for col, g in enumerate(q.groups, start=3):
+            put_cell(ws, row, col, f"{g.group}：{g.answered}人" if not g.suppressed
+                     else f"{g.group}：{hidden}", font=MUTED_FONT if g.suppressed else None)
+        row += 1
+        if q.kind in ("single", "multiple"):
+            heads = ["选项", "人数", "比例", *(f"{g.group} 人数" for g in q.groups)]
+            for col, head in enumerate(heads, start=1):
+                put_cell(ws, row, col, head, font=BOLD).fill = HEADER_FILL
+            for label, count, share in q.ranked:
+                row += 1
+                k = q.options.index(label)
+                put_cell(ws, row, 1, label)
+                put_cell(ws, row, 2, count)
+                put_cell(ws, row, 3, share, PERCENT_FORMAT)
+                for col, g in enumerate(q.groups, start=4):
+                    put_cell(ws, row, col, g.counts[k] if not g.suppressed else hidden,
+                             font=MUTED_FONT if g.suppressed else None)
+        elif q.kind == "number":
+            put_cell(ws, row, 1, "平均数", font=MUTED_FONT)
+            put_cell(ws, row, 2, q.mean, SCORE_FORMAT)
+            put_cell(ws, row, 3, "中位数", font=MUTED_FONT)
+            put_cell(ws, row, 4, q.median, SCORE_FORMAT)
+            for g in q.groups:
+                row += 1
+                put_cell(ws, row, 1, f"{g.group} 平均数", font=MUTED_FONT)
+                put_cell(ws, row, 2, g.mean if not g.suppressed else hidden, SCORE_FORMAT)
+        else:
+            put_cell(ws, row, 1, "回答内容（按文字排序）", font=BOLD).fill = HEADER_FILL
+            for text in q.texts:
+                row += 1
+                put_cell(ws, row, 1, text).alignment = WRAP
+        row += 2
+    _widths(ws, [40, 12, 12] + [16] * 8)
+
+
 def _widths(ws: Worksheet, widths: list[float]) -> None:
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
@@ -277,6 +333,9 @@ def results_workbook(results: CampaignResults, zone: tzinfo = UTC) -> bytes:
                       computed)
         _detail_sheet(wb.create_sheet(_sheet_title(str(scheme.title), taken, DETAIL_SUFFIX)),
                       results, scheme, computed)
+    if results.questions:
+        _questions_sheet(wb.create_sheet(_sheet_title(QUESTIONS_SHEET, taken)), results,
+                         computed)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

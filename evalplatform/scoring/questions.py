@@ -79,7 +79,7 @@ def tally_questions(campaign_id: int, layout: Layout, ballots: BallotArrays,
                 n = len(found)
             else:
                 answers = ballots.extra[q.id][mine]
-                given = _given(q.kind, answers)
+                given = answered(q.kind, answers)
                 n = int(given.sum())
             cell = QuestionGroup(groups[j].name, n if n >= min_group_size else None,
                                  n < min_group_size)
@@ -107,7 +107,8 @@ def tally_questions(campaign_id: int, layout: Layout, ballots: BallotArrays,
     return out
 
 
-def _given(kind: str, answers: np.ndarray) -> np.ndarray:
+def answered(kind: str, answers: np.ndarray) -> np.ndarray:
+    """Per ballot, whether it answers a question (its ``BallotArrays.extra`` column)."""
     if kind == "single":
         return answers >= 0
     if kind == "multiple":
