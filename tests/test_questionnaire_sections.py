@@ -304,3 +304,19 @@ def test_the_ballots_csv_and_the_workbook_carry_choices_and_numbers_never_texts(
     assert ["平均数", 5.0, "中位数", 5.0] in sheet
     assert sorted(row[0] for row in sheet if len(row) == 1 and str(row[0]).startswith("意见")
                   ) == sorted(f"意见{k}" for k in range(6))
+
+
+def test_the_bulletin_names_the_problems_raised_most(app):
+    from evalplatform.reports.bulletin import bulletin_html
+    from evalplatform.reports.pdf import render_pdf
+    from evalplatform.testing.pdfcheck import flat, page_texts
+
+    campaign, plaintext, ids = routed_campaign()
+    cast_all(campaign, plaintext, ids)
+    close(campaign)
+    text = flat("".join(page_texts(render_pdf(bulletin_html(campaign)))))
+    # 门难进 9 of 12 (75.0%), then 脸难看 and 话难听 3 each (25.0%, in the options' order)
+    assert ("群众反映最集中的问题对“机关作风存在的主要问题（可多选）”（12人回答），反映最集中的是："
+            "门难进（9人，75.0%）、脸难看（3人，25.0%）、话难听（3人，25.0%）。") in text
+    assert "事难办" not in text.split("群众反映最集中的问题")[1].split("。")[0]  # chosen by none
+    assert "意见0" not in text  # open answers are never circulated
