@@ -25,6 +25,8 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 class GroupColumn:
     name: str
     weight: float
+    #: The group's place among a unit's group cells.
+    index: int = 0
 
 
 @dataclass
@@ -55,9 +57,10 @@ class SchemeView:
 
 
 def group_columns(units: list[UnitResult]) -> list[GroupColumn]:
-    """The rater groups, in the order the units' group cells use, with their weights for
-    these units (one category's: a group's weight may differ by category)."""
-    return [GroupColumn(g.group, g.weight) for g in units[0].groups]
+    """The rater groups asked about any of these units (one category's), in the order the
+    units' group cells use (``index``), with their weights for these units (差别权重)."""
+    return [GroupColumn(g.group, g.weight, k) for k, g in enumerate(units[0].groups)
+            if any(u.groups[k].routed for u in units)]
 
 
 def scheme_view(campaign: Campaign, results: CampaignResults, scheme: SchemeResult
