@@ -24,7 +24,8 @@ def publish(path, name: str) -> None:
 def test_readme_screenshots(server, open_session, admin_user, instance_dir):
     demo = load_demo(instance_dir)
     with open(demo.codes_file, encoding="utf-8") as fh:
-        code = next(r["code"] for r in csv.DictReader(fh) if r["rater_group"] == "基层单位")  # asked about every unit
+        # 基层单位 are asked about every unit (服务对象 only the service windows)
+        code = next(r["code"] for r in csv.DictReader(fh) if r["rater_group"] == "基层单位")
 
     phone = open_session("respondent", phone=True)
     page = phone.page
