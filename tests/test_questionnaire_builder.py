@@ -375,6 +375,18 @@ def test_an_edited_scale_is_used_by_new_items_only(admin_client):
                         url="/admin/scales/satisfaction5/delete")
     assert "内置的评价档次不能删除" in flashed(admin_client, refused)
 
+    # an unscored scale (任职建议): its items are scored by no scheme
+    unscored = {"name": "任职建议", "scheme": "none", "label-0": "提拔使用", "score-0": "99",
+                "label-1": "继续留任", "label-2": "调整岗位"}
+    assert "评价档次已保存。" in flashed(admin_client, post_form(admin_client, "/admin/scales/new",
+                                                         unscored))
+    html = admin_client.get(page(campaign.id)).get_data(as_text=True)
+    ref = html.split(">任职建议<")[0].rsplit('value="', 1)[1].split('"')[0]
+    assert "已添加评价项目。" in flashed(admin_client, post_form(admin_client, page(campaign.id), {
+        "i-label": "任职建议", "i-scale": ref, "i-required": "y"}, prefix="i-"))
+    item = db.session.scalar(select(Item).where(Item.label == "任职建议"))
+    assert item.scheme is None and [o["score"] for o in item.options] == [None] * 3
+
 
 SCALE_ERRORS = [
     ({"label-0": "优", "score-0": "100", "label-1": "差", "score-1": "0"}, "appraisal",
@@ -387,13 +399,16 @@ SCALE_ERRORS = [
      "请至少勾选一个计入满意率的档次。"),
     ({"label-0": "好", "score-0": "100", "label-1": "好", "score-1": "0", "satisfied-0": "1"},
      "satisfaction", "档次名称不能重复。"),
+    ({"label-0": "提拔使用", "label-1": "继续留任"}, None, "请选择计分方式。"),
+    ({"label-0": "提拔使用", "label-2": "不了解", "abstain-2": "1"}, "none",
+     "至少要有两个可选的档次。"),
 ]
 
 
 @pytest.mark.parametrize(("rows", "scheme", "message"), SCALE_ERRORS)
 def test_a_bad_scale_is_refused_and_shown_again(admin_client, rows, scheme, message):
     response = post_form(admin_client, "/admin/scales/new",
-                         {"name": "自定义档次", "scheme": scheme, **rows})
+                         {"name": "自定义档次", **({"scheme": scheme} if scheme else {}), **rows})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and message in html
     assert 'value="自定义档次"' in html  # what was typed is kept

@@ -322,3 +322,57 @@ def test_the_bulletin_names_the_problems_raised_most(app):
             "门难进（9人，75.0%）、脸难看（3人，25.0%）、话难听（3人，25.0%）。") in text
     assert "事难办" not in text.split("群众反映最集中的问题")[1].split("。")[0]  # chosen by none
     assert "意见0" not in text  # open answers are never circulated
+
+
+def test_an_unscored_item_is_reported_as_shares_per_unit(app, evaluator_client):
+    """任职建议 about each unit on an unscored scale: no scheme scores it; each unit's
+    shares pool the groups with at least five choices about it."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from evalplatform.reports.excel import results_workbook
+    from evalplatform.services import scales
+
+    campaign, plaintext = build_campaign(status="draft", codes_per_group=6)
+    public, staff = campaign.groups
+    scale = scales.save_scale(None, "任职建议", [
+        *({"label": label} for label in ADVICE), {"label": "不了解", "abstain": True}], "", None)
+    matrix = campaigns.default_matrix(campaign)
+    item = campaigns.add_item(campaign, "任职建议", scale.ref, True, None, matrix)
+    sections.set_routes(matrix, [{"groups": [public.id], "categories": ["服务窗口类"]},
+                                 {"groups": [staff.id]}], None)
+    assert item.scheme is None and {r.scheme for r in campaign.schemes} == {"satisfaction"}
+    campaigns.open_campaign(campaign, None)
+    db.session.commit()
+    # 服务对象 (6): the window 提拔使用 ×4, 继续留任 ×2; 机关干部: 5 of 6 give 调整岗位 about
+    # every unit, one 不了解 (so 5 choices: they count)
+    for k, code in enumerate(plaintext["服务对象"]):
+        cast_ballot(campaign, code, lambda unit, it, k=k: (0 if k < 4 else 1)
+                    if it.id == item.id else 0)
+    for k, code in enumerate(plaintext["机关干部"]):
+        cast_ballot(campaign, code, lambda unit, it, k=k: (2 if k < 5 else 3)
+                    if it.id == item.id else 0)
+    close(campaign)
+    results = campaign_results(campaign, use_cache=False)
+    assert item.id not in {i.item for s in results.schemes.values() for u in s.units
+                           for i in u.items}
+    (advice,) = results.unscored
+    assert advice.options == ["提拔使用", "继续留任", "调整岗位"]
+    by_unit = {u.unit: u for u in advice.units}
+    window = by_unit[WINDOW]
+    assert (window.answered, window.counts) == (11, [4, 2, 5])
+    assert window.shares == pytest.approx([4 / 11, 2 / 11, 5 / 11])
+    office = by_unit[OFFICE]
+    assert (office.answered, office.counts) == (5, [0, 0, 5])  # 服务对象 not asked
+    assert [g.routed for g in office.groups] == [False, True]
+    data = results.to_json()["unscored_items"][0]
+    assert data["units"][0]["shares"] is not None
+    page = evaluator_client.get(f"/evaluator/campaigns/{campaign.id}/results").get_data(
+        as_text=True)
+    section = page[page.index('id="unscored-'):]
+    assert "36.4%" in section and "45.5%" in section  # 4/11, 5/11
+    book = load_workbook(io.BytesIO(results_workbook(results)))
+    rows = [[c for c in row if c is not None] for row in book["不计分项目"].values]
+    (row,) = [r for r in rows if r[:2] == ["服务窗口类", WINDOW]]
+    assert row[2:] == [11, pytest.approx(4 / 11), pytest.approx(2 / 11), pytest.approx(5 / 11)]

@@ -258,6 +258,35 @@ def _detail_sheet(ws: Worksheet, results: CampaignResults, scheme: SchemeResult,
     _widths(ws, [14, 8, 22] + [12] * (len(heads) - 3))
 
 
+UNSCORED_SHEET = "不计分项目"
+
+
+def _unscored_sheet(ws: Worksheet, results: CampaignResults, computed: str) -> None:
+    """Per unscored item, per unit: raters counted and each option's share."""
+    hidden = labels.suppressed(results.min_group_size)
+    row = _header_block(ws, results, UNSCORED_SHEET, computed)
+    put_cell(ws, row - 1, 1, "说明", font=MUTED_FONT)
+    put_cell(ws, row - 1, 2, f"只计入对该单位有效票不少于{results.min_group_size}人的评议主体。")
+    row += 1
+    for item in results.unscored:
+        put_cell(ws, row, 1, item.label, font=TITLE)
+        row += 1
+        for col, head in enumerate(["类别", "单位", "人数", *item.options], start=1):
+            put_cell(ws, row, col, head, font=BOLD).fill = HEADER_FILL
+        for unit in item.units:
+            row += 1
+            put_cell(ws, row, 1, unit.category)
+            put_cell(ws, row, 2, unit.unit)
+            if unit.answered is None:
+                put_cell(ws, row, 3, hidden, font=MUTED_FONT)
+                continue
+            put_cell(ws, row, 3, unit.answered)
+            for col, share in enumerate(unit.shares, start=4):
+                put_cell(ws, row, col, share, PERCENT_FORMAT)
+        row += 2
+    _widths(ws, [14, 22, 10] + [12] * 10)
+
+
 QUESTIONS_SHEET = "其他题目"
 KIND_NAMES = {"single": "单选题", "multiple": "多选题", "text": "文字题", "number": "数字题"}
 
@@ -333,6 +362,8 @@ def results_workbook(results: CampaignResults, zone: tzinfo = UTC) -> bytes:
                       computed)
         _detail_sheet(wb.create_sheet(_sheet_title(str(scheme.title), taken, DETAIL_SUFFIX)),
                       results, scheme, computed)
+    if results.unscored:
+        _unscored_sheet(wb.create_sheet(_sheet_title(UNSCORED_SHEET, taken)), results, computed)
     if results.questions:
         _questions_sheet(wb.create_sheet(_sheet_title(QUESTIONS_SHEET, taken)), results,
                          computed)

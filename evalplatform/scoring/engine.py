@@ -25,6 +25,7 @@ from ..models import Ballot, Campaign, ResultSnapshot
 from ..plugins import hook
 from ..util import utcnow
 from .bootstrap import Patterns, group_patterns, replicate_counts
+from .choices import tally_unscored
 from .cube import BallotArrays, Cube, empty_cube, load_cube
 from .layout import Layout
 from .participation import participation
@@ -202,9 +203,11 @@ def compute(campaign: Campaign, rules: dict, rules_hash: str, frozen: bool,
     questions = tally_questions(campaign.id, layout, cube.ballot_arrays, cube.groups,
                                 int(rules["min_group_size"])) \
         if layout.questions and not sealed else []
+    unscored = tally_unscored(cube) \
+        if not sealed and any(item.scheme is None for item in cube.items) else []
     return CampaignResults(
         campaign_id=campaign.id, title=campaign.title, rules_sha256=rules_hash, frozen=frozen,
-        questions=questions,
+        questions=questions, unscored=unscored,
         ballots=total_ballots, min_group_size=int(rules["min_group_size"]),
         replicates=replicates if bootstrapped else 0, confidence=confidence,
         computed_at=utcnow(),

@@ -201,6 +201,9 @@ class CampaignResults:
     #: The questions that are not about units, tallied (scoring.questions); empty while
     #: sealed and for a questionnaire of unit matrices only.
     questions: list = field(default_factory=list)
+    #: Matrix items no scheme scores, as option shares per unit (scoring.choices); empty
+    #: while sealed.
+    unscored: list = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The API form: suppressed values are null, floats rounded for stability. Texts
@@ -226,6 +229,8 @@ class CampaignResults:
                 # (only where there are any: results published before stay as they were)
                 **({"questions": [_question_json(q) for q in self.questions]}
                    if self.questions else {}),
+                **({"unscored_items": [_unscored_json(i) for i in self.unscored]}
+                   if self.unscored else {}),
             })
 
 
@@ -243,6 +248,13 @@ def _scheme_json(s: SchemeResult) -> dict[str, Any]:
 def _question_json(q) -> dict[str, Any]:
     data = asdict(q)
     data["shares"] = q.shares
+    return data
+
+
+def _unscored_json(item) -> dict[str, Any]:
+    data = asdict(item)
+    for unit, source in zip(data["units"], item.units, strict=True):
+        unit["shares"] = source.shares
     return data
 
 

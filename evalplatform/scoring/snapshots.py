@@ -17,7 +17,8 @@ def results_digest(results) -> tuple[dict, str]:
     """The results as stored, and the SHA-256 of what the ballots and the rules decide
     (the scores, ranks and flags; not the participation counts of codes)."""
     data = results.to_json()
-    keys = ("rules_sha256", "ballots", "schemes", "missing_schemes", "method", "questions")
+    keys = ("rules_sha256", "ballots", "schemes", "missing_schemes", "method", "questions",
+            "unscored_items")
     return data, sha256({k: data[k] for k in keys if k in data})
 
 

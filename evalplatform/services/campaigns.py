@@ -207,7 +207,7 @@ def add_item(campaign: Campaign, label: str, scale: str, required: bool, user,
 def append_item(campaign: Campaign, label: str, scale: scales.Scale, required: bool,
                  question: Question | None = None) -> Item:
     item = Item(label=label, options=scale.item_options(), required=required,
-                scheme=scale.scheme,
+                scheme=scale.item_scheme,
                 position=max((i.position for i in campaign.items), default=0) + 1)
     campaign.items.append(item)
     (question or default_matrix(campaign)).items.append(item)
@@ -300,7 +300,7 @@ def _contributes_items(key: str | None) -> bool:
 def sync_schemes(campaign: Campaign) -> None:
     """Enable each scheme that scores admin-built items exactly while the questionnaire
     has items for it (a scheme with items of its own is enabled by hand)."""
-    used = {i.scheme for i in campaign.items if not _contributes_items(i.scheme)}
+    used = {i.scheme for i in campaign.items if i.scheme and not _contributes_items(i.scheme)}
     for row in list(campaign.schemes):
         if not _contributes_items(row.scheme) and row.scheme not in used:
             campaign.schemes.remove(row)

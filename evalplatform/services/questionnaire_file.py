@@ -216,9 +216,10 @@ def _adopt_scheme_matrix(campaign: Campaign, section: Section, key: str,
 
 def _import_item(campaign: Campaign, question: Question, raw: dict, place: _Place) -> None:
     label = _str(raw.get("label", ""), place).strip()
-    scheme = raw.get("scheme")
+    scheme = raw.get("scheme") or ""  # none: unscored
     if scheme not in scales.SCHEMES:
-        place.fail(_("计分方式须为 %(names)s 之一。", names="、".join(scales.SCHEMES)))
+        place.fail(_("计分方式须为 %(names)s 之一，或不计分（null）。",
+                     names="、".join(s for s in scales.SCHEMES if s)))
     options = [_dict(o, place) for o in _list(raw.get("options"), place)]
     for o in options:
         if o.get("score") is not None and not isinstance(o["score"], int | float):

@@ -24,8 +24,8 @@ from .questionnaires import SCALES
 NAME_MAX = 100
 LABEL_MAX = 20
 MAX_SCALE_OPTIONS = 10
-#: The schemes a scale may be scored by.
-SCHEMES = ("satisfaction", "appraisal")
+#: The schemes a scale may be scored by ("": none, its options' shares are reported).
+SCHEMES = ("satisfaction", "appraisal", "")
 APPRAISAL_LABELS = (EXCELLENT, COMPETENT, BASIC, INCOMPETENT)
 
 
@@ -42,6 +42,11 @@ class Scale:
     @property
     def satisfied(self) -> list[str]:
         return [o["label"] for o in self.options if o.get("satisfied")]
+
+    @property
+    def item_scheme(self) -> str | None:
+        """The scheme an item on this scale is scored by (None: unscored)."""
+        return self.scheme or None
 
     def item_options(self) -> list[dict]:
         """The options an item copies (what the rules freeze)."""
@@ -124,7 +129,7 @@ def check_options(options: list[dict], scheme: str, satisfied: bool = True) -> l
                                field="options")
         abstain = bool(option.get("abstain"))
         score = option.get("score")
-        if abstain:
+        if abstain or not scheme:
             score = None
         elif score is None or not math.isfinite(score) or not 0 <= score <= 100:
             raise ServiceError(_("第 %(n)s 个档次“%(label)s”：请填写 0–100 的分值"
@@ -138,7 +143,8 @@ def check_options(options: list[dict], scheme: str, satisfied: bool = True) -> l
         raise ServiceError(_("档次名称不能重复。"), field="options")
     scored = [o for o in clean if not o["abstain"]]
     if len(scored) < 2:
-        raise ServiceError(_("至少要有两个计分的档次。"), field="options")
+        raise ServiceError(_("至少要有两个计分的档次。") if scheme else
+                           _("至少要有两个可选的档次。"), field="options")
     if len(clean) > MAX_SCALE_OPTIONS:
         raise ServiceError(_("档次不超过 %(max)s 个。", max=MAX_SCALE_OPTIONS), field="options")
     if scheme == "appraisal" and sorted(o["label"] for o in scored) != sorted(APPRAISAL_LABELS):

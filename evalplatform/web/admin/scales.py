@@ -15,7 +15,12 @@ from ..routing import number
 from .base import bp, button
 
 SCHEME_LABELS = {"satisfaction": lazy_gettext("满意度测评（计分，按勾选的档次计算满意率）"),
-                 "appraisal": lazy_gettext("民主测评（优秀、称职、基本称职、不称职四档）")}
+                 "appraisal": lazy_gettext("民主测评（优秀、称职、基本称职、不称职四档）"),
+                 "": lazy_gettext("不计分（只统计各档次的比例，如任职建议）")}
+
+#: The form's value for an unscored scale (an empty value is no choice at all).
+UNSCORED = "none"
+FORM_SCHEMES = {**{k: k for k in scale_service.SCHEMES if k}, UNSCORED: ""}
 
 
 @bp.get("/scales")
@@ -35,12 +40,13 @@ def scale_edit(ref: str | None):
     if form.validate_on_submit():
         posted = _posted()
         with refusal_shown():
-            scale_service.save_scale(ref, posted["name"], _options(), posted["scheme"],
-                                     current_user)
+            scale_service.save_scale(ref, posted["name"], _options(),
+                                     FORM_SCHEMES.get(posted["scheme"], "?"), current_user)
             return done(_("评价档次已保存。新加的评价项目将使用它，已有的项目不变。"), "admin.scales")
     return render_template("admin/scale_edit.html", scale=scale, form=form, posted=posted,
                            rows=scale_service.MAX_SCALE_OPTIONS,
-                           scheme_labels={k: SCHEME_LABELS[k] for k in scale_service.SCHEMES})
+                           scheme_labels={k or UNSCORED: SCHEME_LABELS[k]
+                                          for k in scale_service.SCHEMES})
 
 
 @bp.post("/scales/<ref>/delete")
