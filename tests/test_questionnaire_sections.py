@@ -372,7 +372,32 @@ def test_an_unscored_item_is_reported_as_shares_per_unit(app, evaluator_client):
         as_text=True)
     section = page[page.index('id="unscored-'):]
     assert "36.4%" in section and "45.5%" in section  # 4/11, 5/11
+    unit_page = evaluator_client.get(f"/evaluator/campaigns/{campaign.id}/results/satisfaction/"
+                                     f"units/{window.unit_id}").get_data(as_text=True)
+    assert "任职建议" in unit_page and "36.4%" in unit_page and "11 人选择" in unit_page
     book = load_workbook(io.BytesIO(results_workbook(results)))
     rows = [[c for c in row if c is not None] for row in book["不计分项目"].values]
     (row,) = [r for r in rows if r[:2] == ["服务窗口类", WINDOW]]
     assert row[2:] == [11, pytest.approx(4 / 11), pytest.approx(2 / 11), pytest.approx(5 / 11)]
+
+
+def test_a_units_report_gives_its_unscored_shares(app):
+    from evalplatform.models import Unit
+    from evalplatform.reports.unit_report import unit_report_pdf
+    from evalplatform.services import scales
+    from evalplatform.testing.pdfcheck import flat, page_texts
+
+    campaign, plaintext = build_campaign(status="draft", codes_per_group=5)
+    scale = scales.save_scale(None, "任职建议", [{"label": label} for label in ADVICE], "", None)
+    item = campaigns.add_item(campaign, "任职建议", scale.ref, True, None)
+    campaigns.open_campaign(campaign, None)
+    db.session.commit()
+    for k, code in enumerate(plaintext["服务对象"]):  # 提拔使用 ×3, 继续留任 ×2
+        cast_ballot(campaign, code, lambda unit, it, k=k: (0 if k < 3 else 1)
+                    if it.id == item.id else 0)
+    for code in plaintext["机关干部"][:4]:  # 4 < 5: not counted
+        cast_ballot(campaign, code, lambda unit, it: 2 if it.id == item.id else 0)
+    close(campaign)
+    window = db.session.scalar(select(Unit).where(Unit.name == WINDOW))
+    text = flat("".join(page_texts(unit_report_pdf(campaign, window).data)))
+    assert "不计分项目任职建议：5人选择，提拔使用60.0%、继续留任40.0%、调整岗位0.0%。" in text

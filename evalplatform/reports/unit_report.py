@@ -55,9 +55,12 @@ def unit_report_html(campaign: Campaign, unit: Unit, results: CampaignResults | 
             parts.append(UnitPart(scheme, found, plugin_sections(
                 campaign, results, scheme.key, "unit_report", unit.id)))
     show_comments = campaign.comments_enabled and (settings is None or settings.unit_comments)
+    # unscored items (任职建议 …) asked about this unit: (item, its shares for the unit)
+    unscored = [(item, row) for item in results.unscored for row in item.units
+                if row.unit_id == unit.id]
     return render_template(
         "reports/unit_report.html", campaign=campaign, results=results, unit=unit,
-        parts=parts, comments=unit_comments(campaign, unit.id) if show_comments else None,
+        parts=parts, unscored=unscored, comments=unit_comments(campaign, unit.id) if show_comments else None,
         draft=campaign.status != "closed", generated_at=now_local(),
         chinese_date=chinese_date, numeral=chinese_numeral)
 
