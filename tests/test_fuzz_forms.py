@@ -229,6 +229,7 @@ def world(app, admin_client, evaluator_user, monkeypatch):
     opened, _ = build_campaign(title="进行中测评")
     checklist, _ = build_campaign(status="draft", title="对照检查")
     campaign_service.enable_scheme(checklist, "checklist", None, {"lists": ["sige_shifou"]})
+    campaign_service.enable_scheme(draft, "six_type", None)  # its section routed by a form
     db.session.commit()
     from evalplatform_checklist import evidence, reviews
 
@@ -250,8 +251,10 @@ PAGES = [
     "/admin/campaigns/{draft}/edit", "/admin/campaigns/{draft}/groups",
     "/admin/campaigns/{draft}/questionnaire", "/admin/campaigns/{draft}/units",
     "/admin/campaigns/{open}/codes", "/admin/campaigns/{open}/bulletin", "/admin/users",
-    "/admin/users/{evaluator}", "/account/password",
+    "/admin/users/{evaluator}", "/account/password", "/admin/scales/new",
+    "/admin/scales/satisfaction5",
     "/evaluator/campaigns/{draft}/schemes/satisfaction",
+    "/evaluator/campaigns/{draft}/schemes/six_type",
     "/checklist/campaigns/{checklist}/reviews/{cl_unit}",
     "/checklist/campaigns/{checklist}/rectifications/{rect}",
     "/checklist/campaigns/{checklist}/ledger",
