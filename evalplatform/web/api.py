@@ -44,7 +44,7 @@ def _authenticate():
 
 #: Ids are database integers: a larger number in the URL names no campaign (and must not
 #: reach the database, which cannot compare it).
-MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1  # (campaign.id is a 32-bit integer on PostgreSQL)
 
 
 def _campaign(campaign_id: int) -> Campaign | None:
