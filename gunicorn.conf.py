@@ -30,7 +30,9 @@ if _control_socket:
 def post_worker_init(worker):
     """Each worker seals ballots in the background from the moment it starts, so that
     ballots stored just before a reload or a crash are sealed within SEAL_INTERVAL
-    (services/seal.py)."""
+    (services/seal.py). (Another app served with this file, such as bench/bare_app.py,
+    is left alone.)"""
     from evalplatform.services.seal import start_sealer
 
-    start_sealer(worker.wsgi)
+    if "SEAL_INTERVAL" in getattr(worker.wsgi, "config", {}):
+        start_sealer(worker.wsgi)
