@@ -13,15 +13,23 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: run test test-sqlite test-pg setup system venv translations i18n db lint clean bench
 
+# Where `make run` serves (GUNICORN_BIND), and the address phones on this network reach.
+RUN_BIND := $(or $(GUNICORN_BIND),127.0.0.1:5000)
+RUN_PORT := $(lastword $(subst :, ,$(RUN_BIND)))
+RUN_HOST := $(if $(filter 0.0.0.0,$(firstword $(subst :, ,$(RUN_BIND)))),$(shell hostname -I 2>/dev/null | awk '{print $$1}'),$(firstword $(subst :, ,$(RUN_BIND))))
+RUN_URL := http://$(or $(RUN_HOST),127.0.0.1):$(RUN_PORT)
+
 run: setup db
 	@$(FLASK) demo load --if-empty
 	@echo
-	@echo "  evalplatform is starting on http://127.0.0.1:5000"
-	@echo "  staff log-in:   http://127.0.0.1:5000/login"
+	@echo "  evalplatform is starting on $(RUN_URL)"
+	@echo "  staff log-in:   $(RUN_URL)/login"
 	@if [ -f instance/demo-accounts.txt ]; then echo "  demo accounts (instance/demo-accounts.txt):"; sed 's/^/    /' instance/demo-accounts.txt; fi
-	@echo "  unused demo codes: instance/demo-codes.csv  (open http://127.0.0.1:5000/s/<code>)"
+	@echo "  unused demo codes: instance/demo-codes.csv  (open $(RUN_URL)/s/<code>)"
+	@case "$(RUN_BIND)" in 127.*|localhost*) echo "  only this computer can open it; to try it from a phone on the same network:"; \
+	  echo "    make run GUNICORN_BIND=0.0.0.0:$(RUN_PORT) PUBLIC_BASE_URL=http://$$(hostname -I 2>/dev/null | awk '{print $$1}'):$(RUN_PORT)";; esac
 	@echo
-	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+	GUNICORN_BIND=$(RUN_BIND) $(if $(PUBLIC_BASE_URL),PUBLIC_BASE_URL=$(PUBLIC_BASE_URL)) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -68,7 +68,8 @@ def build(app, ballots: int, seed: int = 1, routed: bool = False):
     from evalplatform.services import campaigns, units
 
     with app.app_context():
-        made = [units.save_unit(None, f"单位{n:03d}（{ballots}{'·分' if routed else ''}）", CATEGORIES[n % 4], None, None)
+        tag = f"{ballots}{'·分' if routed else ''}"
+        made = [units.save_unit(None, f"单位{n:03d}（{tag}）", CATEGORIES[n % 4], None, None)
                 for n in range(UNITS)]
         campaign = campaigns.create_campaign(None, title=f"万人评议 {ballots}{' 分类' if routed else ''}",
                                              min_group_size=5)

@@ -532,8 +532,10 @@ def main() -> None:
         instance.mkdir()
         sqlite_url = f"sqlite:///{instance / 'app.db'}"
         _, codes, fields = setup_instance(sqlite_url, instance, 2 * codes_per_run)
+        # (the clients stand for thousands of phones but come from one address: the
+        # per-address limits on code entry would stop them after 20 codes a minute)
         common_env = {"SECRET_KEY": SECRET_KEY, "CODE_HASH_KEY": CODE_HASH_KEY,
-                      "JOBS_BACKEND": "inline"}
+                      "JOBS_BACKEND": "inline", "RATELIMIT_ENABLED": "false"}
         import sqlite3
 
         with sqlite3.connect(bare_db) as conn:  # create the schema before the workers race

@@ -14,6 +14,7 @@ ENV_SETTINGS = (
     "PUBLIC_BASE_URL",
     "EVALPLATFORM_PLUGINS",
     "SESSION_COOKIE_SECURE",
+    "CLOSE_GRACE_MINUTES",
     "MAX_CONTENT_LENGTH",
     "TIMEZONE",
     "BABEL_DEFAULT_LOCALE",
@@ -71,6 +72,9 @@ class Defaults:
     #: Seconds after a ballot arrives until its campaign's storage is sealed, so that no
     #: ballot can be tied to its code (services/seal.py); 0: only at closing and by CLI.
     SEAL_INTERVAL = 60.0
+    #: Minutes a respondent who opened the ballot before the close was asked still has to
+    #: submit it (结束评议 with the grace period; the admin may also close at once).
+    CLOSE_GRACE_MINUTES = 30
     #: How report jobs run: "thread" (a pool in each web process), "rq" (Redis queue at
     #: REDIS_URL, run by `rq worker`), or "inline" (at once, in the caller).
     JOBS_BACKEND = "thread"
@@ -128,7 +132,7 @@ def load(app, overrides: dict | None) -> None:
         if name in env:
             env[name] = _as_bool(env[name])
     for name in ("MAX_CONTENT_LENGTH", "JOB_THREADS", "REPORT_PROCESSES", "LOGIN_FREE_ATTEMPTS",
-                 "LOGIN_BACKOFF_MAX"):
+                 "LOGIN_BACKOFF_MAX", "CLOSE_GRACE_MINUTES"):
         if name in env:
             env[name] = int(env[name])
     for name in ("SEAL_INTERVAL", "DATABASE_LOCK_TIMEOUT", "DATABASE_STATEMENT_TIMEOUT",

@@ -18,9 +18,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, current_app, request
-from flask_babel import Babel, force_locale, gettext, lazy_gettext, ngettext
+from flask_babel import Babel, force_locale, gettext, lazy_gettext, ngettext, pgettext
 
-__all__ = ["LANGUAGES", "N_", "force_locale", "gettext", "init_app", "lazy_gettext", "ngettext"]
+__all__ = ["LANGUAGES", "N_", "force_locale", "gettext", "init_app", "lazy_gettext", "ngettext",
+           "pgettext"]
 
 #: The languages offered, by locale code, each named in itself.
 LANGUAGES = {"zh": "中文", "en": "English"}
@@ -51,6 +52,7 @@ JS_MESSAGES: tuple[str, ...] = (
     N_("网络已恢复，可以提交。"),
     N_("已恢复本页上次未提交的 {count} 项评价，请检查后继续。"),
     N_("已输入 {count} / {max} 字"),
+    N_("还有 {count} 项必答未作答，已为您跳到第一项。"),
     # static/codes.js
     N_("正在生成{count} 个访问码和二维码纸条，预计约 {seconds} 秒，请勿关闭页面…"),
     N_("正在生成{count} 个访问码，预计约 {seconds} 秒，请勿关闭页面…"),

@@ -24,6 +24,16 @@ def local_today() -> date:
     return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
+def local_time(value: datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time in the platform's time zone, for a message."""
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    return value.replace(tzinfo=UTC).astimezone(ZoneInfo(current_app.config["TIMEZONE"])
+                                                ).strftime(fmt)
+
+
 def file_name(title: str, suffix: str) -> str:
     """A download's file name from a campaign's title: characters file systems refuse
     are replaced."""

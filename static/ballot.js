@@ -190,6 +190,15 @@
   }
 
   form.addEventListener("submit", function (event) {
+    // what is missing is said here, without a trip to the server (which checks again)
+    var missing = required.filter(function (f) { return !answered(f); });
+    fieldsets.forEach(function (f) { f.classList.toggle("is-missing", missing.indexOf(f) >= 0); });
+    if (missing.length) {
+      event.preventDefault();
+      say(t("还有 {count} 项必答未作答，已为您跳到第一项。", { count: missing.length }), "warn");
+      goTo(missing[0]);
+      return;
+    }
     if (!window.fetch || !window.FormData) return;  // the ordinary form post
     event.preventDefault();
     save();
@@ -246,6 +255,8 @@
   }
 
   form.addEventListener("change", function (event) {
+    var own = event.target.closest && event.target.closest("fieldset.item");
+    if (own && answered(own)) own.classList.remove("is-missing");
     limit(event.target.closest && event.target.closest("fieldset.item"));
     settle(event.target.closest && event.target.closest("fieldset.item"));
     if (notice && /\bok\b/.test(notice.className)) say("", "");

@@ -212,7 +212,7 @@ def add_item(client, campaign_id: int, label: str, scale: str = "satisfaction5",
 
 def open_campaign(client, campaign_id: int):
     url = f"/admin/campaigns/{campaign_id}"
-    return action(client, url, f"{url}/open")
+    return action(client, url, f"{url}/open", confirm="yes")
 
 
 def test_create_campaign_stores_every_setting(admin_client):
@@ -272,9 +272,9 @@ def test_choose_units(admin_client):
     campaign = create_campaign(admin_client)
     url = f"/admin/campaigns/{campaign.id}/units"
     page = text(admin_client.get(url))
-    assert "已默认勾选全部启用的单位" in page
-    assert all(f'value="{u.id}" checked' in page for u in units)
-    assert "已撤并单位" not in page
+    assert "已按上一次评议活动" not in page  # the first campaign: nothing ticked for it
+    assert not any(f'value="{u.id}" checked' in page for u in units)
+    assert "已撤并单位" not in page and "全选所有单位" in page
 
     chosen = [units[0].id, units[2].id]
     assert "已选择 2 个被评单位。" in follow(admin_client, choose_units(admin_client,
@@ -295,6 +295,11 @@ def test_choose_units(admin_client):
     # a unit that does not exist
     choose_units(admin_client, campaign.id, [units[0].id, 999999])
     assert count(CampaignUnit, CampaignUnit.campaign_id == campaign.id) == 2
+    # the next campaign starts from this one's units
+    following = create_campaign(admin_client)
+    page = text(admin_client.get(f"/admin/campaigns/{following.id}/units"))
+    assert f"已按上一次评议活动“{TITLE}”的被评单位勾选" in page
+    assert [u.id for u in units if f'value="{u.id}" checked' in page] == again
 
 
 def test_rater_groups_with_weights(admin_client):
@@ -444,7 +449,7 @@ def test_full_campaign_flow_and_lock_once_open(admin_client):
     assert locked in follow(admin_client, delete)
 
     page = follow(admin_client, action(admin_client, f"/admin/campaigns/{cid}",
-                                       f"/admin/campaigns/{cid}/close"))
+                                       f"/admin/campaigns/{cid}/close", confirm="yes"))
     assert "评议活动已结束，不再接受评议。" in page and "已结束" in page
     db.session.refresh(campaign)
     assert campaign.status == "closed" and campaign.closed_at is not None
@@ -459,7 +464,7 @@ def test_draft_campaign_can_be_deleted(admin_client):
                                        f"{groups_url}/{group.id}/delete"))
     assert "评议主体“服务对象”已发放访问码，不能删除。" in page
     assert count(RaterGroup) == 2
-    page = follow(admin_client, action(admin_client, url, f"{url}/delete"))
+    page = follow(admin_client, action(admin_client, url, f"{url}/delete", confirm="yes"))
     assert "评议活动已删除。" in page
     assert count(Campaign) == count(RaterGroup) == count(AccessCode) == count(CodeBatch) == 0
     assert count(Unit) == len(UNITS)  # the units stay
@@ -628,7 +633,7 @@ def test_revoking_a_batch_voids_its_unused_codes(admin_client, client):
     assert participation(admin_client, campaign)["服务对象"] == (5, 1)
     batch = db.session.scalar(select(CodeBatch).order_by(CodeBatch.id.desc()))
     url = f"/admin/campaigns/{campaign.id}/codes"
-    page = follow(admin_client, action(admin_client, url, f"{url}/{batch.id}/revoke"))
+    page = follow(admin_client, action(admin_client, url, f"{url}/{batch.id}/revoke", confirm="yes"))
     assert f"第 {batch.id} 批访问码已作废" in page and "已作废未使用部分" in page
     assert "3 个" not in page  # how many were unused would tell who voted
     for code in codes[1:]:
@@ -640,7 +645,7 @@ def test_revoking_a_batch_voids_its_unused_codes(admin_client, client):
     # ballot still counts)
     assert participation(admin_client, campaign)["服务对象"] == (1, 1)
     # a second revocation changes nothing
-    page = follow(admin_client, action(admin_client, url, f"{url}/{batch.id}/revoke"))
+    page = follow(admin_client, action(admin_client, url, f"{url}/{batch.id}/revoke", confirm="yes"))
     assert "该批访问码已作废。" in page
     assert count(AccessCode, AccessCode.status == "void") == 3
 
@@ -657,7 +662,7 @@ def test_voiding_a_one_code_batch_does_not_tell_whether_its_holder_voted(admin_c
             submit_ballot(client, campaign, code)
         batch = db.session.scalar(select(CodeBatch).order_by(CodeBatch.id.desc()))
         before = participation(admin_client, campaign)["服务对象"]
-        page = follow(admin_client, action(admin_client, url, f"{url}/{batch.id}/revoke"))
+        page = follow(admin_client, action(admin_client, url, f"{url}/{batch.id}/revoke", confirm="yes"))
         after = participation(admin_client, campaign)["服务对象"]
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "codes.revoke")
                                   .order_by(AuditEvent.id.desc()))

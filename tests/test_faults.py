@@ -363,7 +363,8 @@ def test_closing_a_campaign_while_ballots_arrive_keeps_each_whole_or_refused(
 
     def close():
         closed.append(admin.post(f"{server.url}/admin/campaigns/{campaign.id}/close",
-                                 data={"csrf_token": token}, allow_redirects=False,
+                                 data={"csrf_token": token, "confirm": "yes"},
+                                 allow_redirects=False,
                                  timeout=60).status_code)
 
     # ballots arrive steadily for about a second; closing (which scores the campaign and

@@ -37,6 +37,9 @@ class Campaign(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    #: When a campaign being closed with a grace period closes (no new code entries
+    #: meanwhile; ballots already opened are accepted until then); None otherwise.
+    closes_at: Mapped[datetime | None]
     #: The scoring rules frozen when the campaign opened (see scoring.rules), and their
     #: SHA-256; None while a draft. Deferred: the rules (every unit, item and scheme
     #: setting) are read from the database when used, not parsed with every campaign a

@@ -179,6 +179,12 @@ class WeightedScheme(Scheme):
     def trims(self, config: dict) -> bool:
         return False
 
+    def requires(self, config: dict) -> list[str]:
+        """Keys of other schemes this configuration needs enabled in the same campaign
+        (e.g. the scheme whose composite it is combined with): the campaign refuses the
+        configuration, and disabling one of them, otherwise."""
+        return []
+
     def trim_scope(self, config: dict) -> str:
         """Where one highest and one lowest vote are dropped: within each rater group's
         votes ("group": the groups' trimmed means are then weighted), or among all the

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
+from ..database import write_intent
 from ..extensions import db
 from ..i18n import gettext as _
 from ..models import (
@@ -22,7 +24,7 @@ from ..models import (
     Unit,
 )
 from ..scoring.satisfaction import SATISFIED
-from ..util import utcnow
+from ..util import local_time, local_today, utcnow
 from . import ServiceError, audit, documents, scales, seal
 from .questionnaires import TEMPLATES
 from .units import all_units
@@ -73,10 +75,15 @@ def _require_draft(campaign: Campaign) -> None:
         raise ServiceError(_("评议活动已开始，被评单位、评议主体和评议表已锁定，不能再修改。"))
 
 
-def delete_campaign(campaign: Campaign, user) -> None:
+def check_delete(campaign: Campaign) -> None:
+    """Raise ServiceError unless the campaign may be deleted (a draft without ballots)."""
     _require_draft(campaign)
     if db.session.scalar(select(func.count()).where(Ballot.campaign_id == campaign.id)):
         raise ServiceError(_("该评议活动已有评议票，不能删除。"))
+
+
+def delete_campaign(campaign: Campaign, user) -> None:
+    check_delete(campaign)
     audit(user, "campaign.delete", f"campaign:{campaign.id}", title=campaign.title)
     # Codes and batches have no ORM relationship to the campaign: delete them here rather
     # than trust ON DELETE CASCADE, which SQLite applies only with foreign_keys=ON.
@@ -90,22 +97,29 @@ def delete_campaign(campaign: Campaign, user) -> None:
 
 @dataclass
 class UnitChoice:
-    """The unit picker of a campaign: units by category, the ticked ones, and whether
-    they are a suggestion (a draft with none chosen yet: every active unit)."""
+    """The unit picker of a campaign: units by category, the ticked ones, and the campaign
+    they were suggested from (a draft with none chosen yet: the latest other campaign's
+    active units; nothing is ticked when there is none)."""
 
     by_category: dict[str, list[Unit]]
     chosen: set[int]
-    suggested: bool
+    suggested: str | None
 
 
 def unit_choice(campaign: Campaign, suggest: bool) -> UnitChoice:
-    """Active units, and inactive ones only where already chosen. ``suggest``: tick every
-    active unit of a draft that has none yet."""
+    """Active units, and inactive ones only where already chosen. ``suggest``: tick, in a
+    draft that has none yet, the active units of the latest other campaign."""
     every = all_units()
     chosen = {cu.unit_id for cu in campaign.campaign_units}
-    suggested = suggest and not chosen and campaign.is_draft
-    if suggested:
-        chosen = {u.id for u in every if u.active}
+    suggested = None
+    if suggest and not chosen and campaign.is_draft:
+        previous = db.session.scalar(
+            select(Campaign).where(Campaign.id != campaign.id, Campaign.campaign_units.any())
+            .order_by(Campaign.id.desc()).limit(1))
+        if previous is not None:
+            active = {u.id for u in every if u.active}
+            chosen = {cu.unit_id for cu in previous.campaign_units} & active
+            suggested = previous.title if chosen else None
     by_category: dict[str, list[Unit]] = {}
     for unit in every:
         if unit.active or unit.id in chosen:
@@ -322,6 +336,7 @@ def enable_scheme(campaign: Campaign, key: str, user, config: dict | None = None
     if any(row.scheme == key for row in campaign.schemes):
         raise ServiceError(_("评分方案“%(name)s”已启用。", name=scheme.title))
     config = scheme.normalize_config(config or {})
+    _check_requires(campaign, scheme, config)
     campaign.schemes.append(CampaignScheme(scheme=key, config=config,
                                            position=len(campaign.schemes) + 1))
     _replace_scheme_items(campaign, scheme, config)
@@ -333,6 +348,15 @@ def disable_scheme(campaign: Campaign, key: str, user) -> None:
     row = next((r for r in campaign.schemes if r.scheme == key), None)
     if row is None:
         raise ServiceError(_("该评分方案未启用。"))
+    from ..scoring.engine import registered_schemes
+
+    installed = registered_schemes()
+    for other in campaign.schemes:
+        scheme = installed.get(other.scheme)
+        if other is not row and scheme is not None and key in scheme.requires(other.config):
+            raise ServiceError(_("“%(other)s”的配置要用到“%(name)s”，请先修改“%(other)s”的配置。",
+                                 other=scheme.title, name=installed[key].title
+                                 if key in installed else key))
     campaign.schemes.remove(row)
     for item in [i for i in campaign.items if i.scheme == key]:
         remove_item(campaign, item)
@@ -363,6 +387,19 @@ def _replace_scheme_items(campaign: Campaign, scheme, config: dict) -> None:
         matrix.items.append(item)
 
 
+def _check_requires(campaign: Campaign, scheme, config: dict) -> None:
+    """Refuse a configuration that needs a scheme the campaign has not enabled."""
+    from ..scoring.engine import registered_schemes
+
+    enabled = {row.scheme for row in campaign.schemes}
+    installed = registered_schemes()
+    for key in scheme.requires(config):
+        if key not in enabled:
+            name = installed[key].title if key in installed else key
+            raise ServiceError(_("本评议活动没有启用“%(name)s”，不能与它合成。请先在评分方案页启用"
+                                 "“%(name)s”，或选择不合成。", name=name), field="combine_with")
+
+
 def configure_scheme(campaign: Campaign, key: str, config: dict, user) -> dict:
     """Store a scheme's configuration for a draft campaign (validated, defaults filled)."""
     from ..scoring.engine import registered_schemes
@@ -372,7 +409,9 @@ def configure_scheme(campaign: Campaign, key: str, config: dict, user) -> dict:
     scheme = registered_schemes().get(key)
     if row is None or scheme is None:
         raise ServiceError(_("该评议活动没有启用这个评分方案。"))
-    row.config = scheme.normalize_config(config)
+    normalized = scheme.normalize_config(config)
+    _check_requires(campaign, scheme, normalized)
+    row.config = normalized
     _replace_scheme_items(campaign, scheme, row.config)
     audit(user, "scheme.configure", f"campaign:{campaign.id}", scheme=key)
     return row.config
@@ -400,7 +439,8 @@ def open_problems(campaign: Campaign) -> list[str]:
     return problems
 
 
-def open_campaign(campaign: Campaign, user) -> None:
+def check_open(campaign: Campaign) -> None:
+    """Raise ServiceError unless the campaign may open now (saying what is missing)."""
     if campaign.status != "draft":
         raise ServiceError(_("只有草稿状态的评议活动可以开始。"))
     problems = open_problems(campaign)
@@ -408,6 +448,10 @@ def open_campaign(campaign: Campaign, user) -> None:
         # sentences run together: directly after a Chinese full stop, else after a space
         reasons = "".join(p if p.endswith("。") else f"{p} " for p in problems).rstrip()
         raise ServiceError(_("评议活动还不能开始：%(reasons)s", reasons=reasons))
+
+
+def open_campaign(campaign: Campaign, user) -> None:
+    check_open(campaign)
     from ..scoring.engine import registered_schemes
     from ..scoring.rules import freeze
 
@@ -417,14 +461,20 @@ def open_campaign(campaign: Campaign, user) -> None:
     audit(user, "campaign.open", f"campaign:{campaign.id}", rules_sha256=digest)
 
 
-def close_campaign(campaign: Campaign, user) -> None:
+def check_close(campaign: Campaign) -> None:
     if campaign.status != "open":
         raise ServiceError(_("只有进行中的评议活动可以结束。"))
+
+
+def close_campaign(campaign: Campaign, user) -> None:
+    """Close now: no ballot is accepted any more; the results are published."""
+    check_close(campaign)
     from ..scoring.engine import registered_schemes
     from ..scoring.snapshots import take_snapshot
 
     campaign.status = "closed"
     campaign.closed_at = utcnow()
+    campaign.closes_at = None
     db.session.flush()
     installed = registered_schemes()
     for key, spec in (campaign.rules or {}).get("schemes", {}).items():
@@ -434,6 +484,71 @@ def close_campaign(campaign: Campaign, user) -> None:
     seal.rewrite(campaign.id)  # the ballots of a closed campaign are sealed for good
     audit(user, "campaign.close", f"campaign:{campaign.id}",
           results_sha256=snapshot.results_sha256)
+
+
+def schedule_close(campaign: Campaign, minutes: int, user) -> datetime:
+    """Close after a grace period: from now no code begins a ballot, and the ballots
+    already begun are accepted until the campaign closes (:func:`close_due`)."""
+    check_close(campaign)
+    if campaign.closes_at is not None:
+        raise ServiceError(_("评议活动已在结束中，将于 %(time)s 结束。",
+                             time=local_time(campaign.closes_at)))
+    campaign.closes_at = utcnow() + timedelta(minutes=minutes)
+    audit(user, "campaign.schedule_close", f"campaign:{campaign.id}", minutes=minutes)
+    return campaign.closes_at
+
+
+def cancel_close(campaign: Campaign, user) -> None:
+    """Keep a closing campaign open: codes may begin ballots again."""
+    if campaign.status != "open" or campaign.closes_at is None:
+        raise ServiceError(_("该评议活动没有在结束中。"))
+    campaign.closes_at = None
+    audit(user, "campaign.cancel_close", f"campaign:{campaign.id}")
+
+
+def close_due() -> list[int]:
+    """Close the campaigns whose grace period is over (each worker's sealer looks, and
+    every staff page); the ids closed. Each in a write transaction of its own, the
+    campaign's row locked so that two processes never close it twice."""
+    now = utcnow()
+    with write_intent(False):  # looking takes no write lock
+        due = db.session.scalars(select(Campaign.id).where(
+            Campaign.status == "open", Campaign.closes_at <= now)).all()
+        db.session.commit()
+    closed = []
+    for campaign_id in due:
+        with write_intent():
+            campaign = db.session.scalar(
+                select(Campaign).where(Campaign.id == campaign_id, Campaign.status == "open",
+                                       Campaign.closes_at <= now)
+                .with_for_update())
+            if campaign is not None:
+                close_campaign(campaign, None)
+                closed.append(campaign_id)
+            db.session.commit()
+    return closed
+
+
+@dataclass(frozen=True)
+class Consequences:
+    """What opening, closing or deleting a campaign does, said before it is done."""
+
+    ballots: int
+    unused_codes: int
+    #: Days left before the campaign's end date (None: no end date, or it has passed).
+    days_early: int | None
+    grace_minutes: int
+
+
+def consequences(campaign: Campaign, grace_minutes: int = 0) -> Consequences:
+    ballots = db.session.scalar(select(func.count()).select_from(Ballot)
+                                .where(Ballot.campaign_id == campaign.id)) or 0
+    unused = db.session.scalar(select(func.count()).select_from(AccessCode).where(
+        AccessCode.campaign_id == campaign.id, AccessCode.status == "new")) or 0
+    end = campaign.period_end
+    days = (end - local_today()).days if end is not None else None
+    return Consequences(ballots, unused, days if days is not None and days > 0 else None,
+                        grace_minutes)
 
 
 def scheme_labels(campaign: Campaign, key: str) -> list[str]:

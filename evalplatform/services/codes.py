@@ -12,9 +12,10 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import DateTime, bindparam, insert, or_, select, update
 
 from ..database import DriverStatement, write_intent
 from ..extensions import db
@@ -97,12 +98,16 @@ def _unique_codes(count: int) -> list[str]:
     return sorted(codes, key=lambda _: secrets.randbits(32))
 
 
+def check_revoke(batch: CodeBatch) -> None:
+    if batch.revoked_at is not None:
+        raise ServiceError(_("该批访问码已作废。"))
+
+
 def revoke_batch(batch: CodeBatch, user) -> None:
     """Void the unused codes of a batch (e.g. a lost download). How many were unused is
     told nowhere — not to the admin, not in the audit log: for a batch of one code it
     would say whether its holder voted."""
-    if batch.revoked_at is not None:
-        raise ServiceError(_("该批访问码已作废。"))
+    check_revoke(batch)
     db.session.execute(
         update(AccessCode)
         .where(AccessCode.batch_id == batch.id, AccessCode.status == CODE_NEW)
@@ -174,6 +179,7 @@ REFUSALS = {
     "void": lazy_gettext("该访问码已作废，请联系发放访问码的工作人员。"),
     "draft": lazy_gettext("该评议活动尚未开始，请在活动开始后再使用访问码。"),
     "closed": lazy_gettext("该评议活动已经结束，感谢您的关注。"),
+    "closing": lazy_gettext("该评议活动即将结束，不再接受新的评议，感谢您的关注。"),
     "stale": lazy_gettext("评议表已更新，您的评议未保存。请重新打开访问码链接，按新的评议表填写。"),
 }
 
@@ -196,30 +202,39 @@ class CodeAccess:
 
 
 def check_code(text: str) -> CodeAccess:
-    """Look a typed code up and say whether it can be used to vote now."""
+    """Look a typed code up and say whether a ballot can be begun with it now (not while
+    the campaign is closing)."""
     canonical = normalize_code(text)
     if canonical is None:
         raise CodeRefused("malformed")
-    return check_code_hash(hash_code(canonical))
+    return check_code_hash(hash_code(canonical), entering=True)
 
 
-def check_code_hash(code_hash: bytes) -> CodeAccess:
-    """Like check_code, for a code already hashed (kept in the respondent's session)."""
+def check_code_hash(code_hash: bytes, entering: bool = False) -> CodeAccess:
+    """Like check_code, for a code already hashed (kept in the respondent's session: a
+    ballot begun before the close was asked may go on until the campaign closes)."""
     return _access(code_hash, db.session.connection().execute(
-        _check_statement(), {"hash": code_hash}).first())
+        _check_statement(), {"hash": code_hash}).first(), entering)
 
 
-def _access(code_hash: bytes, row) -> CodeAccess:
+def _access(code_hash: bytes, row, entering: bool = False) -> CodeAccess:
     """What check_code_hash's row says: the access, or CodeRefused with the reason."""
     if row is None:
         raise CodeRefused("unknown")
-    campaign_id, group_id, code_status, campaign_status = row
+    campaign_id, group_id, code_status, campaign_status, closes_at = row
+    if isinstance(closes_at, str):  # a driver's row (SQLite stores times as text)
+        closes_at = datetime.fromisoformat(closes_at)
     if code_status == CODE_USED:
         raise CodeRefused("used")
     if code_status == CODE_VOID:
         raise CodeRefused("void")
     if campaign_status != "open":
         raise CodeRefused(campaign_status)
+    if closes_at is not None:
+        if closes_at <= utcnow():
+            raise CodeRefused("closed")
+        if entering:
+            raise CodeRefused("closing")
     return CodeAccess(code_hash, campaign_id, group_id)
 
 
@@ -228,7 +243,7 @@ def _check_statement():
     """check_code_hash's SELECT, built once: every code entry and ballot page runs it."""
     codes, campaigns = AccessCode.__table__, Campaign.__table__
     return (select(codes.c.campaign_id, codes.c.rater_group_id, codes.c.status,
-                   campaigns.c.status)
+                   campaigns.c.status, campaigns.c.closes_at)
             .join(campaigns, campaigns.c.id == codes.c.campaign_id)
             .where(codes.c.code_hash == bindparam("hash")))
 
@@ -242,7 +257,9 @@ def _spend_statement():
     # the closing transaction takes the results snapshot, and be missing from it.
     open_campaigns = (select(campaigns.c.id)
                       .where(campaigns.c.status == "open",
-                             campaigns.c.rules_sha256 == bindparam("rules"))
+                             campaigns.c.rules_sha256 == bindparam("rules"),
+                             or_(campaigns.c.closes_at.is_(None),
+                                 campaigns.c.closes_at > bindparam("now", type_=DateTime())))
                       .with_for_update(read=True))
     return (update(codes)
             .where(codes.c.code_hash == bindparam("hash"), codes.c.status == CODE_NEW,
@@ -270,7 +287,7 @@ def spend_code(code_hash: bytes, campaign_id: int, rules_sha256: str, cursor, di
     """
     spend, check = _spend_statements(dialect)
     row = spend.execute(cursor, {"hash": code_hash, "campaign": campaign_id,
-                                 "rules": rules_sha256}).fetchone()
+                                 "rules": rules_sha256, "now": utcnow()}).fetchone()
     if row is None:
         # raises with the precise reason; if the code is usable, another condition
         # failed: the ballot was checked against another campaign's form, or rules that

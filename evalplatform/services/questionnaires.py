@@ -9,9 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..i18n import lazy_gettext
+from ..i18n import N_, gettext, lazy_gettext
 
 ABSTAIN_LABEL = "不了解"
+#: The answer options of the built-in scales (and the schemes' rating scales), shown to a
+#: respondent in the page's language; a ballot stores the option's index, never its label.
+OPTION_LABELS = frozenset((
+    N_("满意"), N_("比较满意"), N_("基本满意"), N_("不太满意"), N_("不满意"), N_("不了解"),
+    N_("优秀"), N_("称职"), N_("基本称职"), N_("不称职"),
+    N_("好"), N_("较好"), N_("一般"), N_("差")))
+
+
+def option_label(label: str) -> str:
+    """An option's label in the page's language, when it is one the platform knows."""
+    return gettext(label) if label in OPTION_LABELS else label
 
 
 def _scale(*options: tuple[str, float | None]) -> list[dict]:

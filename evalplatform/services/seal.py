@@ -213,6 +213,12 @@ class Sealer:
 
     def seal_due(self, slot_start: float) -> None:
         with self.app.app_context():
+            for look in self.app.extensions.get("evalplatform.sealer_looks", ()):
+                try:  # other work due at each look (campaigns whose close is due)
+                    look()
+                except Exception:
+                    db.session.rollback()
+                    log.exception("%s failed", getattr(look, "__name__", look))
             try:
                 with write_intent(False):
                     due = unsealed()
@@ -241,6 +247,11 @@ def start_sealer(app: Flask) -> None:
     if sealer is None:
         sealer = app.extensions.setdefault("evalplatform.sealer", Sealer(app))
     sealer.start()
+
+
+def also_at_each_look(app: Flask, look) -> None:
+    """Run ``look()`` (in an app context) each time a worker's sealer looks."""
+    app.extensions.setdefault("evalplatform.sealer_looks", []).append(look)
 
 
 def ballot_stored(campaign_id: int) -> None:

@@ -27,7 +27,10 @@ from .. import database, i18n
 from ..extensions import db, limiter
 from ..i18n import N_
 from ..i18n import gettext as _
+from ..services import campaigns as campaign_service
+from ..services import seal
 from ..services import users as user_service
+from ..services.questionnaires import option_label
 from . import admin, api, auth, evaluator, reports, respondent
 from .common import browser_binding, safe_next
 
@@ -55,6 +58,10 @@ class SessionInterface(SecureCookieSessionInterface):
         if serializer is None:
             serializer = self._serializers[keys] = super().get_signing_serializer(app)
         return serializer
+
+
+#: Blueprints of staff pages (the respondent's never wait for a campaign to close).
+STAFF_BLUEPRINTS = {"admin", "evaluator", "reports", "checklist", "api"}
 
 
 def register_web(app: Flask) -> None:
@@ -88,6 +95,15 @@ def register_web(app: Flask) -> None:
     # failed log-ins (only they: a 404 behind a good token counts for nothing).
     limiter.init_app(app, blueprints={"api": ("RATELIMIT_LOGIN", "unauthenticated")})
 
+    seal.also_at_each_look(app, campaign_service.close_due)
+
+    @app.before_request
+    def _close_due_campaigns():
+        """A campaign whose grace period is over closes before any staff page shows it
+        (each worker's sealer also looks, every SEAL_INTERVAL)."""
+        if (request.blueprint or "") in STAFF_BLUEPRINTS:
+            campaign_service.close_due()
+
     @app.before_request
     def _refuse_nul_characters():
         """No text typed into a form contains NUL; PostgreSQL cannot store it and would
@@ -99,6 +115,8 @@ def register_web(app: Flask) -> None:
             raise BadRequest(N_("提交的内容含有无效字符（空字符），请删除后重新提交。"))
 
     zone = ZoneInfo(app.config["TIMEZONE"])
+
+    app.add_template_filter(option_label, "option_label")
 
     @app.template_filter("local")
     def _local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -116,6 +116,8 @@ class IssueCodesForm(FlaskForm):
     count = IntegerField(_("数量"), default=50, validators=[
         InputRequired(REQUIRED), NumberRange(min=1, message=_("每批至少发放 1 个访问码。"))])
     slips = BooleanField(_("同时生成可裁切的二维码纸条（PDF）"), default=True)
+    #: Shown only when links would lead to this machine (127.0.0.1): issue them anyway.
+    local_ok = BooleanField(_("我只在本机试用，仍然生成"))
 
 
 class UserForm(FlaskForm):

@@ -31,7 +31,7 @@ from .forms import CodeForm
 bp = Blueprint("respondent", __name__)
 
 REFUSAL_STATUS = {"malformed": 404, "unknown": 404, "used": 410, "void": 410,
-                  "draft": 403, "closed": 403, "stale": 409}
+                  "draft": 403, "closed": 403, "closing": 403, "stale": 409}
 
 
 def _refused(error: CodeRefused):

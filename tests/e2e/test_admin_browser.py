@@ -66,7 +66,10 @@ def test_admin_runs_a_campaign(server, open_session, admin_user, tmp_path):
     page.get_by_label("文号").fill("〔2026〕10号")
     page.get_by_role("button", name="创建").click()
     assert "评议活动已创建" in flash(page)
-    page.get_by_role("button", name="保存").click()  # all active units, preselected
+    page.get_by_role("button", name="全选所有单位").click()  # nothing is ticked for a first
+    page.get_by_role("button", name="全不选：执法监管类").click()  # campaign; one category out
+    page.get_by_role("button", name="全选：执法监管类").click()  # and back in
+    page.get_by_role("button", name="保存").click()
     assert flash(page) == "已选择 5 个被评单位。"
     page.get_by_role("link", name="评议主体").click()
     for name, weight in (("服务对象", "0.6"), ("机关干部", "0.4")):
@@ -81,7 +84,10 @@ def test_admin_runs_a_campaign(server, open_session, admin_user, tmp_path):
     assert flash(page) == "已按模板生成评议表。"
     desk.shot("questionnaire")
     page.get_by_role("link", name="概况").click()
-    page.get_by_role("button", name="开始评议").click()
+    page.get_by_role("button", name="开始评议…").click()  # says what opening freezes first
+    assert page.get_by_text("此后不能再修改").is_visible()
+    desk.shot("confirm opening")
+    page.get_by_role("button", name="确认开始评议").click()
     assert flash(page) == "评议活动已开始，访问码即可使用。"
     desk.shot("campaign opened")
     campaign_id = db.session.scalar(select(Campaign.id).where(Campaign.title == TITLE))
@@ -151,7 +157,10 @@ def test_admin_runs_a_campaign(server, open_session, admin_user, tmp_path):
 
     # close, then the bulletin: made in the background with a progress bar, downloaded
     page.goto(f"/admin/campaigns/{campaign_id}")
-    page.get_by_role("button", name="结束评议").click()
+    page.get_by_role("button", name="结束评议…").click()
+    assert page.get_by_text("个访问码未使用，结束后不能再使用").is_visible()
+    desk.shot("confirm closing")
+    page.get_by_role("button", name="立即结束").click()
     assert flash(page) == "评议活动已结束，不再接受评议。"
     page.get_by_role("link", name="报告与导出").click()
     page.get_by_role("button", name="生成通报").click()

@@ -74,7 +74,8 @@ def test_an_admin_builds_a_routed_questionnaire_and_a_rater_answers_it(server, o
 
     # open it; a 服务对象 respondent on a phone
     page.goto(f"/admin/campaigns/{cid}")
-    page.get_by_role("button", name="开始评议").click()
+    page.get_by_role("button", name="开始评议…").click()
+    page.get_by_role("button", name="确认开始评议").click()
     phone = open_session("rater", phone=True).page
     phone.goto(f"/s/{codes['服务对象'][0]}")
     assert phone.get_by_text("共 5 题").is_visible()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, request
+from dataclasses import dataclass, field
+
+from flask import Blueprint, flash, redirect, render_template, request
 
 from ...extensions import db
 from ...services import ServiceError
@@ -35,3 +37,36 @@ def button(operation, message, back: str, done: str | None = None):
     db.session.commit()
     flash(message(result) if callable(message) else message, "success")
     return redirect(done or back, 303)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button of a confirmation page: its label, style and the fields it posts."""
+
+    label: str
+    style: str = "danger"
+    fields: dict = field(default_factory=dict)
+
+
+def confirmed() -> bool:
+    """Whether an irreversible action's POST comes from its confirmation page. Every
+    button for one posts without it first and gets the page (works without JavaScript)."""
+    return request.form.get("confirm") == "yes"
+
+
+def confirmation(campaign, title: str, consequences: list[str], choices: list[Choice],
+                 back: str, check=None):
+    """The page that states what an irreversible action will do before it is done; or,
+    when ``check()`` refuses it already, back with the reason."""
+    from ..forms import ActionForm
+
+    if check is not None:
+        try:
+            check()
+        except ServiceError as error:
+            db.session.rollback()
+            report_error(error)
+            return redirect(back, 303)
+    return render_template("admin/confirm.html", campaign=campaign, title=title,
+                           consequences=consequences, choices=choices, back=back,
+                           action=request.path, form=ActionForm())

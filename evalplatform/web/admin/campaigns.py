@@ -3,19 +3,20 @@ letterhead (the questionnaire: admin.questionnaire)."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...i18n import N_, ngettext
 from ...i18n import gettext as _
+from ...i18n import ngettext, pgettext
 from ...models import Campaign, RaterGroup
 from ...reports.letterhead import PLACEHOLDERS
 from ...scoring.participation import participation
 from ...services import campaigns as campaign_service
 from ...services import letterheads as letterhead_service
+from ...util import local_time, local_today
 from ..common import done, get_or_404, refusal_shown
 from ..forms import ActionForm, CampaignForm, GroupForm, LetterheadForm
-from .base import bp, button
+from .base import Choice, bp, button, confirmation, confirmed
 
 
 def _settings(form: CampaignForm) -> dict:
@@ -55,31 +56,91 @@ def campaign_edit(campaign_id: int):
     return render_template("admin/campaign_form.html", form=form, campaign=c)
 
 
-def _lifecycle(campaign_id: int, operation, message: str):
-    """``message`` is a message id, translated here."""
-    c = get_or_404(Campaign, campaign_id)
-    return button(lambda: operation(c, current_user), _(message),
-                  url_for("admin.campaign", campaign_id=c.id))
-
-
 @bp.post("/campaigns/<int:campaign_id>/open")
 def campaign_open(campaign_id: int):
-    return _lifecycle(campaign_id, campaign_service.open_campaign,
-                      N_("评议活动已开始，访问码即可使用。"))
+    c = get_or_404(Campaign, campaign_id)
+    back = url_for("admin.campaign", campaign_id=c.id)
+    if not confirmed():
+        lines = [_("被评单位、评议主体、评议表和评分方案将冻结为评分规则（记录其 SHA-256），"
+                   "此后不能再修改，只能新建评议活动。"),
+                 _("访问码即可使用，评议人提交的评议票不能撤回。")]
+        if c.period_start and c.period_start > local_today():
+            lines.append(_("活动原定 %(date)s 开始，现在开始将提前。", date=c.period_start))
+        return confirmation(c, pgettext("campaign", "开始评议"), lines,
+                            [Choice(_("确认开始评议"), "primary")], back,
+                            lambda: campaign_service.check_open(c))
+    return button(lambda: campaign_service.open_campaign(c, current_user),
+                  _("评议活动已开始，访问码即可使用。"), back)
 
 
 @bp.post("/campaigns/<int:campaign_id>/close")
 def campaign_close(campaign_id: int):
-    return _lifecycle(campaign_id, campaign_service.close_campaign,
-                      N_("评议活动已结束，不再接受评议。"))
+    """Close at once, or after the grace period (no new code entries meanwhile; ballots
+    already begun are accepted until then)."""
+    c = get_or_404(Campaign, campaign_id)
+    back = url_for("admin.campaign", campaign_id=c.id)
+    grace = int(current_app.config["CLOSE_GRACE_MINUTES"])
+    if not confirmed():
+        return confirmation(c, _("结束评议"), _close_consequences(c, grace), [
+            *([Choice(_("%(minutes)s 分钟后结束（推荐）", minutes=grace), "primary",
+                      {"when": "grace"})] if grace and c.closes_at is None else []),
+            Choice(_("立即结束"), "danger", {"when": "now"})], back,
+            lambda: campaign_service.check_close(c))
+    if request.form.get("when") == "grace" and grace:
+        return button(lambda: campaign_service.schedule_close(c, grace, current_user),
+                      lambda when: _("评议活动将于 %(time)s 结束：不再接受新的访问码，"
+                                     "已打开评议表的评议人可在此前提交。", time=local_time(when)),
+                      back)
+    return button(lambda: campaign_service.close_campaign(c, current_user),
+                  _("评议活动已结束，不再接受评议。"), back)
+
+
+def _close_consequences(c: Campaign, grace: int) -> list[str]:
+    facts = campaign_service.consequences(c)
+    lines = []
+    if facts.days_early:
+        lines.append(ngettext("评议原定 %(date)s 结束，现在结束将提前 %(num)s 天。",
+                              "评议原定 %(date)s 结束，现在结束将提前 %(num)s 天。",
+                              facts.days_early, date=c.period_end))
+    if facts.unused_codes:
+        lines.append(ngettext("还有 %(num)s 个访问码未使用，结束后不能再使用。",
+                              "还有 %(num)s 个访问码未使用，结束后不能再使用。",
+                              facts.unused_codes))
+    lines.append(ngettext("已收到 %(num)s 张评议票。结束后公布评议结果，评议票和评分规则不能再改变。",
+                          "已收到 %(num)s 张评议票。结束后公布评议结果，评议票和评分规则不能再改变。",
+                          facts.ballots))
+    if c.closes_at is not None:
+        lines.append(_("评议活动已在结束中，将于 %(time)s 结束；立即结束后，正在填写的评议人将无法提交。",
+                       time=local_time(c.closes_at)))
+    elif grace:
+        lines.append(_("可能有评议人正在填写评议表：选择“%(minutes)s 分钟后结束”，从现在起不再接受"
+                       "新的访问码，已打开评议表的评议人仍可在 %(minutes)s 分钟内提交；选择"
+                       "“立即结束”，他们的评议将不被接受。", minutes=grace))
+    return lines
+
+
+@bp.post("/campaigns/<int:campaign_id>/close/cancel")
+def campaign_close_cancel(campaign_id: int):
+    c = get_or_404(Campaign, campaign_id)
+    return button(lambda: campaign_service.cancel_close(c, current_user),
+                  _("已取消结束，评议继续进行，访问码可以使用。"),
+                  url_for("admin.campaign", campaign_id=c.id))
 
 
 @bp.post("/campaigns/<int:campaign_id>/delete")
 def campaign_delete(campaign_id: int):
     c = get_or_404(Campaign, campaign_id)
+    back = url_for("admin.campaign", campaign_id=campaign_id)
+    if not confirmed():
+        facts = campaign_service.consequences(c)
+        lines = [_("将删除这个评议活动的设置、被评单位的选择、评议主体、评议表和生成的文件，不能恢复。")]
+        if facts.unused_codes:
+            lines.append(ngettext("已发放的 %(num)s 个访问码将失效。",
+                                  "已发放的 %(num)s 个访问码将失效。", facts.unused_codes))
+        return confirmation(c, _("删除此评议活动"), lines, [Choice(_("确认删除"))], back,
+                            lambda: campaign_service.check_delete(c))
     return button(lambda: campaign_service.delete_campaign(c, current_user), _("评议活动已删除。"),
-                  url_for("admin.campaign", campaign_id=campaign_id),
-                  url_for("admin.dashboard"))
+                  back, url_for("admin.dashboard"))
 
 
 @bp.route("/campaigns/<int:campaign_id>/bulletin", methods=["GET", "POST"])

@@ -34,6 +34,9 @@ from .catalogue import catalogue, items_text, normalize_lists, parse_items
 
 KEY = reviews.KEY
 FULL_SCORE = 100.0
+#: The share of the campaign's units reviewed below which the checklist ranks and flags nobody
+#: (docs/scoring.md): two reviews out of 25 must not name a 末位 in a circulated bulletin.
+MIN_COVERAGE = 0.8
 
 
 def _percent(value: float) -> str:
@@ -56,7 +59,7 @@ class ChecklistScheme(WeightedScheme):
     def default_config(self) -> dict:
         return {**super().default_config(),
                 "lists": copy.deepcopy(list(catalogue())),
-                "combine_with": None, "weight": 0.3,
+                "combine_with": None, "weight": 0.3, "min_coverage": MIN_COVERAGE,
                 "grade_bands": [["优秀", 90.0], ["良好", 80.0], ["合格", 60.0], ["不合格", 0.0]]}
 
     def normalize_config(self, config: dict) -> dict:
@@ -71,7 +74,17 @@ class ChecklistScheme(WeightedScheme):
         if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 1:
             raise ServiceError(_("对照检查得分所占权重应为 0–100%。"), field="weight")
         cfg["weight"] = float(weight)
+        coverage = cfg.get("min_coverage")
+        if isinstance(coverage, bool) or not isinstance(coverage, int | float) \
+                or not 0 <= coverage <= 1:
+            raise ServiceError(_("排名所需的检查覆盖率应为 0–100%。"), field="min_coverage")
+        cfg["min_coverage"] = float(coverage)
         return cfg
+
+    def requires(self, config):
+        """The scheme whose composite the score is combined with must be enabled too."""
+        combine = self.normalize_config(config)["combine_with"]
+        return [combine] if combine else []
 
     def config_form(self, labels):
         from wtforms import BooleanField, SelectField, StringField, TextAreaField
@@ -97,6 +110,10 @@ class ChecklistScheme(WeightedScheme):
         fields["weight"] = StringField(
             _("对照检查得分所占权重（%）"), render_kw={"inputmode": "decimal"},
             description=_("如 30 表示：得分 = 检查得分 × 30% + 所选测评的综合得分 × 70%。"))
+        fields["min_coverage"] = StringField(
+            _("排名所需的检查覆盖率（%）"), render_kw={"inputmode": "decimal"},
+            description=_("已检查的单位少于被评单位的这一比例时，不排名、不认定末位，"
+                          "只列出已检查单位的得分。"))
         return form_class(fields)
 
     def form_data(self, config, labels):
@@ -112,6 +129,7 @@ class ChecklistScheme(WeightedScheme):
             data[f"items_{key}"] = items_text(shown)
         data["combine_with"] = config.get("combine_with") or ""
         data["weight"] = f"{config['weight'] * 100:g}"
+        data["min_coverage"] = f"{config['min_coverage'] * 100:g}"
         return data
 
     def config_from_form(self, form, labels):
@@ -136,8 +154,10 @@ class ChecklistScheme(WeightedScheme):
         if combine is not None and combine not in {c.value for c in form.combine_with.choices}:
             raise ServiceError(_("请从列表中选择要合成的评分方案。"), field="combine_with")
         weight = _form_number(form.weight.data, 0, 100, "weight", _("权重应为 0–100 的数字。"))
+        coverage = _form_number(form.min_coverage.data, 0, 100, "min_coverage",
+                                _("检查覆盖率应为 0–100 的数字。"))
         return self.normalize_config({**config, "lists": lists, "combine_with": combine,
-                                      "weight": weight / 100})
+                                      "weight": weight / 100, "min_coverage": coverage / 100})
 
     # -- data besides ballots ----------------------------------------------------------------
 
@@ -169,6 +189,8 @@ class ChecklistScheme(WeightedScheme):
         raise NotImplementedError("the checklist scheme has no ballots to resample")
 
     def evaluate(self, cube: Cube, config: dict) -> Evaluation:
+        # rules frozen before the coverage rule rank every reviewed unit, as published
+        min_coverage = float((config or {}).get("min_coverage", 0.0))
         config = self.normalize_config(config)
         decimals = config["tie_decimals"]
         campaign = db.session.get(Campaign, cube.campaign_id) if cube.campaign_id else None
@@ -214,6 +236,15 @@ class ChecklistScheme(WeightedScheme):
         else:
             notes.append(lazy_gettext("整改是否逾期以 %(date)s 为准。", date=when))
 
+        reviewed = int(np.isfinite(checklist).sum())
+        ranked = n > 0 and reviewed >= min_coverage * n
+        if ranked:
+            notes.insert(0, lazy_gettext("对照检查完成 %(done)s/%(total)s 个单位。", done=reviewed,
+                                         total=n))
+        else:
+            notes.insert(0, lazy_gettext(
+                "对照检查完成 %(done)s/%(total)s 个单位，未达到排名所需的 %(share)s："
+                "暂不排名，不认定末位。", done=reviewed, total=n, share=_percent(min_coverage)))
         keep = [k for k in range(n) if np.isfinite(score[k])]
         units_in = [cube.units[k] for k in keep]
         scores = score[keep]
@@ -226,8 +257,8 @@ class ChecklistScheme(WeightedScheme):
             value = float(scores[j])
             result = UnitResult(unit_id=unit.id, unit=unit.name, category=unit.category,
                                 score=value, valid_votes=0, abstentions=0, groups=[], items=[],
-                                rank=int(ranks[j]), grade=grade_for(value, config["grade_bands"],
-                                                                    decimals))
+                                rank=int(ranks[j]) if ranked else None,
+                                grade=grade_for(value, config["grade_bands"], decimals))
             found = data.units[unit.id]
             if found.reviewed < total:
                 result.flags.append("review_incomplete")
@@ -240,8 +271,8 @@ class ChecklistScheme(WeightedScheme):
             units.append(result)
         for pool in pools:
             for j in pool:
-                units[j].ranked_in = len(pool)
-        flagged = self._flag_bottom(units, scores, pools, config) if units else {}
+                units[j].ranked_in = len(pool) if ranked else 0
+        flagged = self._flag_bottom(units, scores, pools, config) if units and ranked else {}
         result = SchemeResult(key=self.key, title=self.title, units=units, categories=categories,
                               bottom_rule=bottom_rule_text(config), notes=notes, from_ballots=False)
         return Evaluation(result, scores, np.ones((len(units), 0), dtype=bool), pools, flagged,

@@ -19,6 +19,7 @@ from checklist_helpers import (
 )
 from evalplatform_checklist import evidence, ledger, reviews
 
+from evalplatform.errors import ServiceError
 from evalplatform.extensions import db
 from evalplatform.scoring.engine import campaign_results
 from evalplatform.scoring.snapshots import verify
@@ -107,7 +108,8 @@ def test_an_empty_form_says_what_to_do(app, evaluator_client):
 
 def test_checklist_score_is_100_minus_deductions_floored_at_0(app):
     config = {"lists": [{"key": "big", "title": "测试表", "max_deduction": 60, "items": ["甲", "乙"]}],
-              "bottom": {"mode": "overall", "n": 1}}
+              "bottom": {"mode": "overall", "n": 1},
+              "min_coverage": 0.75}  # three of the four units reviewed: enough to rank
     campaign, _ = checklist_campaign(config)
     office, law, station, window = campaign.units
     record(campaign, office, {0: ("不符合", 30), 1: ("基本符合", 10)})  # 100 − 40 = 60
@@ -153,7 +155,14 @@ def test_score_combines_with_the_satisfaction_composite_by_weight(app):
 
 
 def test_combining_with_a_scheme_not_enabled_falls_back_and_says_so(app):
-    campaign, _ = checklist_campaign({**FOUR, "combine_with": "appraisal"})
+    with pytest.raises(ServiceError, match="本评议活动没有启用“民主测评”"):
+        checklist_campaign({**FOUR, "combine_with": "appraisal"})  # refused now
+    db.session.rollback()
+    # a configuration stored before that refusal existed scores the checklist alone
+    campaign, _ = checklist_campaign()
+    row = next(r for r in campaign.schemes if r.scheme == "checklist")
+    row.config = {**row.config, "combine_with": "appraisal"}
+    db.session.commit()
     record(campaign, campaign.units[0], {0: ("不符合", 5)})
     result = campaign_results(campaign).schemes["checklist"]
     assert [u.score for u in result.units] == [95.0]
@@ -351,3 +360,16 @@ def test_without_the_plugin_the_platform_still_works_and_says_which_scheme_is_mi
             with db.engine.begin() as conn:
                 for table in reversed(db.metadata.sorted_tables):
                     conn.execute(table.delete())
+
+
+def test_an_error_names_its_own_item_and_no_file_is_said_lost_when_none_was_chosen(
+        app, evaluator_client):
+    campaign, _ = checklist_campaign()
+    (lst, _), *_rest = items(campaign)
+    response = post_review(evaluator_client, campaign, campaign.units[0],
+                           {0: ("符合", "", ""), 3: ("符合", "2", "")},  # only item 4 is wrong
+                           files={0: (b"", "")})  # an empty file input, as a browser sends it
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f"{lst['title']} 第 4 项" in page and f"{lst['title']} 第 1 项" not in page
+    assert "所选的证明材料文件没有保存" not in page  # no file was chosen

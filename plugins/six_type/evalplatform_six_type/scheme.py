@@ -142,8 +142,8 @@ class SixTypeScheme(DimensionedScheme):
                 "scale": config["scale"]}
         labels, sections = {}, [
             FormSection(_("类型与评价选项"), ("variant", "scale"),
-                        _("有的文件为“高效型”，有的为“务实型”。切换后，第三个维度改用相应题库的全部项目"
-                          "（另行补充的项目保留），保存后可再调整。")),
+                        _("有的文件为“高效型”，有的为“务实型”。切换后，第三个维度改用相应题库的项目，"
+                          "按原来的勾选逐项对应（另行补充的项目保留），保存后可再调整。")),
             FormSection(_("维度权重"), tuple(f"weight_{k}" for k in range(len(names))),
                         _("综合得分为六个维度得分的加权平均；权重按比例折算，不必合计为 1，"
                           "不能为负数，也不能全部为 0。"), grid=True),
@@ -172,8 +172,12 @@ class SixTypeScheme(DimensionedScheme):
         items, weights = {}, {}
         for k, name in enumerate(names):
             extras = lines(form[f"extra_{k}"].data)
-            if name != shown_names[k]:  # the variant changed: the new type's whole bank
-                chosen = list(BANK[name])
+            if name != shown_names[k]:
+                # the variant changed in this save: the new type's bank, ticked as the shown
+                # type's was position by position (items the page did not show: ticked)
+                shown_bank = BANK[shown_names[k]]
+                chosen = [text for j, text in enumerate(BANK[name])
+                          if j >= len(shown_bank) or form[f"item_{k}_{j}"].data]
             else:
                 chosen = [text for j, text in enumerate(BANK[name]) if form[f"item_{k}_{j}"].data]
             items[name] = chosen + [t for t in extras if t not in chosen]

@@ -146,6 +146,19 @@ def test_configuration_page_round_trip(evaluator_client, app):
     assert campaign_results(campaign).schemes["six_type"].dimensions[2].name == "务实型"
 
 
+def test_switching_the_type_keeps_the_same_saves_unticks(evaluator_client, app):
+    campaign, _ = build_campaign(status="draft", unit_rows=UNITS)
+    enable_six_type(evaluator_client, campaign)
+    url = f"/evaluator/campaigns/{campaign.id}/schemes/six_type"
+    html = evaluator_client.get(url).get_data(as_text=True)
+    # 高效型 shown; its first item unticked while switching to 务实型
+    response = evaluator_client.post(url, data=config_data(html, variant="务实型", item_2_0=None))
+    assert response.status_code == 303
+    db.session.refresh(campaign)
+    config = next(r.config for r in campaign.schemes if r.scheme == "six_type")
+    assert config["items"]["务实型"] == list(BANK["务实型"][1:])
+
+
 @pytest.mark.parametrize(("changes", "message"), [
     ({"item_0_0": None, "item_0_1": None, "item_0_2": None}, "“学习型”至少需要一个评价项目。"),
     ({"weight_1": "-1"}, "权重须为 0–1000 之间的数，不能为负数。"),
