@@ -65,6 +65,14 @@
     counter.textContent = t("已输入 {count} / {max} 字", { count: area.value.length, max: most });
   }
 
+  // A required question left unanswered at submit is marked until it is answered.
+  function mark(fieldset, missing) {
+    fieldset.classList.toggle("is-missing", missing);
+    if (missing) fieldset.setAttribute("aria-invalid", "true");
+    else if (fieldset.classList.contains("is-missing") === false &&
+             !fieldset.querySelector(".error")) fieldset.removeAttribute("aria-invalid");
+  }
+
   function say(text, kind) {
     if (!notice) return;
     notice.textContent = text;
@@ -192,7 +200,7 @@
   form.addEventListener("submit", function (event) {
     // what is missing is said here, without a trip to the server (which checks again)
     var missing = required.filter(function (f) { return !answered(f); });
-    fieldsets.forEach(function (f) { f.classList.toggle("is-missing", missing.indexOf(f) >= 0); });
+    fieldsets.forEach(function (f) { mark(f, missing.indexOf(f) >= 0); });
     if (missing.length) {
       event.preventDefault();
       say(t("还有 {count} 项必答未作答，已为您跳到第一项。", { count: missing.length }), "warn");
@@ -256,7 +264,7 @@
 
   form.addEventListener("change", function (event) {
     var own = event.target.closest && event.target.closest("fieldset.item");
-    if (own && answered(own)) own.classList.remove("is-missing");
+    if (own && answered(own)) mark(own, false);
     limit(event.target.closest && event.target.closest("fieldset.item"));
     settle(event.target.closest && event.target.closest("fieldset.item"));
     if (notice && /\bok\b/.test(notice.className)) say("", "");
@@ -285,6 +293,7 @@
   fieldsets.forEach(limit);
   form.querySelectorAll("textarea[data-counter]").forEach(count);
   progressBox.hidden = false;
+  nextButton.hidden = false;
   update();
   if (restored) say(t("已恢复本页上次未提交的 {count} 项评价，请检查后继续。", { count: restored }), "ok");
   var summary = document.getElementById("errors");
