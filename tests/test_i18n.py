@@ -214,7 +214,7 @@ def test_staff_pages_in_english(admin_en, admin_user):
     for url in urls:
         assert_english(page(client, url), data, url)
     html = page(client, f"/admin/campaigns/{made['draft'].id}")
-    assert "No units have been selected." in html and "Open campaign" in html
+    assert "No units have been selected." in html and "Open the campaign…" in html
     assert "Democratic appraisal" in page(client, f"/admin/campaigns/{made['draft'].id}"
                                                   "/questionnaire")
     # the letterhead page: the placeholders' names are what an admin types; the default

@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from evalplatform.extensions import db
 from evalplatform.i18n import JS_MESSAGES, force_locale
-from evalplatform.models import CodeBatch
+from evalplatform.models import Campaign, CodeBatch
+from evalplatform.services import campaigns as campaign_service
 from evalplatform.services import codes as code_service
 from evalplatform.services.ballots import COMMENT_MAX, questionnaire
 from evalplatform.services.codes import REFUSALS
@@ -106,12 +107,15 @@ def test_ballot_is_english_around_the_campaigns_data(app, en, template):
     assert_english(page, data_of(campaign))
     text = page_text(page)
     assert "Respondent group: Public" in text
-    assert f"There are {len(q.units)} units" in text
+    assert f"{len(q.units)} units" in text
     assert "Submit" in text and "Next unanswered" in text
     assert "Comments or suggestions for North Office (optional)" in text
-    # the Chinese data is shown as stored
+    # the built-in scale's options in English (the ballot stores their index)
+    english_options = {"满意": "Satisfied", "比较满意": "Fairly satisfied",
+                       "基本满意": "Basically satisfied", "不太满意": "Not very satisfied",
+                       "不满意": "Dissatisfied", "不了解": "Don't know"}
     for option in q.items[0].options:
-        assert option.label in text
+        assert english_options[option.label] in text
 
 
 def test_missing_answers_and_bad_input_are_explained_in_english(app, en):
@@ -209,6 +213,12 @@ def test_every_refusal_is_english(app, en):
         "draft": en.get(f"/s/{draft_codes['Public'][0]}"),
         "closed": en.get(f"/s/{closed_codes['Public'][0]}"),
     }
+    # closing: no new ballot begins during the grace period
+    _, closing_codes = english_campaign(title="Closing survey")
+    closing = db.session.scalar(select(Campaign).where(Campaign.title == "Closing survey"))
+    campaign_service.schedule_close(closing, 30, None)
+    db.session.commit()
+    seen["closing"] = en.get(f"/s/{closing_codes['Public'][0]}")
     # stale: the rules changed between showing the form and storing the ballot
     page = start(en, public[1])
     campaign.rules_sha256 = "0" * 64
@@ -217,7 +227,7 @@ def test_every_refusal_is_english(app, en):
                                              **full_ballot(campaign)})
     assert set(seen) == set(REFUSALS)
     headings = {"used": "This access code has been used", "draft": "This survey is not open",
-                "closed": "This survey is not open"}
+                "closed": "This survey is not open", "closing": "This survey is not open"}
     for reason, response in seen.items():
         assert response.status_code in (403, 404, 409, 410), reason
         assert_english(response)
