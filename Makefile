@@ -44,18 +44,19 @@ system: $(STAMPS)/system
 $(STAMPS)/system: Makefile
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
-	  echo "installing system packages: $$missing"; \
+	  echo "[setup 1/3] installing system packages (a few minutes the first time): $$missing"; \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
-	fi
+	else echo "[setup 1/3] system packages: already installed"; fi
 	@mkdir -p $(STAMPS) && touch $@
 
 venv: $(STAMPS)/venv
 $(STAMPS)/venv: setup.cfg pyproject.toml constraints.txt
+	@echo "[setup 2/3] Python packages into $(VENV) (about a minute the first time)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[test]'
+	@$(BIN)/pip install -q --disable-pip-version-check --progress-bar off -c constraints.txt -e '.[test]'
 	@for p in plugins/*/; do \
-	  if [ -f "$$p/setup.cfg" ]; then $(BIN)/pip install -q -c constraints.txt -e "$$p" || exit 1; fi; \
+	  if [ -f "$$p/setup.cfg" ]; then echo "  plugin $$p"; $(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e "$$p" || exit 1; fi; \
 	done
 	@mkdir -p $(STAMPS) && touch $@
 
@@ -67,6 +68,7 @@ EXTRACT := --no-wrap --sort-by-file --add-location=file --omit-header -k lazy_ge
 
 translations: $(STAMPS)/translations
 $(STAMPS)/translations: $(STAMPS)/venv $(shell find evalplatform/translations plugins docs/examples -name '*.po' 2>/dev/null)
+	@echo "[setup 3/3] compiling the message catalogues"
 	@for d in $(CATALOGS); do $(BIN)/pybabel -q compile -d $$d || exit 1; done
 	@mkdir -p $(STAMPS) && touch $@
 
