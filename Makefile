@@ -10,6 +10,7 @@ STAMPS := .make
 SYSTEM_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
                    poppler-utils chromium zbar-tools
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
 
 .PHONY: run test test-sqlite test-pg setup system venv translations i18n db lint clean bench
 
@@ -31,14 +32,22 @@ run: setup db
 	@echo
 	GUNICORN_BIND=$(RUN_BIND) $(if $(PUBLIC_BASE_URL),PUBLIC_BASE_URL=$(PUBLIC_BASE_URL)) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-test: setup
+test: setup $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The suite against the local PostgreSQL (CI runs both).
-test-pg: setup
+test-pg: setup $(AXE)
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 setup: system venv translations
+
+# axe-core, which the browser tests run in every page they look at (pinned in
+# tests/e2e/package-lock.json, from the npm registry).
+$(AXE): tests/e2e/package.json tests/e2e/package-lock.json
+	@command -v npm >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm; }
+	@cd tests/e2e && npm ci --silent --no-audit --no-fund
+	@touch $@
 
 system: $(STAMPS)/system
 $(STAMPS)/system: Makefile

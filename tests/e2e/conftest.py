@@ -3,7 +3,9 @@ suite's live gunicorn server (``live_server`` in evalplatform.testing).
 
 No ``playwright install``: the browser is the system's ``/usr/bin/chromium`` (installed by
 ``make test`` through the Makefile's system packages). Without it these tests are skipped,
-saying why. Screenshots of every step go to ``test-artifacts/e2e/<test>/`` (git-ignored).
+saying why. Screenshots of every step go to ``test-artifacts/e2e/<test>/`` (git-ignored),
+and every step shot is checked with axe-core (tests/e2e/package.json, installed by
+``make test`` from the npm registry): a violation fails the test, like a console error.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from e2e_helpers import ROOT
+from e2e_helpers import AXE, ROOT, accessibility_problems
 
 CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
@@ -24,6 +26,12 @@ ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-background-network
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
          "device_scale_factor": 1}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _axe_installed():
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: `make test` installs it (cd tests/e2e && npm ci)")
 
 
 @pytest.fixture(scope="session")
@@ -69,6 +77,7 @@ class Session:
         self.context.set_default_timeout(10_000)
         self.folder = folder
         self.name = name
+        self.javascript = options.get("java_script_enabled", True)
         self.problems: list[str] = []
         self.steps = 0
         self.page = self.new_page()
@@ -95,6 +104,11 @@ class Session:
             self.problems.append(f"{response.status} for {response.url}")
 
     def shot(self, step: str, page=None, *, full_page: bool = False) -> Path:
+        """A screenshot of a step, which is also checked with axe-core (any violation
+        fails the test at its end, like a console error)."""
+        if self.javascript:  # (axe is a script: a page without scripts is checked with them)
+            self.problems += [f"axe: {line}"
+                              for line in accessibility_problems(page or self.page)]
         self.steps += 1
         slug = re.sub(r"[^\w-]+", "-", step).strip("-")
         path = self.folder / f"{self.name}-{self.steps:02d}-{slug}.png"

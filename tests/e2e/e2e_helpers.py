@@ -25,3 +25,19 @@ def flash(page) -> str:
 def pdf_text(data: bytes) -> str:
     return subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True,
                           check=True).stdout.decode()
+
+
+#: axe-core (tests/e2e/package.json; `make test` installs it from the npm registry).
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def accessibility_problems(page) -> list[str]:
+    """What axe-core finds wrong in the page as it is now (WCAG 2.x A and AA and axe's
+    best practices), one line per rule broken. It is evaluated through the DevTools
+    protocol, which the page's Content-Security-Policy does not govern."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    found = page.evaluate("""async () => (await axe.run(document, {resultTypes: ["violations"]}))
+        .violations.map(v => `${v.id} (${v.impact}): ${v.nodes.length}× ` +
+                              v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", "))""")
+    return [f"{page.url}: {line}" for line in found]
