@@ -11,6 +11,8 @@ SYSTEM_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-s
                    poppler-utils chromium zbar-tools
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 AXE := tests/e2e/node_modules/axe-core/axe.min.js
+#: Fonts of official documents (仿宋 and 宋 for the bulletin's GB/T 9704 layout).
+FONTS_DIR := /usr/local/share/fonts/fandol
 
 .PHONY: run test test-sqlite test-pg setup system venv translations i18n db lint clean bench
 
@@ -57,6 +59,15 @@ $(STAMPS)/system: Makefile
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	else echo "[setup 1/3] system packages: already installed"; fi
+	@fc-list | grep -q FandolFang || { \
+	  echo "[setup 1/3] fonts: Fandol (仿宋, 宋, 黑, 楷) from Debian's texlive-lang-chinese (a 49 MB download, once)"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); tmp=$$(mktemp -d); \
+	  ( cd $$tmp && { apt-get download texlive-lang-chinese >/dev/null 2>&1 || \
+	    { $$SUDO apt-get update -qq && apt-get download texlive-lang-chinese >/dev/null; }; } ) && \
+	  dpkg-deb --fsys-tarfile $$tmp/texlive-lang-chinese_*.deb | tar -x -C $$tmp --wildcards \
+	    './usr/share/texlive/texmf-dist/fonts/opentype/public/fandol/Fandol[FSHK]*.otf' && \
+	  $$SUDO mkdir -p $(FONTS_DIR) && $$SUDO cp $$tmp/usr/share/texlive/texmf-dist/fonts/opentype/public/fandol/*.otf $(FONTS_DIR)/ && \
+	  $$SUDO fc-cache -f $(FONTS_DIR) >/dev/null; status=$$?; rm -rf $$tmp; exit $$status; }
 	@mkdir -p $(STAMPS) && touch $@
 
 venv: $(STAMPS)/venv

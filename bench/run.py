@@ -48,13 +48,18 @@ What the benchmarks show, and what is behind each figure:
   POST adds the code check and spend, validation, security headers and the sealing hook.
   "3 requests" adds the two page views a phone makes first (the ballot's grid is
   rendered once per campaign and language). PostgreSQL is measured with 1, 2 and 4
-  workers on the same machine.
+  workers on the same machine. The per-address limits on code entry are off for this
+  benchmark (its clients stand for thousands of phones but come from one address). The
+  floor varies between machines and runs (0.76 of the bare endpoint on 2026-12-03, 0.65
+  on 2026-12-07): compare the project with the floor of the same run.
 - **scoring** — full results (every scheme, the 500-replicate bootstrap) against one raw
   `GROUP BY` over the same answers stored one row each (a scratch table in the same
   database; the project keeps them packed in the ballot row, one byte a cell), so the
   tally is one read and a count per rater group and option; the bootstrap is a matrix
   product per rater group (for a unit that few of a group's ballots rate, over its own
-  raters only) and dominates what is left.
+  raters only) and dominates what is left. The last row is a routed campaign (测评关系):
+  each rater group asked about some categories only and 服务对象 a multiple choice too; a
+  ballot packs only what its group is asked, and the baseline's answer rows are those.
 - **reports** — the bulletin and every unit's report (WeasyPrint) of a closed campaign,
   in a fresh process as a report job runs them, against WeasyPrint rendering plain
   tables of the same rows (with its own settings, as any program would). The intervals

@@ -79,7 +79,8 @@ def make_app(database_url: str, instance: Path):
     from evalplatform import create_app
 
     return create_app({"DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY,
-                       "CODE_HASH_KEY": CODE_HASH_KEY, "JOBS_BACKEND": "inline"})
+                       "CODE_HASH_KEY": CODE_HASH_KEY, "JOBS_BACKEND": "inline",
+                       "RATELIMIT_ENABLED": False})
 
 
 def setup_instance(database_url: str, instance: Path, n_codes: int):

@@ -62,15 +62,40 @@ def test_bulletin_reads_as_an_official_document(closed):
     whole = pdfcheck.flat("".join(pages))
     results = campaign_results(closed)
     assert pdfcheck.in_order(
-        whole, ISSUER, "〔2026〕10号", "关于2026年度机关作风建设满意度测评结果的通报", "各被评单位：",
+        whole, f"{ISSUER}文件", "〔2026〕10号", "关于2026年度机关作风建设满意度测评结果的通报",
+        "各被评单位：",
         "根据工作安排", "共发放评议票12张，收回8张，参评率66.7%",
         "一、参评情况", "表1各评议主体参评情况", PUBLIC, STAFF, "合计", "二、评议结果",
         "（一）满意度测评", "表2满意度测评·综合管理类", "表3满意度测评·执法监管类",
         "三、排名末位的单位", "各单位要正确对待评议结果", ISSUER, chinese_date(closed.closed_at.date()),
         "附件：评分规则与核验方法", results.rules_sha256, f"resultsverify{closed.id}")
     assert "征求意见稿" not in whole  # closed: the final text
-    for number, text in enumerate(pages, start=1):
-        assert f"第{number}页共{len(pages)}页" in pdfcheck.flat(text)
+
+
+def test_the_bulletin_is_laid_out_as_gb_t_9704_says(closed):
+    """仿宋 body, a bold song face for the 发文机关标志 and the title, 黑体 and 楷体
+    headings, page numbers "— n —" at the outer edge, no running header, the 版记 at the
+    foot of the last page; A4 pages."""
+    pdf = bulletin(closed)
+    names = {f["name"].split("+")[-1] for f in pdfcheck.fonts(pdf)}
+    # (the Fandol faces are embedded under their @font-face names, official.css)
+    assert {"GB-Fang", "GB-Hei", "GB-Kai", "Noto-Serif-CJK-SC-Bold"} <= names
+    layout = pdfcheck.page_texts(pdf, layout=True)
+    title = "关于2026年度机关作风建设满意度测评结果的通报"
+    for number, text in enumerate(layout, start=1):
+        lines = [line for line in text.splitlines() if line.strip()]
+        assert lines[-1].replace(" ", "") == f"—{number}—"  # the last line: the page number
+        indent = len(lines[-1]) - len(lines[-1].lstrip())
+        width = max(len(line.rstrip()) for line in lines)
+        # odd pages at the right edge, even ones at the left
+        assert (indent > width / 2) == (number % 2 == 1), (number, lines[-1], width)
+        if number > 1:  # no running header repeating the title
+            assert title not in pdfcheck.flat(lines[0])
+    last = pdfcheck.flat(layout[-1])
+    assert pdfcheck.in_order(last, "附件：评分规则与核验方法",
+                             f"{ISSUER}{chinese_date(closed.closed_at.date())}印发")
+    assert "第1页" not in pdfcheck.flat("".join(layout))
+    assert pdfcheck.page_size_mm(pdf) == (210, 297)
 
 
 def test_long_tables_repeat_their_header_and_never_split_a_row(closed):
@@ -159,7 +184,8 @@ def test_user_text_is_printed_literally_and_makes_the_renderer_fetch_nothing(app
         assert pdfcheck.flat(unit) in text
     assert pdfcheck.flat(title) in pdfcheck.flat("".join(pdfcheck.page_texts(pdfs[0])))
     assert pdfcheck.flat(comment) in pdfcheck.flat("".join(pdfcheck.page_texts(pdfs[1])))
-    assert all(url.startswith(pdf_module.BASE_URL) for url in fetched), fetched
+    fonts = tuple(folder.as_uri() for folder in pdf_module.FONT_DIRS)  # official.css's
+    assert all(url.startswith((pdf_module.BASE_URL, *fonts)) for url in fetched), fetched
     assert not [r for r in caplog.records if "refused" in r.getMessage()]
 
 

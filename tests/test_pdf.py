@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 from evalplatform.reports.pdf import render_pdf, static_path
 from evalplatform.reports.slips import slips_pdf
@@ -61,7 +62,7 @@ def test_user_text_cannot_make_the_renderer_read_files_or_hosts(app, tmp_path, c
     assert any("192.0.2.1" in m for m in refused)
 
 
-def test_static_path_allows_only_files_inside_static():
+def test_static_path_allows_only_files_inside_static_and_system_fonts():
     from evalplatform.reports.pdf import STATIC
 
     assert static_path((STATIC / "pdf.css").as_uri()) == STATIC / "pdf.css"
@@ -69,6 +70,12 @@ def test_static_path_allows_only_files_inside_static():
     assert static_path(STATIC.as_uri() + "/../setup.cfg") is None
     assert static_path("file:///etc/passwd") is None
     assert static_path("http://example.com/pdf.css") is None
+    # the fonts an @font-face names with local(), and nothing else of their folders
+    fang = Path("/usr/local/share/fonts/fandol/FandolFang-Regular.otf")
+    assert static_path(fang.as_uri()) == fang
+    assert static_path("file:///usr/share/fonts/../../../etc/passwd") is None
+    assert static_path("file:///usr/local/share/fonts/fandol/../../../../etc/hostname") is None
+    assert static_path("file:///usr/share/fonts/truetype/dejavu/") is None
 
 
 def test_a_web_process_keeps_its_garbage_collector_as_it_was(app, tmp_path):

@@ -146,6 +146,10 @@ def values(campaign: Campaign, results: CampaignResults, issued_on: date) -> dic
     }
 
 
+#: The 版心's width, 156 mm, in points.
+MEASURE_PT = 156 / 25.4 * 72
+
+
 @dataclass(frozen=True)
 class Letterhead:
     """The bulletin's texts, placeholders filled in and escaped."""
@@ -160,6 +164,19 @@ class Letterhead:
     signature: Markup
     issued_on: date
     copy_to: str
+
+    @property
+    def mark(self) -> str:
+        """发文机关标志: the issuing body followed by 文件 (GB/T 9704-2012 7.2.2)."""
+        if not self.issuer:
+            return ""
+        return self.issuer if self.issuer.endswith("文件") else f"{self.issuer}文件"
+
+    @property
+    def mark_size(self) -> float:
+        """The 发文机关标志's size in points: as large as 32 pt while it fits the 156 mm
+        line, smaller for a long name, down to 18 pt (then it takes two lines)."""
+        return round(max(18.0, min(32.0, MEASURE_PT / max(len(self.mark), 1) - 1)), 1)
 
 
 def settings_text(settings: ReportSettings | None, field: str) -> str:

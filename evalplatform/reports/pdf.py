@@ -47,7 +47,8 @@ def _fetcher_class():
     from weasyprint.urls import URLFetcherResponse
 
     class StaticOnlyFetcher(weasyprint.urls.URLFetcher):
-        """Serves data: URLs and files under static/; refuses everything else."""
+        """Serves data: URLs, files under static/ and the system's font files (an
+        ``@font-face`` naming a ``local()`` font); refuses everything else."""
 
         def __init__(self):
             super().__init__(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
@@ -83,13 +84,21 @@ def _html_class():
     return HTML
 
 
+#: Where the system's fonts are, and what a font file is called.
+FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
+FONT_SUFFIXES = (".otf", ".ttf", ".ttc", ".woff", ".woff2")
+
+
 def static_path(url: str) -> Path | None:
-    """The file under static/ a file: URL names, or None if it names anything else."""
+    """The file a file: URL names, if it is under static/ or a font file of the system's
+    font directories; None for anything else."""
     parts = urlsplit(url)
     if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
         return None
     path = Path(unquote(parts.path)).resolve()
-    if not path.is_relative_to(STATIC) or not path.is_file():
+    font = path.suffix.lower() in FONT_SUFFIXES and any(path.is_relative_to(d)
+                                                         for d in FONT_DIRS)
+    if not (path.is_relative_to(STATIC) or font) or not path.is_file():
         return None
     return path
 

@@ -52,6 +52,14 @@ def page_count(pdf: bytes) -> int:
     return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
+def page_size_mm(pdf: bytes) -> tuple[int, int]:
+    """The first page's width and height in whole millimetres (read by pypdf)."""
+    from pypdf import PdfReader
+
+    box = PdfReader(io.BytesIO(pdf)).pages[0].mediabox
+    return round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4)
+
+
 def page_texts(pdf: bytes, layout: bool = False) -> list[str]:
     """The text of each page as ``pdftotext`` reads it (``-layout`` or ``-raw``)."""
     mode = "-layout" if layout else "-raw"
