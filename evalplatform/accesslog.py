@@ -39,6 +39,10 @@ _CODE_LIKE = re.compile(rf"(?:[{_CODE_SYMBOLS}][\s\-_.+~]*){{11}}[{_CODE_SYMBOLS
 #: In running text: a word of twelve such symbols (dashes allowed) with a digit in it.
 _CODE_WORD = re.compile(rf"(?<![{_CODE_SYMBOLS}\-])(?=[{_CODE_SYMBOLS}\-]*\d)"
                         rf"(?:[{_CODE_SYMBOLS}]-?){{11}}[{_CODE_SYMBOLS}](?![{_CODE_SYMBOLS}])")
+#: A word of twelve upper-case code symbols, digits or not (codes are printed upper case,
+#: and a random code has no digit about once in a hundred): gunicorn names an unknown
+#: request method, which may be a code, in its error log.
+_CODE_UPPER = re.compile(r"(?<![0-9A-Za-z\-])(?:[0-9A-TV-Z]-?){11}[0-9A-TV-Z](?![0-9A-Za-z])")
 _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
@@ -89,7 +93,7 @@ def redact_text(text: str) -> str:
     be a code masked."""
     text = _IPV6.sub(_address, _IPV4.sub("<address>", text))
     text = _QUOTED.sub(lambda m: m.group(0)[0] + "…" + m.group(0)[0], text)
-    return _CODE_WORD.sub(CODE_MASK, _PATHS.sub(_path, text))
+    return _CODE_UPPER.sub(CODE_MASK, _CODE_WORD.sub(CODE_MASK, _PATHS.sub(_path, text)))
 
 
 def log_path(rule: str | None, values: dict, known=lambda name, value: False) -> str:
