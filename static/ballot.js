@@ -69,8 +69,7 @@
   function mark(fieldset, missing) {
     fieldset.classList.toggle("is-missing", missing);
     if (missing) fieldset.setAttribute("aria-invalid", "true");
-    else if (fieldset.classList.contains("is-missing") === false &&
-             !fieldset.querySelector(".error")) fieldset.removeAttribute("aria-invalid");
+    else if (!fieldset.querySelector(".error")) fieldset.removeAttribute("aria-invalid");
   }
 
   function say(text, kind) {

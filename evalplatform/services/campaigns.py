@@ -196,10 +196,10 @@ def apply_template(campaign: Campaign, key: str, user) -> None:
     audit(user, "questionnaire.template", f"campaign:{campaign.id}", template=key)
 
 
-def add_item(campaign: Campaign, label: str, scale: str, required: bool, user,
+def add_item(campaign: Campaign, label: str, scale: str | scales.Scale, required: bool, user,
              question: Question | None = None) -> Item:
-    """An item on a scale of the library (``scale``: its ref) at the end of a unit matrix
-    (by default the first one the admin built)."""
+    """An item on a scale (``scale``: a ref of the library, or the scale itself) at the end
+    of a unit matrix (by default the first one the admin built)."""
     _require_draft(campaign)
     label = label.strip()
     if not label:
@@ -209,10 +209,11 @@ def add_item(campaign: Campaign, label: str, scale: str, required: bool, user,
                            field="label")
     if question is not None and (question.kind != "units" or question.scheme):
         raise ServiceError(_("评价项目只能加在自建的单位评价矩阵中。"))
-    if any(i.label == label and (question is None or i.question_id == question.id)
-           for i in campaign.items):
+    if any(i.label == label for i in (campaign.items if question is None else question.items)):
         raise ServiceError(_("评价项目“%(name)s”已存在。", name=label), field="label")
-    item = append_item(campaign, label, scales.find(scale), required, question)
+    if not isinstance(scale, scales.Scale):
+        scale = scales.find(scale)
+    item = append_item(campaign, label, scale, required, question)
     sync_schemes(campaign)
     audit(user, "questionnaire.add_item", f"campaign:{campaign.id}", label=label)
     return item

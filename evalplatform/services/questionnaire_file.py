@@ -184,7 +184,7 @@ def _import_question(campaign: Campaign, section: Section, raw: dict, configs: d
             question = sections.add_question(section, "units", label, user, required=required)
         for k, item in enumerate(_list(raw.get("items", []), place), start=1):
             _import_item(campaign, question, _dict(item, place),
-                         _Place(_("%(place)s第 %(k)s 个评价项目", place=place.text, k=k)))
+                         _Place(_("%(place)s第 %(k)s 个评价项目", place=place.text, k=k)), user)
     else:
         options = [_str(o, place) for o in _list(raw.get("options", []), place)]
         limits = {"minimum": _int(raw.get("min"), place, allow_none=True),
@@ -214,7 +214,8 @@ def _adopt_scheme_matrix(campaign: Campaign, section: Section, key: str,
     return question
 
 
-def _import_item(campaign: Campaign, question: Question, raw: dict, place: _Place) -> None:
+def _import_item(campaign: Campaign, question: Question, raw: dict, place: _Place,
+                 user) -> None:
     label = _str(raw.get("label", ""), place).strip()
     scheme = raw.get("scheme") or ""  # none: unscored
     if scheme not in scales.SCHEMES:
@@ -226,19 +227,9 @@ def _import_item(campaign: Campaign, question: Question, raw: dict, place: _Plac
             place.fail(_("分值须为数字。"))
     with _at(place):
         clean = scales.check_options(options, scheme, satisfied=False)
-    scale = scales.Scale("", "", clean, scheme, False)
     with _at(place):
-        _check_item(campaign, question, label)
-    campaigns.append_item(campaign, label, scale, bool(raw.get("required", True)), question)
-
-
-def _check_item(campaign: Campaign, question: Question, label: str) -> None:
-    if not label:
-        raise ServiceError(_("请填写评价项目名称。"))
-    if len(label) > sections.ITEM_LABEL_MAX:
-        raise ServiceError(_("题目不超过 %(max)s 字。", max=sections.ITEM_LABEL_MAX))
-    if any(i.label == label for i in question.items):
-        raise ServiceError(_("评价项目“%(name)s”已存在。", name=label))
+        campaigns.add_item(campaign, label, scales.Scale("", "", clean, scheme, False),
+                           bool(raw.get("required", True)), user, question)
 
 
 def _routes(campaign: Campaign, question: Question, routes: list, place: _Place, user) -> None:

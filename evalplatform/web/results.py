@@ -3,7 +3,6 @@ charts per category, plugin sections, the Excel download."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -17,6 +16,7 @@ from ..reports.excel import results_workbook
 from ..reports.sections import Section, plugin_sections
 from ..scoring.engine import campaign_results, registered_schemes
 from ..scoring.results import CampaignResults, SchemeResult, UnitResult
+from ..util import file_name
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -212,8 +212,7 @@ def workbook(campaign: Campaign) -> tuple[bytes, str]:
     reader's language (like the documents)."""
     results = campaign_results(campaign)
     data = results_workbook(results, ZoneInfo(current_app.config["TIMEZONE"]))
-    name = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", campaign.title).strip() or "评议"
-    return data, f"{name}-评议结果.xlsx"
+    return data, file_name(campaign.title, "评议结果.xlsx")
 
 
 #: Jinja filters the results templates use (registered by the evaluator blueprint).
